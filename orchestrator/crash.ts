@@ -1,0 +1,77 @@
+// Kernel-crash detection from the serial console. Each pattern names a kind of crash; the
+// verdict carries the console excerpt around the first match.
+
+export interface CrashPattern { kind: string; re: RegExp }
+
+export const CRASH_PATTERNS: CrashPattern[] = [
+  { kind: 'kernel panic', re: /Kernel panic - not syncing/ },
+  { kind: 'oops', re: /\bOops: \d{4}|\bOops\b.*\[#\d+\]/ },
+  { kind: 'bad pointer dereference', re: /BUG: unable to handle (?:kernel |page fault)|Unable to handle kernel/ },
+  { kind: 'general protection fault', re: /general protection fault/ },
+  { kind: 'invalid opcode', re: /invalid opcode: \d{4}/ },
+  { kind: 'soft lockup', re: /BUG: soft lockup/ },
+  { kind: 'hard lockup', re: /Watchdog detected hard LOCKUP|NMI watchdog: .*hard LOCKUP/i },
+  { kind: 'hung task', re: /INFO: task \S+ blocked for more than \d+ seconds/ },
+  { kind: 'RCU stall', re: /rcu: INFO: \S+ (?:self-)?detected stalls?|rcu_\w+ self-detected stall|rcu: INFO: rcu_\w+ detected stalls/ },
+  { kind: 'kernel BUG', re: /kernel BUG at |BUG: (?!unable to handle|soft lockup)[A-Za-z]/ },
+  { kind: 'warning', re: /WARNING: CPU: \d+ PID: \d+ at |------------\[ cut here \]------------/ },
+]
+
+export interface Crash {
+  kind: string
+  line: string // the matching line
+  excerpt: string // lines around it, as evidence
+}
+
+/**
+ * Finds the first crash in console text. The excerpt runs from a few lines before the match to
+ * the end of the report (the "end trace" marker) or at most 40 lines on.
+ */
+export function detectCrash(text: string): Crash | null {
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    for (const p of CRASH_PATTERNS) {
+      if (!p.re.test(line)) continue
+      // A "cut here" line announces the report; name it by what follows (BUG, WARNING, ...).
+      let kind = p.kind
+      if (/cut here/.test(line)) {
+        const next = lines.slice(i + 1, i + 4).join('\n')
+        kind = CRASH_PATTERNS.find(q => !/cut here/.test(q.re.source) && q.re.test(next))?.kind ?? 'warning'
+      }
+      let end = Math.min(lines.length, i + 40)
+      for (let j = i; j < end; j++) if (/---\[ end (?:trace|Kernel panic)/.test(lines[j]!)) { end = j + 1; break }
+      return { kind, line: line.trim(), excerpt: lines.slice(Math.max(0, i - 3), end).join('\n') }
+    }
+  }
+  return null
+}
+
+/**
+ * Incremental detector for a console that grows: feed chunks, get the first crash once. Only
+ * complete lines are scanned, and each line once; the excerpt is cut from the text kept so far.
+ */
+export class CrashWatcher {
+  private text = ''
+  private scanned = 0 // offset of the first line not scanned yet
+  private found: Crash | null = null
+  feed(chunk: string): Crash | null {
+    if (this.found) return null
+    this.text += chunk
+    const lastNl = this.text.lastIndexOf('\n')
+    if (lastNl < this.scanned) return null
+    const fresh = this.text.slice(this.scanned, lastNl + 1)
+    this.scanned = lastNl + 1
+    if (!detectCrash(fresh)) return null
+    this.found = detectCrash(this.text)
+    return this.found
+  }
+  get crash(): Crash | null { return this.found }
+}
+
+/** The last n lines of console text, for errors that must show what the guest said. */
+export function lastLines(text: string, n = 30): string {
+  const lines = text.replace(/\r/g, '').split('\n')
+  while (lines.length && lines[lines.length - 1] === '') lines.pop()
+  return lines.slice(-n).join('\n')
+}

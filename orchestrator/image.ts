@@ -1,0 +1,306 @@
+// The guest image: Debian's kernel and packages, downloaded into a cache and unpacked (no
+// root-filesystem install), our kernel modules built against Debian's unpacked headers, and an
+// initramfs assembled by our own cpio writer. Content-addressed: the image directory is named by
+// a hash of every input, so an unchanged input is never rebuilt; a manifest records every version.
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { execa } from 'execa'
+import { buildCpio, type CpioEntry } from './cpio.ts'
+import { download, libraryPackages, resolveKernelAbi, resolvePackages, unpack, type PackageInfo } from './debian.ts'
+import { isElf, modinfo, neededLibraries } from './elf.ts'
+import { HostError } from './errors.ts'
+import type { Log } from './log.ts'
+import { indexModules, loadOrder } from './modules.ts'
+import { allGuestModules } from './nics.ts'
+import { paths } from './options.ts'
+
+export interface ImageRecipe {
+  kernelMetaPackage: string
+  packages: string[]
+  programs: string[]
+  kmods: string[]
+}
+
+export interface Image {
+  dir: string
+  hash: string
+  kernel: string // path of the PVH-bootable vmlinux
+  initramfs: string
+  sshKey: string // private key that logs in as root
+  manifest: Manifest
+  built: boolean // false when an existing image was reused
+}
+
+export interface Manifest {
+  hash: string
+  builtAt: string
+  kernelAbi: string
+  kernelPackage: PackageInfo
+  packages: PackageInfo[]
+  kmods: { name: string; vermagic: string }[]
+  modules: Record<string, string[]> // top-level module → load order
+  sources: Record<string, string> // input file → sha256
+  initramfsBytes: number
+}
+
+const ROOT = paths.root
+
+export function loadRecipe(file = join(ROOT, 'images', 'guest.json')): ImageRecipe {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as ImageRecipe
+  for (const k of ['kernelMetaPackage', 'packages', 'programs', 'kmods'] as const) if (!(k in r)) throw new HostError(`${file} lacks "${k}"`)
+  return r
+}
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
+
+/** Every file under dir (relative paths, sorted), skipping build products. */
+function listFiles(dir: string): string[] {
+  const out: string[] = []
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (!/\.(o|ko|mod|mod\.c|cmd|order|symvers)$/.test(e.name) && !e.name.startsWith('.')) out.push(relative(ROOT, p))
+    }
+  }
+  if (existsSync(dir)) walk(dir)
+  return out
+}
+
+/** The files whose content decides the image: recipe, guest files, our modules, the builder itself. */
+function sourceFiles(recipe: ImageRecipe): string[] {
+  return [
+    'images/guest.json',
+    ...listFiles(join(ROOT, 'guest')),
+    ...recipe.kmods.flatMap(k => listFiles(join(ROOT, 'kmod', k))),
+    ...['image.ts', 'cpio.ts', 'debian.ts', 'elf.ts', 'modules.ts', 'nics.ts'].map(f => `orchestrator/${f}`),
+  ]
+}
+
+/** The SSH key that logs into every guest; made once per checkout. */
+export async function ensureSshKey(): Promise<{ priv: string; pub: string }> {
+  const priv = join(paths.cache, 'ssh', 'id_ed25519')
+  if (!existsSync(priv)) {
+    mkdirSync(dirname(priv), { recursive: true })
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'microbed', '-f', priv])
+  }
+  return { priv, pub: readFileSync(`${priv}.pub`, 'utf8') }
+}
+
+interface Resolved {
+  abi: string
+  kernelPkg: PackageInfo
+  headerPkgs: PackageInfo[]
+  guestPkgs: PackageInfo[]
+}
+
+async function resolveAll(recipe: ImageRecipe, log: Log): Promise<Resolved> {
+  const abi = await resolveKernelAbi(recipe.kernelMetaPackage, log)
+  const libs = await libraryPackages(recipe.packages, log)
+  const headerNames = [`linux-headers-${abi}`, `linux-headers-${abi.replace(/-amd64$/, '')}-common`, `linux-kbuild-${abi.split('.').slice(0, 2).join('.')}`]
+  const names = [`linux-image-${abi}`, ...headerNames, ...recipe.packages, ...libs]
+  const info = await resolvePackages(names, log)
+  const get = (n: string) => info.get(n)!
+  return { abi, kernelPkg: get(`linux-image-${abi}`), headerPkgs: headerNames.map(get), guestPkgs: [...recipe.packages, ...libs].map(get) }
+}
+
+/** Finds or builds the image for the current inputs. */
+export async function buildImage(log: Log, opts: { force?: boolean } = {}): Promise<Image> {
+  const recipe = loadRecipe()
+  const res = await resolveAll(recipe, log)
+  const key = await ensureSshKey()
+  const sources: Record<string, string> = {}
+  for (const f of sourceFiles(recipe)) sources[f] = sha256(readFileSync(join(ROOT, f)))
+  const hash = sha256(JSON.stringify({ recipe, pkgs: [res.kernelPkg, ...res.headerPkgs, ...res.guestPkgs].map(p => `${p.name}=${p.version}`), sources, key: key.pub })).slice(0, 16)
+  const dir = join(paths.images, hash)
+  const image = (manifest: Manifest, built: boolean): Image => ({
+    dir, hash, kernel: kernelPath(res.abi, res.kernelPkg.version), initramfs: join(dir, 'initramfs.cpio'), sshKey: key.priv, manifest, built,
+  })
+  if (!opts.force && existsSync(join(dir, 'manifest.json'))) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
+    if (existsSync(image(manifest, false).kernel)) {
+      log.info(`image ${hash} is up to date (kernel ${res.abi})`)
+      return image(manifest, false)
+    }
+  }
+
+  log.step(`building image ${hash}: kernel ${res.abi} (${res.kernelPkg.version}), ${res.guestPkgs.length} guest packages`)
+  const unpacked = new Map<string, string>()
+  for (const p of [res.kernelPkg, ...res.guestPkgs]) {
+    const deb = await download(p, paths.cache, log)
+    unpacked.set(p.name, await unpack(deb, join(paths.cache, 'unpacked', `${p.name}_${p.version.replace(/:/g, '%3a')}`)))
+  }
+  const kroot = unpacked.get(res.kernelPkg.name)!
+  await extractVmlinux(join(kroot, 'boot', `vmlinuz-${res.abi}`), image({} as Manifest, true).kernel)
+  const headers = await prepareHeaders(res, log)
+  const kmods = await buildKmods(recipe.kmods, headers, res.abi, log)
+
+  const tmp = `${dir}.tmp-${process.pid}`
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(tmp, { recursive: true })
+  const { entries, modules } = assemble(recipe, res, unpacked, kmods, key.pub)
+  const cpio = buildCpio(entries)
+  writeFileSync(join(tmp, 'initramfs.cpio'), cpio)
+  const manifest: Manifest = {
+    hash, builtAt: new Date().toISOString(), kernelAbi: res.abi, kernelPackage: res.kernelPkg,
+    packages: [...res.headerPkgs, ...res.guestPkgs], kmods: kmods.map(k => ({ name: k.name, vermagic: k.vermagic })), modules, sources, initramfsBytes: cpio.length,
+  }
+  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+  rmSync(dir, { recursive: true, force: true })
+  renameSync(tmp, dir)
+  log.done(`image ${hash}: initramfs ${(cpio.length / 1048576).toFixed(1)} MiB, manifest ${join(dir, 'manifest.json')}`)
+  return image(manifest, true)
+}
+
+const kernelPath = (abi: string, version: string) => join(paths.cache, 'kernel', `${abi}_${version}`, 'vmlinux')
+
+/** The bzImage's payload is xz-compressed; QEMU boots the ELF inside through PVH, which is faster. */
+export async function extractVmlinux(bzImage: string, dest: string): Promise<void> {
+  if (existsSync(dest)) return
+  const bz = readFileSync(bzImage)
+  const at = bz.indexOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))
+  if (at < 0) throw new HostError(`${bzImage} has no xz payload: the kernel is not compressed with xz`)
+  const r = await execa('xz', ['-dc', '--single-stream'], { input: bz.subarray(at), encoding: 'buffer', stripFinalNewline: false, maxBuffer: 512 * 1048576 })
+  const elf = Buffer.from(r.stdout)
+  if (!isElf(elf)) throw new HostError(`the xz payload of ${bzImage} is not an ELF kernel`)
+  mkdirSync(dirname(dest), { recursive: true })
+  writeFileSync(`${dest}.tmp`, elf)
+  renameSync(`${dest}.tmp`, dest)
+}
+
+/** Unpacks linux-headers-ABI, -common and linux-kbuild into one tree and points the absolute include at it. */
+async function prepareHeaders(res: Resolved, log: Log): Promise<string> {
+  const root = join(paths.cache, 'headers', `${res.abi}_${res.kernelPkg.version}`)
+  const kdir = join(root, 'usr', 'src', `linux-headers-${res.abi}`)
+  if (existsSync(join(root, '.ready'))) return kdir
+  rmSync(root, { recursive: true, force: true })
+  mkdirSync(root, { recursive: true })
+  for (const p of res.headerPkgs) await execa('dpkg-deb', ['-x', await download(p, paths.cache, log), root])
+  const mk = join(kdir, 'Makefile')
+  writeFileSync(mk, readFileSync(mk, 'utf8').replace(/^include \/usr\/src\//m, `include ${root}/usr/src/`))
+  writeFileSync(join(root, '.ready'), '')
+  return kdir
+}
+
+interface BuiltKmod { name: string; file: string; vermagic: string }
+
+/** Builds each of our modules (kmod/NAME) out of tree against the unpacked headers, in a scratch copy. */
+async function buildKmods(names: string[], kdir: string, abi: string, log: Log): Promise<BuiltKmod[]> {
+  const out: BuiltKmod[] = []
+  for (const name of names) {
+    const src = join(ROOT, 'kmod', name)
+    if (!existsSync(src)) throw new HostError(`images/guest.json lists kmod "${name}" but kmod/${name} does not exist`)
+    const work = join(paths.cache, 'kbuild', name)
+    rmSync(work, { recursive: true, force: true })
+    cpSync(src, work, { recursive: true, filter: s => !/\.(o|ko|cmd)$/.test(s) })
+    log.cmd(`make -C ${kdir} M=${work} modules`)
+    const r = await execa('make', ['-C', kdir, `M=${work}`, 'modules'], { reject: false, all: true })
+    if (r.exitCode !== 0) throw new HostError(`building kernel module kmod/${name} failed`, { evidence: String(r.all).slice(-3000) })
+    for (const f of readdirSync(work).filter(f => f.endsWith('.ko'))) {
+      const file = join(work, f)
+      const vermagic = modinfo(readFileSync(file)).get('vermagic')?.[0] ?? ''
+      if (!vermagic.startsWith(`${abi} `)) throw new HostError(`kmod/${name}/${f} was built for "${vermagic}", not ${abi}`)
+      out.push({ name: f.replace(/\.ko$/, ''), file, vermagic })
+    }
+  }
+  return out
+}
+
+/** Debian ships some files under /bin, /sbin, /lib; the guest is merged-/usr like an installed Debian 12. */
+export function mergedUsr(p: string): string {
+  const rel = p.replace(/^\/+/, '')
+  return /^(bin|sbin|lib|lib64)\//.test(rel) ? `usr/${rel}` : rel
+}
+
+const LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu', 'lib64', 'usr/lib']
+
+function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, string>, kmods: BuiltKmod[], pubKey: string) {
+  const entries = new Map<string, CpioEntry>()
+  const put = (e: CpioEntry) => { entries.set(e.path, e) }
+  const roots = res.guestPkgs.map(p => unpacked.get(p.name)!)
+
+  // Top-level merged-/usr links and the few device nodes needed before devtmpfs is mounted.
+  for (const d of ['bin', 'sbin', 'lib', 'lib64']) put({ type: 'symlink', path: d, target: `usr/${d}` })
+  for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'root', 'var/log', 'etc/dropbear', 'usr/lib64', 'usr/share/udhcpc']) put({ type: 'dir', path: d, mode: d === 'tmp' ? 0o1777 : d === 'root' ? 0o700 : 0o755 })
+  put({ type: 'chardev', path: 'dev/console', major: 5, minor: 1 })
+  put({ type: 'chardev', path: 'dev/null', major: 1, minor: 3, mode: 0o666 })
+
+  // Programs, then every shared library they need (transitively), then busybox applets for the rest.
+  const findInPackages = (rel: string): string | undefined => {
+    for (const r of roots) {
+      const p = join(r, rel)
+      if (existsSync(p)) return realpathSync(p)
+    }
+    return undefined
+  }
+  const elfQueue: Buffer[] = []
+  for (const prog of recipe.programs) {
+    const file = findInPackages(prog)
+    if (!file) throw new HostError(`program ${prog} (images/guest.json) is in none of the guest packages`, { hint: 'add the package that ships it to "packages"' })
+    const data = readFileSync(file)
+    put({ type: 'file', path: mergedUsr(prog), data, mode: 0o755 })
+    if (isElf(data)) elfQueue.push(data)
+  }
+  const libs = new Set<string>()
+  while (elfQueue.length) {
+    for (const soname of neededLibraries(elfQueue.pop()!)) {
+      if (libs.has(soname)) continue
+      libs.add(soname)
+      const file = LIB_DIRS.map(d => findInPackages(join(d, soname))).find(Boolean)
+      if (!file) throw new HostError(`no guest package provides ${soname}`, { hint: 'add the Debian package that ships it to "packages" in images/guest.json' })
+      const data = readFileSync(file)
+      put({ type: 'file', path: `usr/lib/x86_64-linux-gnu/${soname}`, data, mode: 0o755 })
+      elfQueue.push(data)
+    }
+  }
+  const loader = findInPackages('lib/x86_64-linux-gnu/ld-linux-x86-64.so.2') ?? findInPackages('usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2')
+  if (!loader) throw new HostError('the dynamic loader ld-linux-x86-64.so.2 is in no guest package (libc6 missing?)')
+  put({ type: 'file', path: 'usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', data: readFileSync(loader), mode: 0o755 })
+  put({ type: 'symlink', path: 'usr/lib64/ld-linux-x86-64.so.2', target: '../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' })
+
+  const busybox = findInPackages('bin/busybox')!
+  const applets = busyboxApplets(busybox)
+  for (const a of applets) {
+    const path = mergedUsr(a)
+    if (!entries.has(path) && path !== 'usr/bin/busybox' && !path.startsWith('linuxrc')) put({ type: 'symlink', path, target: '/bin/busybox' })
+  }
+
+  // Kernel modules: each top-level module with its dependencies, and its load order.
+  const kroot = join(unpacked.get(res.kernelPkg.name)!, 'lib', 'modules', res.abi)
+  const idx = indexModules(kroot)
+  const modules: Record<string, string[]> = {}
+  const modFiles = new Set<string>()
+  for (const m of allGuestModules()) {
+    const order = loadOrder([m], idx)
+    modules[m] = order.map(n => `/lib/modules/${res.abi}/${idx.files.get(n)!}`)
+    order.forEach(n => modFiles.add(idx.files.get(n)!))
+    put({ type: 'file', path: `etc/microbed/modules/${m}`, data: Buffer.from(modules[m]!.join('\n') + '\n') })
+  }
+  for (const f of modFiles) put({ type: 'file', path: `usr/lib/modules/${res.abi}/${f}`, data: readFileSync(join(kroot, f)) })
+  for (const k of kmods) {
+    put({ type: 'file', path: `usr/lib/modules/microbed/${k.name}.ko`, data: readFileSync(k.file) })
+    modules[k.name] = [`/lib/modules/microbed/${k.name}.ko`]
+    put({ type: 'file', path: `etc/microbed/modules/${k.name}`, data: Buffer.from(`/lib/modules/microbed/${k.name}.ko\n`) })
+  }
+
+  // Our guest files (init, scripts), the login, and the version of everything for the guest to report.
+  for (const f of listFiles(join(ROOT, 'guest'))) {
+    const rel = relative(join(ROOT, 'guest'), join(ROOT, f))
+    const st = statSync(join(ROOT, f))
+    put({ type: 'file', path: rel === 'init' ? 'init' : mergedUsr(rel), data: readFileSync(join(ROOT, f)), mode: st.mode & 0o111 ? 0o755 : 0o644 })
+  }
+  put({ type: 'file', path: 'root/.ssh/authorized_keys', data: Buffer.from(pubKey), mode: 0o600 })
+  put({ type: 'dir', path: 'root/.ssh', mode: 0o700 })
+  put({ type: 'file', path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n') })
+  put({ type: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\n') })
+  put({ type: 'file', path: 'etc/shells', data: Buffer.from('/bin/sh\n') })
+  put({ type: 'file', path: 'etc/microbed/kernel-abi', data: Buffer.from(res.abi + '\n') })
+  return { entries: [...entries.values()], modules }
+}
+
+/** busybox-static runs on any x86-64 host; it lists where each of its applets belongs. */
+function busyboxApplets(busybox: string): string[] {
+  return execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n').map(s => s.trim()).filter(Boolean)
+}

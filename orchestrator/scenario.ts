@@ -1,0 +1,56 @@
+// Scenarios: one file each under scenarios/, run by name. Each declares what it covers and what it
+// asserts; the runner turns every NIC × variant into a case with a status and its evidence.
+import { MicrobedError, KernelCrashError, errorMessage } from './errors.ts'
+import type { NicSpec, Variant } from './nics.ts'
+import type { CaseResult, Check, Measurement } from './results.ts'
+import type { Testbed } from './testbed.ts'
+
+export interface Scenario {
+  name: string
+  description: string
+  /** What a PASS means, one line per check, for --help and the README. */
+  asserts: string[]
+  /** Variants run when --variant is not given. */
+  defaultVariants: Variant[]
+  /** Runs the scenario for one NIC and the requested variants; returns one case per variant. */
+  run(tb: Testbed, nic: NicSpec, variants: Variant[]): Promise<CaseResult[]>
+}
+
+/** Collects checks and measurements for one case; the status follows from them. */
+export class CaseBuilder {
+  readonly checks: Check[] = []
+  readonly measurements: Measurement[] = []
+  readonly timings: Record<string, number> = {}
+  readonly logs: CaseResult['logs'] = {}
+  constructor(readonly scenario: string, readonly nic: string, readonly variant: string) {}
+
+  check(name: string, ok: boolean, evidence: string): boolean {
+    this.checks.push({ name, ok, evidence })
+    return ok
+  }
+  measure(m: Measurement): void { this.measurements.push(m) }
+
+  /** pass only when at least one check ran and all passed; the first failed check is the reason. */
+  finish(): CaseResult {
+    const failed = this.checks.find(c => !c.ok)
+    const base = { scenario: this.scenario, nic: this.nic, variant: this.variant, checks: this.checks, measurements: this.measurements, timings: this.timings, logs: this.logs }
+    if (failed) return { ...base, status: 'fail', reason: `${failed.name}: ${failed.evidence.split('\n')[0]}` }
+    if (this.checks.length === 0 && this.measurements.length === 0) return { ...base, status: 'error', reason: 'the scenario ran no check and took no measurement' }
+    return { ...base, status: 'pass' }
+  }
+
+  /** The case ends with an error (or a kernel crash, which is a failure with the console as evidence). */
+  fail(e: unknown): CaseResult {
+    const base = { scenario: this.scenario, nic: this.nic, variant: this.variant, checks: this.checks, measurements: this.measurements, timings: this.timings, logs: this.logs }
+    if (e instanceof KernelCrashError) {
+      this.checks.push({ name: 'no kernel crash on the console', ok: false, evidence: e.evidence ?? e.kind })
+      return { ...base, status: 'fail', reason: e.message, evidence: e.evidence }
+    }
+    const me = e instanceof MicrobedError ? e : null
+    return { ...base, status: 'error', reason: errorMessage(e) + (me?.hint ? ` (${me.hint})` : ''), evidence: me?.evidence }
+  }
+
+  skip(reason: string): CaseResult {
+    return { scenario: this.scenario, nic: this.nic, variant: this.variant, status: 'skip', reason, checks: [], measurements: [], timings: {}, logs: {} }
+  }
+}

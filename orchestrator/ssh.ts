@@ -1,0 +1,149 @@
+// The guest session: an ssh2 client with a readiness wait that cannot hang (a timeout on every
+// try, an overall deadline, and QEMU's death or a kernel crash end it at once), commands with
+// streamed output and timeouts, file push as a tar stream, and an interactive shell.
+import { readFileSync } from 'node:fs'
+import { Client, type ClientChannel } from 'ssh2'
+import tar from 'tar-stream'
+import { BootError, GuestError, KernelCrashError, describeExit } from './errors.ts'
+import { lastLines } from './crash.ts'
+import type { Log } from './log.ts'
+import { retry, RetryExhausted } from './retry.ts'
+import type { Instance } from './vm.ts'
+
+export interface ExecResult { code: number | null; signal?: string; stdout: string; stderr: string; ms: number }
+
+export interface ExecOptions {
+  timeoutMs?: number
+  onStdout?: (chunk: string) => void
+  onStderr?: (chunk: string) => void
+  /** Reject on a non-zero exit (default true). */
+  check?: boolean
+}
+
+export interface GuestSession {
+  exec(cmd: string, o?: ExecOptions): Promise<ExecResult>
+  push(files: { path: string; data: Buffer; mode?: number }[], destDir: string): Promise<void>
+  close(): void
+}
+
+function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const c = new Client()
+    const timer = setTimeout(() => { c.end(); reject(new Error(`no SSH handshake within ${tryTimeoutMs} ms`)) }, tryTimeoutMs)
+    c.once('ready', () => { clearTimeout(timer); resolve(c) })
+    c.on('error', e => { clearTimeout(timer); c.end(); reject(e) })
+    c.connect({ host: '127.0.0.1', port, username: 'root', privateKey, readyTimeout: tryTimeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6 })
+  })
+}
+
+export class SshSession implements GuestSession {
+  private constructor(private readonly client: Client, private readonly log?: Log) {
+    // A dropped connection must not crash the orchestrator; the next exec reports it.
+    client.on('error', () => undefined)
+  }
+
+  /**
+   * Waits until the guest's SSH server answers: each try has its own timeout (QEMU's forward
+   * accepts a connection before the guest listens), and the whole wait has a deadline.
+   */
+  static async connect(vm: Instance, keyFile: string, o: { deadlineMs: number; tryTimeoutMs?: number; log?: Log }): Promise<SshSession> {
+    const key = readFileSync(keyFile)
+    const t0 = Date.now()
+    try {
+      const client = await retry(() => connectOnce(vm.sshPort, key, o.tryTimeoutMs ?? 5000), {
+        what: `SSH to the guest on 127.0.0.1:${vm.sshPort}`, deadlineMs: o.deadlineMs, initialDelayMs: 250, maxDelayMs: 1000,
+        check: () => {
+          const crash = vm.crash()
+          if (crash) throw new KernelCrashError(crash.kind, crash.excerpt)
+          const exit = vm.exited()
+          if (exit) throw new BootError(`QEMU exited while waiting for the guest's SSH server (${exit})`, { evidence: lastLines(vm.console(), 40), hint: `full console log: ${vm.consoleLog}` })
+        },
+      })
+      o.log?.info(`guest answers SSH after ${((Date.now() - t0) / 1000).toFixed(2)} s`)
+      return new SshSession(client, o.log)
+    } catch (e) {
+      if (e instanceof RetryExhausted) {
+        throw new BootError(`the guest's SSH server did not answer on 127.0.0.1:${vm.sshPort} within ${(o.deadlineMs / 1000).toFixed(0)} s (${e.attempts} tries; last: ${e.last instanceof Error ? e.last.message : String(e.last)})`, {
+          evidence: lastLines(vm.console(), 40), hint: `full console log: ${vm.consoleLog}`,
+        })
+      }
+      throw e
+    }
+  }
+
+  exec(cmd: string, o: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = o.timeoutMs ?? 60_000
+    const t0 = Date.now()
+    this.log?.cmd(`guest$ ${cmd}`)
+    return new Promise((resolve, reject) => {
+      this.client.exec(cmd, (err, stream) => {
+        if (err) return reject(new GuestError(`could not run \`${cmd}\` in the guest: ${err.message}`))
+        let stdout = '', stderr = ''
+        let done = false
+        const timer = setTimeout(() => {
+          if (done) return
+          done = true
+          stream.close()
+          reject(new GuestError(`\`${cmd}\` did not finish within ${(timeoutMs / 1000).toFixed(0)} s in the guest`, { evidence: lastLines(stdout + stderr, 20) }))
+        }, timeoutMs)
+        stream.on('data', (d: Buffer) => { const s = d.toString(); stdout += s; o.onStdout?.(s) })
+        stream.stderr.on('data', (d: Buffer) => { const s = d.toString(); stderr += s; o.onStderr?.(s) })
+        stream.on('close', (code: number | null, signal?: string) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          const r: ExecResult = { code, signal: signal ?? undefined, stdout, stderr, ms: Date.now() - t0 }
+          if ((o.check ?? true) && code !== 0) {
+            return reject(new GuestError(`\`${cmd}\` failed in the guest (${describeExit(code, signal)})`, { evidence: lastLines(stderr || stdout, 20) }))
+          }
+          resolve(r)
+        })
+      })
+    })
+  }
+
+  /** Copies files into destDir as one tar stream, unpacked by the guest's tar. */
+  async push(files: { path: string; data: Buffer; mode?: number }[], destDir: string): Promise<void> {
+    const pack = tar.pack()
+    for (const f of files) pack.entry({ name: f.path, mode: f.mode ?? 0o644, mtime: new Date(0) }, f.data)
+    pack.finalize()
+    await new Promise<void>((resolve, reject) => {
+      const cmd = `mkdir -p '${destDir}' && tar -x -f - -C '${destDir}'`
+      this.client.exec(cmd, (err, stream) => {
+        if (err) return reject(new GuestError(`push to ${destDir}: ${err.message}`))
+        let stderr = ''
+        stream.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+        stream.on('close', (code: number | null) => code === 0 ? resolve() : reject(new GuestError(`push to ${destDir} failed (${describeExit(code)})`, { evidence: stderr })))
+        pack.pipe(stream)
+      })
+    })
+  }
+
+  /** An interactive shell on this terminal; resolves when the user leaves it. */
+  shell(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stdin = process.stdin
+      const tty = stdin.isTTY === true
+      const size = { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, term: process.env.TERM ?? 'xterm' }
+      this.client.shell(size, (err, stream: ClientChannel) => {
+        if (err) return reject(new GuestError(`could not open a shell: ${err.message}`))
+        if (tty) stdin.setRawMode(true)
+        stdin.resume()
+        stdin.pipe(stream)
+        stream.pipe(process.stdout)
+        stream.stderr.pipe(process.stderr)
+        const onResize = () => stream.setWindow(process.stdout.rows ?? 24, process.stdout.columns ?? 80, 0, 0)
+        process.stdout.on('resize', onResize)
+        stream.on('close', () => {
+          process.stdout.off('resize', onResize)
+          stdin.unpipe(stream)
+          if (tty) stdin.setRawMode(false)
+          stdin.pause()
+          resolve()
+        })
+      })
+    })
+  }
+
+  close(): void { this.client.end() }
+}

@@ -1,0 +1,87 @@
+// Boots a guest for one NIC and variant and hands back a ready session: the part of the flow
+// image → vm → guest session that every scenario shares.
+import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { chooseAccel, prepareHost, type AccelChoice } from './host.ts'
+import { buildImage, type Image } from './image.ts'
+import type { Log } from './log.ts'
+import { MGMT_MODULES, type NicSpec, type Variant } from './nics.ts'
+import type { Options } from './options.ts'
+import { SshSession } from './ssh.ts'
+import { QemuVm } from './vm.ts'
+import { KernelCrashError } from './errors.ts'
+
+export interface Testbed {
+  opts: Options
+  log: Log
+  image: Image
+  accel: AccelChoice
+  imageMs: number
+  runDir: string
+}
+
+export interface Guest {
+  vm: QemuVm
+  ssh: SshSession
+  nic: NicSpec
+  variant: Variant
+  /** QEMU start to first successful SSH login. */
+  bootMs: number
+  dir: string
+  /** Saves the guest's dmesg beside the console log; returns its path (null if the guest is gone). */
+  saveDmesg(): Promise<string | null>
+  close(): Promise<void>
+}
+
+export async function prepareTestbed(opts: Options, log: Log, runDir: string): Promise<Testbed> {
+  await prepareHost(log, { install: opts.install })
+  const accel = await chooseAccel(opts.accel)
+  log.info(`accelerator: ${accel.accel.toUpperCase()} (${accel.reason})`)
+  const { value: image, ms: imageMs } = await log.timed('image', () => buildImage(log))
+  return { opts, log, image, accel, imageMs, runDir }
+}
+
+let guestCounter = 0
+
+export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, extra: { append?: string; label?: string } = {}): Promise<Guest> {
+  const drv = nic.variants[variant]
+  if (!drv) throw new Error(`${nic.name}/${variant} is not available: ${nic.unavailable[variant] ?? 'unknown'}`)
+  const dir = join(tb.runDir, `${extra.label ?? ''}${nic.name}-${variant}-${++guestCounter}`)
+  const t0 = Date.now()
+  const vm = await QemuVm.start({
+    kernel: tb.image.kernel, initramfs: tb.image.initramfs, accel: tb.accel.accel, memoryMiB: tb.opts.memoryMiB, cpus: tb.opts.cpus,
+    modules: [...MGMT_MODULES, ...drv.modules], dut: { model: nic.qemuDevice, net: tb.opts.net },
+    append: [tb.opts.append, extra.append].filter(Boolean).join(' '), workDir: dir, log: tb.log,
+  })
+  let ssh: SshSession
+  try {
+    ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, log: tb.log })
+  } catch (e) {
+    await vm.close()
+    throw e
+  }
+  const bootMs = Date.now() - t0
+  const guest: Guest = {
+    vm, ssh, nic, variant, bootMs, dir,
+    async saveDmesg() {
+      if (vm.exited()) return null
+      try {
+        const r = await ssh.exec('dmesg', { timeoutMs: 15_000 })
+        const file = join(dir, 'dmesg.log')
+        writeFileSync(file, r.stdout)
+        return file
+      } catch { return null }
+    },
+    async close() {
+      ssh.close()
+      await vm.close()
+    },
+  }
+  return guest
+}
+
+/** Throws KernelCrashError if the guest's console shows a crash. */
+export function assertNoCrash(g: Guest): void {
+  const c = g.vm.crash()
+  if (c) throw new KernelCrashError(c.kind, c.excerpt)
+}

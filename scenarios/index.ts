@@ -1,0 +1,9 @@
+// The scenario registry: `npm run scenario NAME` looks names up here.
+import type { Scenario } from '../orchestrator/scenario.ts'
+import { smoke } from './smoke.ts'
+import { throughput } from './throughput.ts'
+
+export const SCENARIOS: Record<string, Scenario> = {
+  [smoke.name]: smoke,
+  [throughput.name]: throughput,
+}
