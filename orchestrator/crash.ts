@@ -6,6 +6,7 @@ export interface CrashPattern { kind: string; re: RegExp }
 export const CRASH_PATTERNS: CrashPattern[] = [
   { kind: 'kernel panic', re: /Kernel panic - not syncing/ },
   { kind: 'oops', re: /\bOops: \d{4}|\bOops\b.*\[#\d+\]/ },
+  { kind: 'NULL pointer dereference', re: /BUG: kernel NULL pointer dereference/ },
   { kind: 'bad pointer dereference', re: /BUG: unable to handle (?:kernel |page fault)|Unable to handle kernel/ },
   { kind: 'general protection fault', re: /general protection fault/ },
   { kind: 'invalid opcode', re: /invalid opcode: \d{4}/ },
@@ -36,8 +37,8 @@ export function detectCrash(text: string): Crash | null {
       // A "cut here" line announces the report; name it by what follows (BUG, WARNING, ...).
       let kind = p.kind
       if (/cut here/.test(line)) {
-        const next = lines.slice(i + 1, i + 4).join('\n')
-        kind = CRASH_PATTERNS.find(q => !/cut here/.test(q.re.source) && q.re.test(next))?.kind ?? 'warning'
+        const named = lines.slice(i + 1, i + 4).map(l => CRASH_PATTERNS.find(q => q.re.test(l))).find(Boolean)
+        kind = named?.kind ?? 'warning'
       }
       let end = Math.min(lines.length, i + 40)
       for (let j = i; j < end; j++) if (/---\[ end (?:trace|Kernel panic)/.test(lines[j]!)) { end = j + 1; break }

@@ -260,11 +260,12 @@ function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, stri
   put({ type: 'file', path: 'usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', data: readFileSync(loader), mode: 0o755 })
   put({ type: 'symlink', path: 'usr/lib64/ld-linux-x86-64.so.2', target: '../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' })
 
-  const busybox = findInPackages('bin/busybox')!
-  const applets = busyboxApplets(busybox)
-  for (const a of applets) {
+  // A real program shadows the busybox applet of the same name wherever busybox would put it
+  // (iproute2 ships /bin/ip, busybox's applet is /sbin/ip: both are on PATH).
+  const realPrograms = new Set(recipe.programs.map(p => p.replace(/.*\//, '')))
+  for (const a of busyboxApplets(findInPackages('bin/busybox')!)) {
     const path = mergedUsr(a)
-    if (!entries.has(path) && path !== 'usr/bin/busybox' && !path.startsWith('linuxrc')) put({ type: 'symlink', path, target: '/bin/busybox' })
+    if (!realPrograms.has(path.replace(/.*\//, '')) && !path.startsWith('linuxrc')) put({ type: 'symlink', path, target: '/bin/busybox' })
   }
 
   // Kernel modules: each top-level module with its dependencies, and its load order.
@@ -293,9 +294,9 @@ function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, stri
   }
   put({ type: 'file', path: 'root/.ssh/authorized_keys', data: Buffer.from(pubKey), mode: 0o600 })
   put({ type: 'dir', path: 'root/.ssh', mode: 0o700 })
-  put({ type: 'file', path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n') })
+  put({ type: 'file', path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/bash\n') })
   put({ type: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\n') })
-  put({ type: 'file', path: 'etc/shells', data: Buffer.from('/bin/sh\n') })
+  put({ type: 'file', path: 'etc/shells', data: Buffer.from('/bin/sh\n/bin/bash\n') })
   put({ type: 'file', path: 'etc/microbed/kernel-abi', data: Buffer.from(res.abi + '\n') })
   return { entries: [...entries.values()], modules }
 }

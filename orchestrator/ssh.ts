@@ -94,7 +94,8 @@ export class SshSession implements GuestSession {
           clearTimeout(timer)
           const r: ExecResult = { code, signal: signal ?? undefined, stdout, stderr, ms: Date.now() - t0 }
           if ((o.check ?? true) && code !== 0) {
-            return reject(new GuestError(`\`${cmd}\` failed in the guest (${describeExit(code, signal)})`, { evidence: lastLines(stderr || stdout, 20) }))
+            const said = lastLines(stderr || stdout, 1)
+            return reject(new GuestError(`\`${cmd}\` failed in the guest (${describeExit(code, signal)})${said ? `: ${said}` : ''}`, { evidence: lastLines(stderr || stdout, 20) }))
           }
           resolve(r)
         })

@@ -1,0 +1,68 @@
+// QEMU's command line, built without starting QEMU.
+import { expect } from 'chai'
+import { DUT_USER, MGMT, kernelCommandLine, qemuArgs, type QemuConfig } from '../orchestrator/qemu.ts'
+
+const base: QemuConfig = {
+  kernel: '/k/vmlinux', initramfs: '/k/initramfs.cpio', accel: 'tcg', memoryMiB: 512, cpus: 1,
+  consoleLog: '/r/console.log', qmpSocket: '/tmp/q.sock', sshPort: 40022, modules: ['virtio_pci', 'virtio_net', 'e1000'],
+  dut: { model: 'e1000', backend: { type: 'user', forwards: [{ hostPort: 40521, guestPort: 5201 }] } },
+}
+const after = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag)
+
+describe('QEMU argument builder', () => {
+  it('boots the PVH vmlinux with the initramfs and -cpu max under TCG', () => {
+    const a = qemuArgs(base)
+    expect(after(a, '-kernel')).to.deep.equal(['/k/vmlinux'])
+    expect(after(a, '-initrd')).to.deep.equal(['/k/initramfs.cpio'])
+    expect(after(a, '-machine')).to.deep.equal(['pc,accel=tcg'])
+    expect(after(a, '-cpu')).to.deep.equal(['max'])
+    expect(a).to.include.members(['-nodefaults', '-no-reboot'])
+  })
+
+  it('uses -cpu host and accel=kvm under KVM', () => {
+    const a = qemuArgs({ ...base, accel: 'kvm' })
+    expect(after(a, '-machine')).to.deep.equal(['pc,accel=kvm'])
+    expect(after(a, '-cpu')).to.deep.equal(['host'])
+  })
+
+  it('forwards SSH from a loopback port to the management NIC, on a loopback-range network', () => {
+    const net = after(qemuArgs(base), '-netdev')
+    expect(net[0]).to.equal(`user,id=mgmt,restrict=on,net=${MGMT.net},host=${MGMT.host},hostfwd=tcp:127.0.0.1:40022-${MGMT.guest}:22`)
+    expect(after(qemuArgs(base), '-device')[0]).to.equal(`virtio-net-pci,netdev=mgmt,mac=${MGMT.mac},romfile=`)
+  })
+
+  it('puts the NIC under test on its own back-end, with its forwards', () => {
+    const a = qemuArgs(base)
+    expect(after(a, '-netdev')[1]).to.equal(`user,id=dut,restrict=on,net=${DUT_USER.net},host=${DUT_USER.host},hostfwd=tcp:127.0.0.1:40521-${DUT_USER.guest}:5201`)
+    expect(after(a, '-device')[1]).to.equal(`e1000,netdev=dut,mac=${DUT_USER.mac},romfile=`)
+    const r = qemuArgs({ ...base, dut: { model: 'rtl8139', backend: { type: 'tap', ifname: 'mbt1x0' } } })
+    expect(after(r, '-netdev')[1]).to.equal('tap,id=dut,ifname=mbt1x0,script=no,downscript=no')
+    expect(after(r, '-device')[1]).to.match(/^rtl8139,netdev=dut,/)
+  })
+
+  it('only ever hands the guest loopback-range addresses', () => {
+    for (const a of [...qemuArgs(base), kernelCommandLine(base)].join(' ').matchAll(/\b(\d+)\.\d+\.\d+\.\d+\b/g)) expect(a[1]).to.equal('127')
+  })
+
+  it('captures the console to a file and opens QMP on a unix socket', () => {
+    const a = qemuArgs(base)
+    expect(after(a, '-chardev')).to.deep.equal(['file,id=console,path=/r/console.log'])
+    expect(after(a, '-serial')).to.deep.equal(['chardev:console'])
+    expect(after(a, '-qmp')).to.deep.equal(['unix:/tmp/q.sock,server=on,wait=off'])
+  })
+
+  it('tells the guest which modules to load and names NICs by MAC on the kernel command line', () => {
+    const cmdline = kernelCommandLine({ ...base, append: 'foo=1' })
+    expect(cmdline).to.include('console=ttyS0').and.include('panic=-1')
+    expect(cmdline).to.include('microbed.modules=virtio_pci,virtio_net,e1000')
+    expect(cmdline).to.include(`microbed.mgmt=${MGMT.mac},${MGMT.guest}/24`)
+    expect(cmdline).to.include(`microbed.dut=${DUT_USER.mac},${DUT_USER.guest}/24`)
+    expect(cmdline.endsWith(' foo=1')).to.equal(true)
+  })
+
+  it('leaves the NIC under test out when none is asked for', () => {
+    const a = qemuArgs({ ...base, dut: undefined })
+    expect(after(a, '-netdev')).to.have.length(1)
+    expect(kernelCommandLine({ ...base, dut: undefined })).to.not.include('microbed.dut=')
+  })
+})

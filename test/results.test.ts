@@ -1,0 +1,104 @@
+// The results document: its schema, how statuses combine, and the case builder that refuses to
+// call a case PASS without a check.
+import { expect } from 'chai'
+import { CaseBuilder } from '../orchestrator/scenario.ts'
+import { KernelCrashError, HostError } from '../orchestrator/errors.ts'
+import { exitCode, median, overallStatus, renderSummary, summarize, validateResult, type RunResult } from '../orchestrator/results.ts'
+import { parseIperfJson, parseProcStat, utilization } from '../scenarios/throughput.ts'
+
+const doc = (cases: RunResult['cases']): RunResult => ({
+  schema: 'microbed.result/v1',
+  run: { id: 'r1', command: 'microbed scenario smoke', startedAt: '2026-11-26T00:00:00Z', finishedAt: '2026-11-26T00:01:00Z', gitCommit: null, dir: '/tmp/r1' },
+  environment: { host: { hostname: 'h', kernel: 'k', cpus: 2, memoryGiB: 24, node: 'v20' }, accel: { accel: 'tcg', reason: 'auto' }, qemuVersion: 'QEMU 7.2', net: 'user', image: null },
+  timings: {}, cases, status: overallStatus(cases), events: [],
+})
+
+describe('results document', () => {
+  it('a case passes only with checks that all passed', () => {
+    const c = new CaseBuilder('smoke', 'e1000', 'native')
+    expect(c.finish().status).to.equal('error') // nothing checked: never PASS
+    c.check('carrier', true, 'carrier=1')
+    expect(c.finish().status).to.equal('pass')
+    c.check('ping', false, '0 packets received\nmore')
+    const r = c.finish()
+    expect(r.status).to.equal('fail')
+    expect(r.reason).to.equal('ping: 0 packets received')
+  })
+
+  it('a kernel crash fails the case with the console excerpt; an infrastructure error is an error', () => {
+    const crash = new CaseBuilder('smoke', 'e1000', 'native').fail(new KernelCrashError('oops', 'Oops: 0000 [#1]'))
+    expect(crash.status).to.equal('fail')
+    expect(crash.evidence).to.equal('Oops: 0000 [#1]')
+    expect(crash.checks.at(-1)).to.deep.include({ name: 'no kernel crash on the console', ok: false })
+    const infra = new CaseBuilder('smoke', 'e1000', 'native').fail(new HostError('no qemu', { hint: 'apt-get install qemu-system-x86' }))
+    expect(infra.status).to.equal('error')
+    expect(infra.reason).to.equal('no qemu (apt-get install qemu-system-x86)')
+  })
+
+  it('a skipped case says why and is never counted as a pass', () => {
+    const s = new CaseBuilder('smoke', 'e1000', 'split').skip('not built yet')
+    expect(s).to.deep.include({ status: 'skip', reason: 'not built yet' })
+    expect(overallStatus([s])).to.equal('skip')
+    expect(exitCode(overallStatus([s]))).to.equal(3)
+  })
+
+  it('combines statuses: error over fail over pass', () => {
+    const pass = new CaseBuilder('s', 'n', 'v'); pass.check('a', true, '')
+    const fail = new CaseBuilder('s', 'n', 'v'); fail.check('a', false, 'x')
+    expect(overallStatus([pass.finish(), fail.finish()])).to.equal('fail')
+    expect(overallStatus([pass.finish(), fail.finish(), new CaseBuilder('s', 'n', 'v').fail(new Error('boom'))])).to.equal('error')
+    expect(exitCode('pass')).to.equal(0)
+    expect(exitCode('fail')).to.equal(1)
+  })
+
+  it('validates a real document and rejects broken ones', () => {
+    const c = new CaseBuilder('throughput', 'e1000', 'native')
+    c.check('iperf3', true, 'ok')
+    c.measure({ name: 'TCP rx', unit: 'Mbit/s', ...summarize([500, 600, 550]) })
+    const good = doc([c.finish()])
+    expect(validateResult(JSON.parse(JSON.stringify(good)))).to.deep.equal([])
+    expect(validateResult({ ...good, schema: 'v0' })).to.include('schema must be "microbed.result/v1"')
+    const noUnit = doc([{ ...c.finish(), measurements: [{ name: 'x', value: 1, unit: '' }] }])
+    expect(validateResult(noUnit)).to.include('cases[0].measurements[0] needs name, numeric value and unit')
+    const lying = doc([{ ...c.finish(), checks: [{ name: 'a', ok: false, evidence: '' }] }])
+    expect(validateResult(lying)).to.include('cases[0] passes with a failed check')
+    const empty = doc([{ ...c.finish(), checks: [], measurements: [] }])
+    expect(validateResult(empty)).to.include('cases[0] passes without a single check or measurement')
+    const noReason = doc([{ ...c.finish(), status: 'skip' }])
+    expect(validateResult(noReason)).to.include('cases[0] has status skip but no reason')
+  })
+
+  it('summarizes samples as median, min, max and spread', () => {
+    expect(median([3, 1, 2])).to.equal(2)
+    expect(median([4, 1, 2, 3])).to.equal(2.5)
+    expect(summarize([400, 500, 600])).to.deep.equal({ value: 500, samples: [400, 500, 600], spread: { min: 400, max: 600, relativePct: 40 } })
+  })
+
+  it('renders a readable summary with the verdict, checks and measurements', () => {
+    const c = new CaseBuilder('smoke', 'rtl8139', 'native')
+    c.check('dut0 carrier up', true, 'carrier=1')
+    c.measure({ name: 'boot to SSH', value: 5.5, unit: 's' })
+    const text = renderSummary(doc([c.finish(), new CaseBuilder('smoke', 'rtl8139', 'split').skip('no microdriver yet')]))
+    expect(text).to.match(/^PASS  smoke rtl8139\/native$/m)
+    expect(text).to.match(/✓ dut0 carrier up: carrier=1/)
+    expect(text).to.match(/• boot to SSH 5.50 s/)
+    expect(text).to.match(/^SKIP  smoke rtl8139\/split — no microdriver yet$/m)
+    expect(text).to.match(/^result: PASS/m)
+  })
+})
+
+describe('throughput parsing', () => {
+  it('computes CPU utilization from two /proc/stat samples', () => {
+    const a = parseProcStat('cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 ...')
+    const b = parseProcStat('cpu  175 0 125 800 0 0 0 0 0 0\n')
+    expect(utilization(a, b)).to.equal(100)
+    const c = parseProcStat('cpu  150 0 100 850 0 0 0 0 0 0\n')
+    expect(utilization(a, c)).to.equal(50)
+    expect(() => parseProcStat('garbage')).to.throw(/not a \/proc\/stat cpu line/)
+  })
+  it("reads the receiver's throughput from iperf3 JSON and surfaces iperf3's errors", () => {
+    expect(parseIperfJson(JSON.stringify({ end: { sum_received: { bits_per_second: 5.5e8 } } }))).to.equal(550)
+    expect(() => parseIperfJson(JSON.stringify({ error: 'unable to connect to server' }))).to.throw(/iperf3: unable to connect/)
+    expect(() => parseIperfJson('Connection refused')).to.throw(/printed no JSON/)
+  })
+})

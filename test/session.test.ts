@@ -1,0 +1,75 @@
+// The readiness wait, against a fake instance (no VM): a port that accepts and never speaks, as
+// QEMU's forward does before the guest listens. The wait must end with the right error and the
+// console's last lines, never hang.
+import { expect } from 'chai'
+import { createServer, type Server, type Socket } from 'node:net'
+import { BootError, KernelCrashError } from '../orchestrator/errors.ts'
+import { ensureSshKey } from '../orchestrator/image.ts'
+import { SshSession } from '../orchestrator/ssh.ts'
+import type { Instance } from '../orchestrator/vm.ts'
+import type { Crash } from '../orchestrator/crash.ts'
+
+function fakeInstance(port: number, o: { exitAfterMs?: number; crashAfterMs?: number }): Instance {
+  const t0 = Date.now()
+  const crash: Crash = { kind: 'kernel panic', line: 'Kernel panic - not syncing: VFS', excerpt: 'Kernel panic - not syncing: VFS: Unable to mount root fs' }
+  return {
+    sshPort: port,
+    consoleLog: '/fake/console.log',
+    console: () => 'line 1\nline 2\nlast words of the guest\n',
+    crash: () => (o.crashAfterMs !== undefined && Date.now() - t0 > o.crashAfterMs ? crash : null),
+    exited: () => (o.exitAfterMs !== undefined && Date.now() - t0 > o.exitAfterMs ? 'exit 1' : null),
+    setLink: async () => undefined,
+    close: async () => undefined,
+  }
+}
+
+describe('guest session readiness wait (fake instance)', () => {
+  let server: Server
+  let port: number
+  const sockets: Socket[] = []
+  before(async () => {
+    await ensureSshKey()
+    server = createServer(s => { sockets.push(s) }) // accepts, never answers
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    port = (server.address() as { port: number }).port
+  })
+  after(() => { sockets.forEach(s => s.destroy()); server.close() })
+  const key = () => `${process.cwd()}/.cache/ssh/id_ed25519`
+
+  it('gives up at the deadline, saying what it waited for and how long, with the console', async () => {
+    const t0 = Date.now()
+    try {
+      await SshSession.connect(fakeInstance(port, {}), key(), { deadlineMs: 2500, tryTimeoutMs: 500 })
+      expect.fail('should time out')
+    } catch (e) {
+      expect(e).to.be.instanceOf(BootError)
+      const be = e as BootError
+      expect(be.message).to.match(new RegExp(`SSH server did not answer on 127.0.0.1:${port} within 3 s`))
+      expect(be.message).to.match(/no SSH handshake within 500 ms/)
+      expect(be.evidence).to.include('last words of the guest')
+    }
+    expect(Date.now() - t0).to.be.lessThan(6000)
+  })
+
+  it('stops waiting as soon as QEMU exits', async () => {
+    const t0 = Date.now()
+    try {
+      await SshSession.connect(fakeInstance(port, { exitAfterMs: 300 }), key(), { deadlineMs: 60_000, tryTimeoutMs: 400 })
+      expect.fail('should fail')
+    } catch (e) {
+      expect(e).to.be.instanceOf(BootError)
+      expect((e as Error).message).to.match(/QEMU exited while waiting for the guest's SSH server \(exit 1\)/)
+    }
+    expect(Date.now() - t0).to.be.lessThan(5000)
+  })
+
+  it('stops waiting as soon as the kernel crashes, with the crash as evidence', async () => {
+    try {
+      await SshSession.connect(fakeInstance(port, { crashAfterMs: 200 }), key(), { deadlineMs: 60_000, tryTimeoutMs: 400 })
+      expect.fail('should fail')
+    } catch (e) {
+      expect(e).to.be.instanceOf(KernelCrashError)
+      expect((e as KernelCrashError).evidence).to.match(/Unable to mount root fs/)
+    }
+  })
+})
