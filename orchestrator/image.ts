@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync,
 import { dirname, join, relative } from 'node:path'
 import { execa } from 'execa'
 import { buildCpio, type CpioEntry } from './cpio.ts'
-import { download, libraryPackages, resolveKernelAbi, resolvePackages, unpack, type PackageInfo } from './debian.ts'
+import { aptFingerprint, download, libraryPackages, resolveKernelAbi, resolvePackages, unpack, type PackageInfo } from './debian.ts'
 import { isElf, modinfo, neededLibraries } from './elf.ts'
 import { HostError } from './errors.ts'
 import type { Log } from './log.ts'
@@ -96,14 +96,23 @@ interface Resolved {
   guestPkgs: PackageInfo[]
 }
 
+/** Versions of everything the image is made of; reused from .cache while apt's state is unchanged. */
 async function resolveAll(recipe: ImageRecipe, log: Log): Promise<Resolved> {
-  const abi = await resolveKernelAbi(recipe.kernelMetaPackage, log)
-  const libs = await libraryPackages(recipe.packages, log)
+  const memo = join(paths.cache, 'resolved.json')
+  const key = sha256(JSON.stringify({ recipe, apt: aptFingerprint() }))
+  try {
+    const saved = JSON.parse(readFileSync(memo, 'utf8')) as { key: string; res: Resolved }
+    if (saved.key === key) return saved.res
+  } catch { /* none yet, or unreadable: resolve afresh */ }
+  const [abi, libs] = await Promise.all([resolveKernelAbi(recipe.kernelMetaPackage, log), libraryPackages(recipe.packages, log)])
   const headerNames = [`linux-headers-${abi}`, `linux-headers-${abi.replace(/-amd64$/, '')}-common`, `linux-kbuild-${abi.split('.').slice(0, 2).join('.')}`]
   const names = [`linux-image-${abi}`, ...headerNames, ...recipe.packages, ...libs]
   const info = await resolvePackages(names, log)
   const get = (n: string) => info.get(n)!
-  return { abi, kernelPkg: get(`linux-image-${abi}`), headerPkgs: headerNames.map(get), guestPkgs: [...recipe.packages, ...libs].map(get) }
+  const res: Resolved = { abi, kernelPkg: get(`linux-image-${abi}`), headerPkgs: headerNames.map(get), guestPkgs: [...recipe.packages, ...libs].map(get) }
+  mkdirSync(paths.cache, { recursive: true })
+  writeFileSync(memo, JSON.stringify({ key, res }))
+  return res
 }
 
 /** Finds or builds the image for the current inputs. */
