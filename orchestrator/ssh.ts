@@ -104,18 +104,28 @@ export class SshSession implements GuestSession {
   }
 
   /** Copies files into destDir as one tar stream, unpacked by the guest's tar. */
-  async push(files: { path: string; data: Buffer; mode?: number }[], destDir: string): Promise<void> {
+  async push(files: { path: string; data: Buffer; mode?: number }[], destDir: string, timeoutMs = 60_000): Promise<void> {
     const pack = tar.pack()
     for (const f of files) pack.entry({ name: f.path, mode: f.mode ?? 0o644, mtime: new Date(0) }, f.data)
     pack.finalize()
+    const chunks: Buffer[] = []
+    for await (const c of pack) chunks.push(c as Buffer)
+    const archive = Buffer.concat(chunks)
+    const quoted = `'${destDir.replace(/'/g, `'\\''`)}'`
+    this.log?.cmd(`guest$ tar -x -C ${destDir} (${files.length} files, ${archive.length} bytes)`)
     await new Promise<void>((resolve, reject) => {
-      const cmd = `mkdir -p '${destDir}' && tar -x -f - -C '${destDir}'`
-      this.client.exec(cmd, (err, stream) => {
+      this.client.exec(`mkdir -p ${quoted} && tar -x -f - -C ${quoted}`, (err, stream) => {
         if (err) return reject(new GuestError(`push to ${destDir}: ${err.message}`))
         let stderr = ''
+        const timer = setTimeout(() => { stream.close(); reject(new GuestError(`push to ${destDir} did not finish within ${timeoutMs / 1000} s`)) }, timeoutMs)
         stream.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-        stream.on('close', (code: number | null) => code === 0 ? resolve() : reject(new GuestError(`push to ${destDir} failed (${describeExit(code)})`, { evidence: stderr })))
-        pack.pipe(stream)
+        stream.on('data', () => undefined) // drain stdout so the channel can close
+        stream.on('close', (code: number | null) => {
+          clearTimeout(timer)
+          if (code === 0) resolve()
+          else reject(new GuestError(`push to ${destDir} failed (${describeExit(code)})`, { evidence: stderr }))
+        })
+        stream.end(archive)
       })
     })
   }

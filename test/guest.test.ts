@@ -64,6 +64,21 @@ describe('real guests under QEMU', function () {
       expect(r.stdout).to.match(/dut0: .*state UP/)
     })
 
+    it('pushes files as a tar stream, streams command output, and times out a stuck command', async () => {
+      await g.ssh.push([{ path: 'a.txt', data: Buffer.from('hello guest\n') }, { path: 'sub/run.sh', data: Buffer.from('echo ran\n'), mode: 0o755 }], '/tmp/pushed')
+      const chunks: string[] = []
+      const r = await g.ssh.exec('cat /tmp/pushed/a.txt; /tmp/pushed/sub/run.sh; for i in 1 2 3; do echo line$i; sleep 0.2; done', { onStdout: c => chunks.push(c) })
+      expect(r.stdout).to.equal('hello guest\nran\nline1\nline2\nline3\n')
+      expect(chunks.length).to.be.greaterThan(1)
+      const t0 = Date.now()
+      try { await g.ssh.exec('sleep 30', { timeoutMs: 1000 }); expect.fail('should time out') } catch (e) {
+        expect((e as Error).message).to.equal('`sleep 30` did not finish within 1 s in the guest')
+      }
+      expect(Date.now() - t0).to.be.lessThan(5000)
+      const bad = await g.ssh.exec('exit 3', { check: false })
+      expect(bad.code).to.equal(3)
+    })
+
     it('loads a module built out of tree against the unpacked Debian headers', async () => {
       const abi = tb.image.manifest.kernelAbi
       await g.ssh.exec('insmod /lib/modules/microbed/mb_hello.ko && rmmod mb_hello')
@@ -87,6 +102,26 @@ describe('real guests under QEMU', function () {
       expect(g.vm.crash()!.kind).to.equal('NULL pointer dereference')
       expect(g.vm.crash()!.excerpt).to.match(/RIP: 0010:mb_crash/)
     })
+  })
+
+  it('runs two guests at once without port collisions', async () => {
+    const [a, b] = await Promise.all([bootGuest(tb, NICS.e1000!, 'native', { label: 'pair-' }), bootGuest(tb, NICS.rtl8139!, 'native', { label: 'pair-' })])
+    try {
+      expect(a.vm.sshPort).to.not.equal(b.vm.sshPort)
+      const [ra, rb] = await Promise.all([a.ssh.exec('ethtool -i dut0'), b.ssh.exec('ethtool -i dut0')])
+      expect(ra.stdout).to.match(/^driver: e1000$/m)
+      expect(rb.stdout).to.match(/^driver: 8139cp$/m)
+    } finally {
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('--net tap: smoke passes with the tap in a namespace of ours, removed afterwards', async function () {
+    if (process.getuid?.() !== 0) this.skip() // --net tap needs root; the user-networking path is tested above
+    const [c] = await smoke.run({ ...tb, opts: { ...tb.opts, net: 'tap' } }, NICS.e1000!, ['native'])
+    expect(c!.status, `${c!.reason}\n${c!.evidence ?? ''}`).to.equal('pass')
+    expect(c!.checks.find(k => k.name.startsWith('ping'))!.name).to.include('127.79.0.1')
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).to.not.match(new RegExp(`^mb-${process.pid}-`, 'm'))
   })
 
   it('reports a boot failure (bad kernel command line) with the console, and leaves no QEMU', async () => {
