@@ -9,10 +9,10 @@ import { dirname, join, relative } from 'node:path'
 import { execa } from 'execa'
 import { buildCpio, type CpioEntry } from './cpio.ts'
 import { aptFingerprint, download, libraryPackages, resolveKernelAbi, resolvePackages, unpack, type PackageInfo } from './debian.ts'
-import { isElf, modinfo, neededLibraries } from './elf.ts'
-import { HostError } from './errors.ts'
+import { isElf, modinfo, moduleDepends, neededLibraries } from './elf.ts'
+import { HostError, describeExit } from './errors.ts'
 import type { Log } from './log.ts'
-import { indexModules, loadOrder } from './modules.ts'
+import { indexModules, loadOrder, modName } from './modules.ts'
 import { allGuestModules } from './nics.ts'
 import { paths } from './options.ts'
 
@@ -21,6 +21,8 @@ export interface ImageRecipe {
   packages: string[]
   programs: string[]
   kmods: string[]
+  /** Programs built from udriver/ (static), installed in /usr/sbin. */
+  userspace: string[]
 }
 
 export interface Image {
@@ -49,7 +51,7 @@ const ROOT = paths.root
 
 export function loadRecipe(file = join(ROOT, 'images', 'guest.json')): ImageRecipe {
   const r = JSON.parse(readFileSync(file, 'utf8')) as ImageRecipe
-  for (const k of ['kernelMetaPackage', 'packages', 'programs', 'kmods'] as const) if (!(k in r)) throw new HostError(`${file} lacks "${k}"`)
+  for (const k of ['kernelMetaPackage', 'packages', 'programs', 'kmods', 'userspace'] as const) if (!(k in r)) throw new HostError(`${file} lacks "${k}"`)
   return r
 }
 
@@ -61,8 +63,9 @@ function listFiles(dir: string): string[] {
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(d, e.name)
+      if (isBuildProduct(e.name) || e.name.startsWith('.')) continue
       if (e.isDirectory()) walk(p)
-      else if (!/\.(o|ko|mod|mod\.c|cmd|order|symvers)$/.test(e.name) && !e.name.startsWith('.')) out.push(relative(ROOT, p))
+      else out.push(relative(ROOT, p))
     }
   }
   if (existsSync(dir)) walk(dir)
@@ -74,7 +77,8 @@ function sourceFiles(recipe: ImageRecipe): string[] {
   return [
     'images/guest.json',
     ...listFiles(join(ROOT, 'guest')),
-    ...recipe.kmods.flatMap(k => listFiles(join(ROOT, 'kmod', k))),
+    ...listFiles(join(ROOT, 'kmod')),
+    ...listFiles(join(ROOT, 'udriver')),
     ...['image.ts', 'cpio.ts', 'debian.ts', 'elf.ts', 'modules.ts', 'nics.ts'].map(f => `orchestrator/${f}`),
   ]
 }
@@ -144,12 +148,13 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
   const kroot = unpacked.get(res.kernelPkg.name)!
   await extractVmlinux(join(kroot, 'boot', `vmlinuz-${res.abi}`), image({} as Manifest, true).kernel)
   const headers = await prepareHeaders(res, log)
-  const kmods = await buildKmods(recipe.kmods, headers, res.abi, log)
+  const { kmods, programs: ours } = await buildOurs(recipe, headers, res.abi, hash, log)
 
   const tmp = `${dir}.tmp-${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(tmp, { recursive: true })
-  const { entries, modules } = assemble(recipe, res, unpacked, kmods, key.pub)
+  const { entries, modules } = assemble(recipe, res, unpacked, kmods, ours, key.pub)
+  rmSync(join(paths.cache, 'kbuild', hash), { recursive: true, force: true })
   const cpio = buildCpio(entries)
   writeFileSync(join(tmp, 'initramfs.cpio'), cpio)
   const manifest: Manifest = {
@@ -194,27 +199,59 @@ async function prepareHeaders(res: Resolved, log: Log): Promise<string> {
 }
 
 interface BuiltKmod { name: string; file: string; vermagic: string }
+interface BuiltProgram { name: string; data: Buffer }
 
-/** Builds each of our modules (kmod/NAME) out of tree against the unpacked headers, in a scratch copy. */
-async function buildKmods(names: string[], kdir: string, abi: string, log: Log): Promise<BuiltKmod[]> {
-  const out: BuiltKmod[] = []
-  for (const name of names) {
-    const src = join(ROOT, 'kmod', name)
-    if (!existsSync(src)) throw new HostError(`images/guest.json lists kmod "${name}" but kmod/${name} does not exist`)
-    const work = join(paths.cache, 'kbuild', name)
-    rmSync(work, { recursive: true, force: true })
-    cpSync(src, work, { recursive: true, filter: s => !/\.(o|ko|cmd)$/.test(s) })
-    log.cmd(`make -C ${kdir} M=${work} modules`)
-    const r = await execa('make', ['-C', kdir, `M=${work}`, 'modules'], { reject: false, all: true })
-    if (r.exitCode !== 0) throw new HostError(`building kernel module kmod/${name} failed`, { evidence: String(r.all).slice(-3000) })
-    for (const f of readdirSync(work).filter(f => f.endsWith('.ko'))) {
-      const file = join(work, f)
-      const vermagic = modinfo(readFileSync(file)).get('vermagic')?.[0] ?? ''
-      if (!vermagic.startsWith(`${abi} `)) throw new HostError(`kmod/${name}/${f} was built for "${vermagic}", not ${abi}`)
-      out.push({ name: f.replace(/\.ko$/, ''), file, vermagic })
+/** Build products never copied into a build tree nor hashed as inputs. */
+const isBuildProduct = (name: string) => /\.(o|ko|mod|mod\.c|cmd|order|symvers)$/.test(name) || name === 'build'
+
+/**
+ * Builds our kernel modules (kmod/NAME, each against the unpacked headers: with its own Makefile
+ * given KDIR, else plain kbuild) and the user-space programs (udriver/, static), in a scratch copy
+ * of kmod/ and udriver/ so the source tree stays clean and concurrent builds do not collide.
+ */
+async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, hash: string, log: Log): Promise<{ kmods: BuiltKmod[]; programs: BuiltProgram[] }> {
+  const work = join(paths.cache, 'kbuild', hash)
+  rmSync(work, { recursive: true, force: true })
+  for (const top of ['kmod', 'udriver']) {
+    if (existsSync(join(ROOT, top))) cpSync(join(ROOT, top), join(work, top), { recursive: true, filter: src => !isBuildProduct(src.replace(/.*\//, '')) })
+  }
+  const make = async (what: string, args: string[]) => {
+    log.cmd(`make ${args.join(' ')}`)
+    const r = await execa('make', args, { reject: false, all: true })
+    if (r.exitCode !== 0) throw new HostError(`building ${what} failed (make ${describeExit(r.exitCode)})`, { evidence: String(r.all).slice(-3000) })
+  }
+  const kmods: BuiltKmod[] = []
+  const seen = new Set<string>()
+  for (const name of recipe.kmods) {
+    const dir = join(work, 'kmod', name)
+    if (!existsSync(dir)) throw new HostError(`images/guest.json lists kmod "${name}" but kmod/${name} does not exist`)
+    if (existsSync(join(dir, 'Makefile'))) await make(`kmod/${name}`, ['-C', dir, `KDIR=${kdir}`])
+    else await make(`kmod/${name}`, ['-C', kdir, `M=${dir}`, 'modules'])
+    // A module's Makefile may build others it needs (e1000 builds core): take every .ko once.
+    for (const d of [dir, ...readdirSync(join(work, 'kmod')).map(n => join(work, 'kmod', n))]) {
+      if (!existsSync(d) || !statSync(d).isDirectory()) continue
+      for (const f of readdirSync(d).filter(f => f.endsWith('.ko'))) {
+        if (seen.has(f)) continue
+        seen.add(f)
+        const file = join(d, f)
+        const vermagic = modinfo(readFileSync(file)).get('vermagic')?.[0] ?? ''
+        if (!vermagic.startsWith(`${abi} `)) throw new HostError(`${relative(work, file)} was built for "${vermagic}", not ${abi}`)
+        kmods.push({ name: f.replace(/\.ko$/, ''), file, vermagic })
+      }
     }
   }
-  return out
+  const programs: BuiltProgram[] = []
+  if (recipe.userspace.length) {
+    await make('udriver/', ['-C', join(work, 'udriver')])
+    for (const name of recipe.userspace) {
+      const file = join(work, 'udriver', 'build', name)
+      if (!existsSync(file)) throw new HostError(`udriver/ built no ${name} (images/guest.json "userspace")`)
+      const data = readFileSync(file)
+      if (neededLibraries(data).length) throw new HostError(`udriver/build/${name} is dynamically linked; the guest needs it static (-static)`)
+      programs.push({ name, data })
+    }
+  }
+  return { kmods, programs }
 }
 
 /** Debian ships some files under /bin, /sbin, /lib; the guest is merged-/usr like an installed Debian 12. */
@@ -225,7 +262,7 @@ export function mergedUsr(p: string): string {
 
 const LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu', 'lib64', 'usr/lib']
 
-function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, string>, kmods: BuiltKmod[], pubKey: string) {
+function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, string>, kmods: BuiltKmod[], ours: BuiltProgram[], pubKey: string) {
   const entries = new Map<string, CpioEntry>()
   const put = (e: CpioEntry) => { entries.set(e.path, e) }
   const roots = res.guestPkgs.map(p => unpacked.get(p.name)!)
@@ -277,23 +314,31 @@ function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, stri
     if (!realPrograms.has(path.replace(/.*\//, '')) && !path.startsWith('linuxrc')) put({ type: 'symlink', path, target: '/bin/busybox' })
   }
 
-  // Kernel modules: each top-level module with its dependencies, and its load order.
+  // Kernel modules, Debian's and ours in one index: each top-level module with its dependencies,
+  // and its load order in /etc/microbed/modules/NAME (the guest's init reads it).
   const kroot = join(unpacked.get(res.kernelPkg.name)!, 'lib', 'modules', res.abi)
-  const idx = indexModules(kroot)
+  const debianIdx = indexModules(kroot)
+  const ourFiles = new Map(kmods.map(k => [modName(k.name), k.file]))
+  const guestPath = (n: string) => ourFiles.has(n) ? `/lib/modules/microbed/${n}.ko` : `/lib/modules/${res.abi}/${debianIdx.files.get(n)!}`
+  const idx = {
+    files: new Map([...debianIdx.files.keys(), ...ourFiles.keys()].map(n => [n, guestPath(n)])),
+    builtin: debianIdx.builtin,
+    depends: (n: string) => ourFiles.has(n) ? moduleDepends(readFileSync(ourFiles.get(n)!)).map(modName) : debianIdx.depends(n),
+  }
   const modules: Record<string, string[]> = {}
-  const modFiles = new Set<string>()
-  for (const m of allGuestModules()) {
+  const needed = new Set<string>()
+  for (const m of [...allGuestModules(), ...ourFiles.keys()]) {
     const order = loadOrder([m], idx)
-    modules[m] = order.map(n => `/lib/modules/${res.abi}/${idx.files.get(n)!}`)
-    order.forEach(n => modFiles.add(idx.files.get(n)!))
+    modules[m] = order.map(guestPath)
+    order.forEach(n => needed.add(n))
     put({ type: 'file', path: `etc/microbed/modules/${m}`, data: Buffer.from(modules[m]!.join('\n') + '\n') })
   }
-  for (const f of modFiles) put({ type: 'file', path: `usr/lib/modules/${res.abi}/${f}`, data: readFileSync(join(kroot, f)) })
-  for (const k of kmods) {
-    put({ type: 'file', path: `usr/lib/modules/microbed/${k.name}.ko`, data: readFileSync(k.file) })
-    modules[k.name] = [`/lib/modules/microbed/${k.name}.ko`]
-    put({ type: 'file', path: `etc/microbed/modules/${k.name}`, data: Buffer.from(`/lib/modules/microbed/${k.name}.ko\n`) })
+  for (const n of needed) {
+    const src = ourFiles.get(n) ?? join(kroot, debianIdx.files.get(n)!)
+    put({ type: 'file', path: mergedUsr(guestPath(n)), data: readFileSync(src) })
   }
+
+  for (const p of ours) put({ type: 'file', path: `usr/sbin/${p.name}`, data: p.data, mode: 0o755 })
 
   // Our guest files (init, scripts), the login, and the version of everything for the guest to report.
   for (const f of listFiles(join(ROOT, 'guest'))) {

@@ -10,6 +10,8 @@ export interface DriverVariant {
   modules: string[]
   /** The driver name `ethtool -i dut0` must report. */
   driverName: string
+  /** split: the u-driver daemon (in /usr/sbin) the guest runs under its supervisor. */
+  udriver?: string
 }
 
 export interface NicSpec {
@@ -25,8 +27,12 @@ export interface NicSpec {
 export const NICS: Record<string, NicSpec> = {
   e1000: {
     name: 'e1000', qemuDevice: 'e1000', pciId: '8086:100e', description: 'Intel 82540EM',
-    variants: { native: { modules: ['e1000'], driverName: 'e1000' } },
-    unavailable: { monolithic: 'our e1000 driver is not built into the image yet (issue 3)', split: 'the e1000 microdriver is not built into the image yet (issue 3)' },
+    variants: {
+      native: { modules: ['e1000'], driverName: 'e1000' },
+      monolithic: { modules: ['mb_e1000'], driverName: 'mb_e1000' },
+      split: { modules: ['mb_core', 'mb_e1000_split'], driverName: 'mb_e1000', udriver: 'mb-udriver' },
+    },
+    unavailable: {},
   },
   rtl8139: {
     name: 'rtl8139', qemuDevice: 'rtl8139', pciId: '10ec:8139', description: 'Realtek RTL8139C+ (revision 0x20, driven natively by 8139cp)',
@@ -59,7 +65,7 @@ export function parseVariants(arg: string): Variant[] {
   return names as Variant[]
 }
 
-/** Every module an image must carry, for every NIC and variant that exists. */
+/** Every module of Debian's kernel package an image must carry (ours come from kmod/). */
 export function allGuestModules(): string[] {
-  return [...new Set([...MGMT_MODULES, ...Object.values(NICS).flatMap(n => Object.values(n.variants).flatMap(v => v?.modules ?? []))])]
+  return [...new Set([...MGMT_MODULES, ...Object.values(NICS).flatMap(n => Object.values(n.variants).flatMap(v => v?.modules ?? []))])].filter(m => !m.startsWith('mb_'))
 }

@@ -51,7 +51,7 @@ export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, ext
   const vm = await QemuVm.start({
     kernel: tb.image.kernel, initramfs: tb.image.initramfs, accel: tb.accel.accel, memoryMiB: tb.opts.memoryMiB, cpus: tb.opts.cpus,
     modules: [...MGMT_MODULES, ...drv.modules], dut: { model: nic.qemuDevice, net: tb.opts.net },
-    append: [tb.opts.append, extra.append].filter(Boolean).join(' '), workDir: dir, log: tb.log,
+    append: [drv.udriver ? `microbed.udriver=${drv.udriver}` : '', tb.opts.append, extra.append].filter(Boolean).join(' '), workDir: dir, log: tb.log,
   })
   let ssh: SshSession
   try {

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mb_core internals shared by its files.  One mutex, mb_lock, guards the
+ * instance table, every channel's queue and every attach binding; it is
+ * never held while sleeping for user space.
+ */
+#ifndef MB_CORE_INTERNAL_H
+#define MB_CORE_INTERNAL_H
+
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+
+#include "mb_core.h"
+
+#define MB_CRASH_HISTORY	16
+
+/* An upcall in flight; lives on the calling thread's stack. */
+struct mb_pending {
+	u64 seq;
+	void *rep;
+	u32 cap;
+	int status;		/* reply length or -errno */
+	struct completion done;
+};
+
+/* A queued kernel-to-user message; whoever unlinks it frees it. */
+struct mb_qmsg {
+	struct list_head node;
+	u32 len;
+	struct mb_hdr hdr;	/* followed by the payload */
+};
+
+/* One open of /dev/microbed: one u-driver process. */
+struct mb_chan {
+	struct list_head queue;		/* struct mb_qmsg */
+	struct list_head insts;		/* attached struct mb_inst */
+	wait_queue_head_t wq;
+	pid_t pid;
+};
+
+struct mb_inst {
+	u32 handle;
+	struct mb_kdrv_desc desc;
+	char driver[MB_NAME_LEN];
+	char device[MB_NAME_LEN];
+	struct mb_chan *chan;		/* NULL: no u-driver */
+	struct list_head chan_node;
+	struct mb_pending *cur;		/* upcall in flight */
+	struct mutex call_lock;		/* one upcall at a time */
+	u32 users;			/* benches running; unregister waits */
+	pid_t pid;			/* of the attached u-driver */
+	bool live;
+	bool closing;
+	bool retired;			/* crash loop: no more attaches */
+	unsigned long crash_at[MB_CRASH_HISTORY];
+	u32 crashes;
+};
+
+extern struct mutex mb_lock;
+extern wait_queue_head_t mb_attach_wq;
+extern unsigned int mb_upcall_timeout_ms;
+
+/* core.c */
+struct mb_inst *mb_inst_find(u32 handle);
+void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash);
+void mb_chan_event(struct mb_chan *chan, const char *event,
+		   const char *fmt, ...) __printf(3, 4);
+bool mb_hdr_ok(const struct mb_hdr *h, u32 len, u16 kind);
+
+/* upcall.c */
+int mb_queue_msg(struct mb_chan *chan, const struct mb_hdr *h,
+		 const void *payload, u32 len);
+void mb_purge_handle_locked(struct mb_chan *chan, u32 handle);
+int mb_reply(struct mb_chan *chan, const void *buf, u32 len);
+
+long mb_bench(struct mb_chan *chan, void __user *u);
+
+/* policy.c */
+long mb_downcall(struct mb_chan *chan, struct mb_downcall __user *u);
+
+/* chan.c */
+int mb_chan_register(void);
+void mb_chan_unregister(void);
+
+#endif /* MB_CORE_INTERNAL_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mb_core: the kernel half of the microbed runtime, as seen by k-drivers.
+ *
+ * A k-driver registers one instance per device, with its register policy
+ * and three callbacks; it then calls mb_core_upcall() from process context
+ * (never atomic: the caller sleeps until the u-driver answers or the
+ * upcall times out).  The core owns the channel (/dev/microbed), handles,
+ * attach/detach, the policy checks on MMIO downcalls and the log lines.
+ */
+#ifndef MB_CORE_H
+#define MB_CORE_H
+
+#include <linux/types.h>
+#include "mb_proto.h"
+
+struct mb_inst;
+
+/* One rule of a per-NIC register policy.  A register without a rule is
+ * readable and writable.  `live` says whether the k-driver's DMA rings are
+ * programmed (mb_core_set_live). */
+#define MB_DENY_READ		1
+#define MB_DENY_WRITE		2
+#define MB_DENY_READ_LIVE	4	/* refused while rings are live */
+#define MB_DENY_WRITE_LIVE	8
+
+struct mb_reg_rule {
+	u32 reg;
+	u32 deny;		/* MB_DENY_* */
+	/* optional value check for writes; false refuses */
+	bool (*check)(void *priv, u32 reg, u32 val, bool live);
+	const char *why;	/* one word, goes into the log line */
+};
+
+struct mb_kdrv_ops {
+	/* Called with the core lock held: must not sleep or call mb_core. */
+	void (*attached)(void *priv);
+	void (*detached)(void *priv, bool retired);
+	/* Driver-specific downcall (op >= MB_DC_DRIVER_BASE); may not sleep. */
+	int (*downcall)(void *priv, u16 op, const void *in, u32 len);
+};
+
+struct mb_kdrv_desc {
+	const char *driver;		/* e.g. MB_E1000_DRIVER */
+	const char *device;		/* e.g. pci_name() */
+	void __iomem *mmio;
+	u32 mmio_len;
+	const struct mb_reg_rule *rules;
+	u32 n_rules;
+	const struct mb_kdrv_ops *ops;
+	void *priv;
+};
+
+struct mb_inst *mb_core_register(const struct mb_kdrv_desc *desc);
+void mb_core_unregister(struct mb_inst *inst);
+
+/* Wake and fail everything waiting on this instance (before teardown). */
+void mb_core_quiesce(struct mb_inst *inst);
+
+/* Sleep until a u-driver attaches: 0, -ETIMEDOUT or -ESHUTDOWN. */
+int mb_core_wait_attached(struct mb_inst *inst, unsigned long timeout);
+bool mb_core_attached(struct mb_inst *inst);
+
+/* Rings programmed (true) or torn down (false); changes what the policy
+ * allows, atomically with respect to downcalls. */
+void mb_core_set_live(struct mb_inst *inst, bool live);
+
+/*
+ * Send an upcall and sleep for its reply.  req starts with struct mb_hdr
+ * (the core fills it but op); the reply, header included, is copied to
+ * rep.  Returns the reply length (>= sizeof(struct mb_hdr)) or -ENOTCONN
+ * (no u-driver), -ETIMEDOUT, -ESHUTDOWN, -ENOMEM.
+ */
+int mb_core_upcall(struct mb_inst *inst, void *req, u32 req_len,
+		   void *rep, u32 rep_cap);
+
+/* One log line in the fixed form:
+ *   microbed: event=<event> driver=<d> dev=<dev> handle=<h> pid=<p> k=v... */
+void mb_core_event(struct mb_inst *inst, const char *event,
+		   const char *fmt, ...) __printf(3, 4);
+
+#endif /* MB_CORE_H */

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Downcalls and the per-NIC register policy.  Every MMIO access a
+ * u-driver asks for is checked against the k-driver's rule table under
+ * mb_lock, so it cannot race with the k-driver turning its rings on or
+ * off (mb_core_set_live).  PCI configuration space (and with it bus
+ * mastering) has no downcall at all.
+ */
+#include <linux/io.h>
+#include <linux/uaccess.h>
+
+#include "core_internal.h"
+
+static const struct mb_reg_rule *mb_rule_for(const struct mb_inst *inst,
+					     u32 reg)
+{
+	u32 i;
+
+	for (i = 0; i < inst->desc.n_rules; i++)
+		if (inst->desc.rules[i].reg == reg)
+			return &inst->desc.rules[i];
+	return NULL;
+}
+
+/* 0, or -EPERM/-EINVAL with a log line saying why. */
+static int mb_policy_check(struct mb_inst *inst, u32 reg, u32 val, bool write)
+{
+	const struct mb_reg_rule *r;
+	u32 deny;
+
+	if (reg & 3 || reg > inst->desc.mmio_len - 4) {
+		mb_core_event(inst, "refuse", "reason=bounds op=%s reg=0x%05x",
+			      write ? "wr32" : "rd32", reg);
+		return -EINVAL;
+	}
+	r = mb_rule_for(inst, reg);
+	if (!r)
+		return 0;
+	deny = write ? MB_DENY_WRITE : MB_DENY_READ;
+	if (inst->live)
+		deny |= write ? MB_DENY_WRITE_LIVE : MB_DENY_READ_LIVE;
+	if (r->deny & deny ||
+	    (write && r->check && !r->check(inst->desc.priv, reg, val, inst->live))) {
+		mb_core_event(inst, "refuse",
+			      "reason=policy op=%s reg=0x%05x val=0x%08x live=%d why=%s",
+			      write ? "wr32" : "rd32", reg, val, inst->live,
+			      r->why);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int mb_dc_bad(struct mb_inst *inst, const struct mb_downcall *dc)
+{
+	mb_core_event(inst, "refuse", "reason=bad-downcall op=%u len=%u",
+		      dc->hdr.op, dc->hdr.len);
+	return -EINVAL;
+}
+
+static int mb_dc_dispatch(struct mb_inst *inst, struct mb_downcall *dc,
+			  u32 plen)
+{
+	struct mb_dc_reg *rg = &dc->u.reg;
+	int err;
+
+	switch (dc->hdr.op) {
+	case MB_DC_RD32:
+		if (plen != sizeof(*rg))
+			return mb_dc_bad(inst, dc);
+		err = mb_policy_check(inst, rg->reg, 0, false);
+		if (!err)
+			rg->val = readl(inst->desc.mmio + rg->reg);
+		return err;
+	case MB_DC_WR32:
+		if (plen != sizeof(*rg))
+			return mb_dc_bad(inst, dc);
+		err = mb_policy_check(inst, rg->reg, rg->val, true);
+		if (!err)
+			writel(rg->val, inst->desc.mmio + rg->reg);
+		return err;
+	default:
+		if (dc->hdr.op < MB_DC_DRIVER_BASE || !inst->desc.ops->downcall)
+			return mb_dc_bad(inst, dc);
+		err = inst->desc.ops->downcall(inst->desc.priv, dc->hdr.op,
+					       dc->u.raw, plen);
+		return err == -EINVAL ? mb_dc_bad(inst, dc) : err;
+	}
+}
+
+long mb_downcall(struct mb_chan *chan, struct mb_downcall __user *u)
+{
+	struct mb_downcall dc;
+	struct mb_inst *inst;
+	u32 plen;
+	int err;
+
+	if (copy_from_user(&dc, u, sizeof(dc)))
+		return -EFAULT;
+	if (dc.hdr.len < sizeof(dc.hdr) || dc.hdr.len > sizeof(dc) ||
+	    !mb_hdr_ok(&dc.hdr, dc.hdr.len, MB_KIND_DOWNCALL)) {
+		mb_chan_event(chan, "refuse", "reason=bad-header op=downcall len=%u",
+			      dc.hdr.len);
+		return -EINVAL;
+	}
+	plen = dc.hdr.len - sizeof(dc.hdr);
+	if (dc.hdr.op == MB_DC_NULL)
+		return 0;	/* latency probe: no instance needed */
+
+	mutex_lock(&mb_lock);
+	inst = mb_inst_find(dc.hdr.handle);
+	if (!inst || inst->chan != chan) {
+		mb_chan_event(chan, "refuse", "reason=unknown-handle handle=%u op=%u",
+			      dc.hdr.handle, dc.hdr.op);
+		err = -ENOENT;
+	} else {
+		err = mb_dc_dispatch(inst, &dc, plen);
+	}
+	mutex_unlock(&mb_lock);
+
+	dc.hdr.status = err;
+	if (copy_to_user(u, &dc, sizeof(dc)))
+		return -EFAULT;
+	return err;
+}

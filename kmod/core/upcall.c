@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Upcalls: a k-driver thread queues a message on the attached u-driver's
+ * channel and sleeps (bounded by upcall_timeout_ms) until the matching
+ * reply arrives through write().  A reply is matched by handle and
+ * sequence number, both checked under mb_lock, so a late, forged or
+ * duplicate reply never reaches a waiter that has gone.
+ */
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/uaccess.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "core_internal.h"
+
+static u64 mb_seq;
+
+/* Queue a kernel-to-user message (header fields other than kind/op/handle/
+ * seq/status are filled here). */
+int mb_queue_msg(struct mb_chan *chan, const struct mb_hdr *h,
+		 const void *payload, u32 len)
+{
+	struct mb_qmsg *m;
+
+	lockdep_assert_held(&mb_lock);
+	m = kmalloc(sizeof(*m) + len, GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->hdr = *h;
+	m->hdr.magic = MB_PROTO_MAGIC;
+	m->hdr.version = MB_PROTO_VERSION;
+	m->hdr.reserved = 0;
+	m->hdr.len = sizeof(m->hdr) + len;
+	m->len = m->hdr.len;
+	if (len)
+		memcpy(&m->hdr + 1, payload, len);
+	list_add_tail(&m->node, &chan->queue);
+	wake_up_interruptible(&chan->wq);
+	return 0;
+}
+
+void mb_purge_handle_locked(struct mb_chan *chan, u32 handle)
+{
+	struct mb_qmsg *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, &chan->queue, node) {
+		if (m->hdr.handle != handle || m->hdr.kind != MB_KIND_UPCALL)
+			continue;
+		list_del(&m->node);
+		kfree(m);
+	}
+}
+
+static void mb_purge_seq_locked(struct mb_chan *chan, u64 seq)
+{
+	struct mb_qmsg *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, &chan->queue, node) {
+		if (m->hdr.kind == MB_KIND_UPCALL && m->hdr.seq == seq) {
+			list_del(&m->node);
+			kfree(m);
+		}
+	}
+}
+
+static int mb_upcall_locked(struct mb_inst *inst, void *req, u32 req_len,
+			    void *rep, u32 rep_cap)
+{
+	struct mb_hdr *h = req;
+	struct mb_pending p = { .rep = rep, .cap = rep_cap, .status = 0 };
+	unsigned long left;
+	int err = 0;
+
+	if (req_len < sizeof(*h) || req_len > MB_MSG_MAX ||
+	    rep_cap < sizeof(*h))
+		return -EINVAL;
+	might_sleep();
+	init_completion(&p.done);
+	h->kind = MB_KIND_UPCALL;
+	h->handle = inst->handle;
+	h->status = 0;
+
+	mutex_lock(&mb_lock);
+	if (inst->closing)
+		err = -ESHUTDOWN;
+	else if (!inst->chan)
+		err = -ENOTCONN;
+	else if (inst->cur)
+		err = -EBUSY;	/* k-drivers serialize their upcalls */
+	if (!err) {
+		p.seq = h->seq = ++mb_seq;
+		err = mb_queue_msg(inst->chan, h, h + 1, req_len - sizeof(*h));
+	}
+	if (!err)
+		inst->cur = &p;
+	mutex_unlock(&mb_lock);
+	if (err)
+		return err;
+
+	left = wait_for_completion_timeout(&p.done,
+				msecs_to_jiffies(mb_upcall_timeout_ms));
+	mutex_lock(&mb_lock);
+	if (!left && inst->cur == &p) {
+		/* No answer in time: the u-driver is dead or wedged. */
+		inst->cur = NULL;
+		p.status = -ETIMEDOUT;
+		if (inst->chan)
+			mb_purge_seq_locked(inst->chan, p.seq);
+		mb_core_event(inst, "timeout", "op=%u seq=%llu timeout_ms=%u",
+			      h->op, p.seq, mb_upcall_timeout_ms);
+		mb_detach_locked(inst, "timeout", true);
+	}
+	mutex_unlock(&mb_lock);
+	return p.status;
+}
+
+int mb_core_upcall(struct mb_inst *inst, void *req, u32 req_len,
+		   void *rep, u32 rep_cap)
+{
+	int ret;
+
+	mutex_lock(&inst->call_lock);
+	ret = mb_upcall_locked(inst, req, req_len, rep, rep_cap);
+	mutex_unlock(&inst->call_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mb_core_upcall);
+
+/* MB_IOC_BENCH: null upcalls, for the upcall-latency measurement. */
+long mb_bench(struct mb_chan *chan, void __user *u)
+{
+	struct mb_ioc_bench b;
+	struct mb_inst *inst;
+	struct mb_hdr req = { .op = MB_OP_NULL }, rep;
+	u64 t0;
+	u32 i;
+	int err = 0;
+
+	if (copy_from_user(&b, u, sizeof(b)))
+		return -EFAULT;
+	if (!b.count || b.count > 100000)
+		return -EINVAL;
+	mutex_lock(&mb_lock);
+	inst = mb_inst_find(b.handle);
+	if (inst)
+		inst->users++;
+	mutex_unlock(&mb_lock);
+	if (!inst)
+		return -ENOENT;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < b.count && !err; i++) {
+		err = mb_core_upcall(inst, &req, sizeof(req), &rep, sizeof(rep));
+		if (err > 0)
+			err = rep.status;
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+	}
+	b.total_ns = ktime_get_ns() - t0;
+	b.count = i;
+
+	mutex_lock(&mb_lock);
+	inst->users--;
+	mutex_unlock(&mb_lock);
+	wake_up_all(&mb_attach_wq);
+	if (!err && copy_to_user(u, &b, sizeof(b)))
+		err = -EFAULT;
+	return err;
+}
+
+/* write(): one reply, checked before anything is believed. */
+int mb_reply(struct mb_chan *chan, const void *buf, u32 len)
+{
+	const struct mb_hdr *h = buf;
+	struct mb_inst *inst;
+	struct mb_pending *p;
+	int err = 0;
+
+	if (!mb_hdr_ok(h, len, MB_KIND_REPLY)) {
+		mb_chan_event(chan, "refuse", "reason=bad-header len=%u", len);
+		return -EINVAL;
+	}
+	mutex_lock(&mb_lock);
+	inst = mb_inst_find(h->handle);
+	if (!inst || inst->chan != chan) {
+		mb_chan_event(chan, "refuse", "reason=unknown-handle handle=%u op=reply",
+			      h->handle);
+		err = -ENOENT;
+		goto out;
+	}
+	p = inst->cur;
+	if (!p || p->seq != h->seq) {
+		mb_core_event(inst, "refuse", "reason=stale-seq seq=%llu", h->seq);
+		err = -EINVAL;
+		goto out;
+	}
+	if (len > p->cap) {
+		mb_core_event(inst, "refuse", "reason=oversized len=%u max=%u",
+			      len, p->cap);
+		err = -EINVAL;
+		goto out;
+	}
+	memcpy(p->rep, buf, len);
+	p->status = len;
+	inst->cur = NULL;
+	mb_purge_seq_locked(chan, h->seq);
+	complete(&p->done);
+out:
+	mutex_unlock(&mb_lock);
+	return err;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The data path: descriptor rings, receive, interrupt, NAPI poll
+ * (transmit is tx.c).
+ * Only this file (and the ring programming below) ever points the device's
+ * DMA at memory; under `split` the register policy keeps it that way.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/interrupt.h>
+
+#include "mb_e1000.h"
+
+static int ring_alloc(struct mb_adapter *a, struct mb_ring *r, u32 count,
+		      size_t desc_size)
+{
+	r->count = count;
+	r->next_to_use = 0;
+	r->next_to_clean = 0;
+	r->buf = kcalloc(count, sizeof(*r->buf), GFP_KERNEL);
+	if (!r->buf)
+		return -ENOMEM;
+	/* SDM 3.2.6/3.3.5: ring length a multiple of 128 bytes, 16-byte
+	 * aligned base; a coherent allocation is page aligned. */
+	r->desc = dma_alloc_coherent(&a->pdev->dev, count * desc_size,
+				     &r->desc_dma, GFP_KERNEL);
+	if (!r->desc) {
+		kfree(r->buf);
+		r->buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void ring_free(struct mb_adapter *a, struct mb_ring *r, size_t desc_size)
+{
+	if (r->desc)
+		dma_free_coherent(&a->pdev->dev, r->count * desc_size, r->desc,
+				  r->desc_dma);
+	kfree(r->buf);
+	r->desc = NULL;
+	r->buf = NULL;
+}
+
+/* Post fresh RX buffers into every unused slot, then move RDT. */
+static void rx_refill(struct mb_adapter *a)
+{
+	struct mb_ring *r = &a->rx;
+	struct mb_rx_desc *d = r->desc;
+	u32 n = mb_ring_unused(r), i = r->next_to_use;
+	struct mb_buf *b;
+	struct sk_buff *skb;
+
+	while (n--) {
+		b = &r->buf[i];
+		skb = netdev_alloc_skb(a->netdev, a->rx_buf_len);
+		if (!skb)
+			break;
+		b->dma = dma_map_single(&a->pdev->dev, skb->data,
+					a->rx_buf_len, DMA_FROM_DEVICE);
+		if (dma_mapping_error(&a->pdev->dev, b->dma)) {
+			dev_kfree_skb_any(skb);
+			break;
+		}
+		b->skb = skb;
+		b->len = a->rx_buf_len;
+		d[i].addr = cpu_to_le64(b->dma);
+		d[i].status = 0;
+		i = (i + 1) % r->count;
+	}
+	if (i == r->next_to_use)
+		return;
+	r->next_to_use = i;
+	/* SDM 3.2.6: descriptors must be visible before the tail moves */
+	wmb();
+	mb_wr(a, E1000_RDT, i);
+}
+
+int mb_rings_alloc(struct mb_adapter *a)
+{
+	int err;
+
+	err = ring_alloc(a, &a->tx, MB_TX_RING, sizeof(struct mb_tx_desc));
+	if (err)
+		return err;
+	err = ring_alloc(a, &a->rx, MB_RX_RING, sizeof(struct mb_rx_desc));
+	if (err) {
+		ring_free(a, &a->tx, sizeof(struct mb_tx_desc));
+		return err;
+	}
+	a->rx_buf_len = a->st->rx_buf_len;
+	return 0;
+}
+
+static void ring_unmap_all(struct mb_adapter *a, struct mb_ring *r,
+			   enum dma_data_direction dir)
+{
+	struct mb_buf *b;
+	u32 i;
+
+	for (i = 0; r->buf && i < r->count; i++) {
+		b = &r->buf[i];
+		if (!b->skb)
+			continue;
+		dma_unmap_single(&a->pdev->dev, b->dma, b->len, dir);
+		dev_kfree_skb_any(b->skb);
+		b->skb = NULL;
+	}
+}
+
+void mb_rings_free(struct mb_adapter *a)
+{
+	mb_tx_unmap_all(a);
+	ring_unmap_all(a, &a->rx, DMA_FROM_DEVICE);
+	ring_free(a, &a->tx, sizeof(struct mb_tx_desc));
+	ring_free(a, &a->rx, sizeof(struct mb_rx_desc));
+}
+
+/*
+ * SDM 14.4/14.5: ring base, length, head and tail.  These registers are
+ * the kernel's alone; the control path never writes them.
+ */
+void mb_rings_program(struct mb_adapter *a)
+{
+	u64 t = a->tx.desc_dma, r = a->rx.desc_dma;
+
+	mb_wr(a, E1000_TDBAL, lower_32_bits(t));
+	mb_wr(a, E1000_TDBAH, upper_32_bits(t));
+	mb_wr(a, E1000_TDLEN, a->tx.count * sizeof(struct mb_tx_desc));
+	mb_wr(a, E1000_TDH, 0);
+	mb_wr(a, E1000_TDT, 0);
+	mb_wr(a, E1000_RDBAL, lower_32_bits(r));
+	mb_wr(a, E1000_RDBAH, upper_32_bits(r));
+	mb_wr(a, E1000_RDLEN, a->rx.count * sizeof(struct mb_rx_desc));
+	mb_wr(a, E1000_RDH, 0);
+	mb_wr(a, E1000_RDT, 0);
+	rx_refill(a);
+}
+
+static int rx_clean(struct mb_adapter *a, int budget)
+{
+	struct mb_ring *r = &a->rx;
+	struct mb_rx_desc *d;
+	struct mb_buf *b;
+	struct sk_buff *skb;
+	u32 i = r->next_to_clean, len, bytes = 0, errors = 0;
+	int done = 0;
+
+	while (done < budget) {
+		d = (struct mb_rx_desc *)r->desc + i;
+		if (!(READ_ONCE(d->status) & E1000_RXD_STAT_DD))
+			break;
+		dma_rmb();	/* status before the rest of the descriptor */
+		b = &r->buf[i];
+		if (!b->skb)
+			break;	/* slot not refilled yet (allocation failed) */
+		len = le16_to_cpu(d->length);
+		dma_unmap_single(&a->pdev->dev, b->dma, b->len,
+				 DMA_FROM_DEVICE);
+		skb = b->skb;
+		b->skb = NULL;
+		i = (i + 1) % r->count;
+		done++;
+		/* Buffers hold a whole frame (RX buffer >= max frame), so a
+		 * descriptor without EOP or with errors is a bad frame. */
+		if (unlikely(!(d->status & E1000_RXD_STAT_EOP) ||
+			     (d->errors & E1000_RXD_ERR_FRAME) ||
+			     len > b->len)) {
+			dev_kfree_skb_any(skb);
+			errors++;
+			continue;
+		}
+		skb_put(skb, len);
+		skb->protocol = eth_type_trans(skb, a->netdev);
+		bytes += len;
+		napi_gro_receive(&a->napi, skb);
+	}
+	r->next_to_clean = i;
+	if (done) {
+		u64_stats_update_begin(&r->syncp);
+		r->packets += done - errors;
+		r->bytes += bytes;
+		r->errors += errors;
+		u64_stats_update_end(&r->syncp);
+	}
+	rx_refill(a);
+	return done;
+}
+
+int mb_poll(struct napi_struct *napi, int budget)
+{
+	struct mb_adapter *a = container_of(napi, struct mb_adapter, napi);
+	int done;
+
+	mb_tx_clean(a, budget);
+	done = rx_clean(a, budget);
+	if (done < budget && napi_complete_done(napi, done))
+		mb_irq_enable(a);
+	return done;
+}
+
+void mb_irq_enable(struct mb_adapter *a)
+{
+	mb_wr(a, E1000_IMS, MB_IMS_ENABLE);
+	readl(a->dev.hw_addr + E1000_STATUS);
+}
+
+void mb_irq_disable(struct mb_adapter *a)
+{
+	mb_wr(a, E1000_IMC, ~0u);
+	readl(a->dev.hw_addr + E1000_STATUS);
+}
+
+/* INTx, possibly shared: ICR reads zero when the interrupt is not ours.
+ * Reading ICR acknowledges every cause (SDM 13.4.17). */
+irqreturn_t mb_intr(int irq, void *data)
+{
+	struct mb_adapter *a = data;
+	u32 icr = mb_rd(a, E1000_ICR);
+
+	if (!icr || icr == ~0u)
+		return IRQ_NONE;
+	if (icr & E1000_ICR_LSC && !test_bit(MB_DOWN, &a->flags))
+		mod_delayed_work(system_wq, &a->watchdog_work, 0);
+	if (napi_schedule_prep(&a->napi)) {
+		mb_wr(a, E1000_IMC, ~0u);
+		__napi_schedule(&a->napi);
+	}
+	return IRQ_HANDLED;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive addressing and filtering: station address (RAL/RAH), unicast and
+ * multicast promiscuous modes (RCTL.UPE/MPE), the multicast table array
+ * (MTA) and the MTU-dependent receive buffer size (RCTL.BSIZE/BSEX/LPE).
+ */
+#include "e1000_hw.h"
+
+/* SDM 13.4.22: RCTL.BSIZE/BSEX pairs, smallest first.  The buffer must
+ * hold the largest frame: MTU + 14 (header) + 4 (VLAN tag); the CRC is
+ * stripped (SECRC) so it needs no room. */
+static const struct {
+	uint32_t buf_len;
+	uint32_t rctl_bits;
+} rx_buf_sizes[] = {
+	{ 2048,  E1000_RCTL_SZ_2048 },
+	{ 4096,  E1000_RCTL_SZ_4096 | E1000_RCTL_BSEX },
+	{ 8192,  E1000_RCTL_SZ_8192 | E1000_RCTL_BSEX },
+	{ 16384, E1000_RCTL_SZ_16384 | E1000_RCTL_BSEX },
+};
+
+#define FRAME_OVERHEAD	(14 + 4)
+#define STD_MTU		1500
+
+/* RCTL from the tracked state; EN is added by e1000_hw_up(). */
+static uint32_t e1000_rctl_compose(const struct e1000_hw *hw,
+				   uint32_t size_bits)
+{
+	uint32_t rctl = E1000_RCTL_BAM | E1000_RCTL_SECRC |
+			E1000_RCTL_RDMTS_HALF | size_bits;
+
+	if (hw->st.mtu > STD_MTU)
+		rctl |= E1000_RCTL_LPE;
+	if (hw->st.rx_flags & E1000_RX_PROMISC)
+		rctl |= E1000_RCTL_UPE | E1000_RCTL_MPE;
+	else if (hw->st.rx_flags & E1000_RX_ALLMULTI)
+		rctl |= E1000_RCTL_MPE;
+	return rctl;
+}
+
+/* Rewrite RCTL keeping the receiver's current enable state. */
+static void e1000_rctl_apply(struct e1000_hw *hw, uint32_t rctl)
+{
+	uint32_t en = hw_rd(hw, E1000_RCTL) & E1000_RCTL_EN;
+
+	hw->rctl = rctl;
+	hw_wr(hw, E1000_RCTL, rctl | en);
+}
+
+static uint32_t e1000_rctl_size_bits(const struct e1000_hw *hw)
+{
+	return hw->rctl & (E1000_RCTL_SZ_MASK | E1000_RCTL_BSEX);
+}
+
+int e1000_hw_set_mtu(struct e1000_hw *hw, uint32_t mtu)
+{
+	uint32_t i, n = sizeof(rx_buf_sizes) / sizeof(rx_buf_sizes[0]);
+
+	if (mtu < E1000_MTU_MIN || mtu > E1000_MTU_MAX)
+		return -MB_EINVAL;
+	for (i = 0; i < n; i++)
+		if (mtu + FRAME_OVERHEAD <= rx_buf_sizes[i].buf_len)
+			break;
+	if (i == n)
+		return -MB_EINVAL;
+	hw->st.mtu = mtu;
+	hw->st.rx_buf_len = rx_buf_sizes[i].buf_len;
+	/* Only the shadow: buffers of the new size are posted by the kernel
+	 * before e1000_hw_up() enables the receiver again. */
+	hw->rctl = e1000_rctl_compose(hw, rx_buf_sizes[i].rctl_bits);
+	if (hw_msg(hw, E1000_MSG_HW))
+		hw_log(hw, MB_LOG_INFO, "mtu %u: rx buffers of %u bytes\n",
+		       mtu, hw->st.rx_buf_len);
+	return 0;
+}
+
+/* SDM 13.5.1-2: RAL holds address bytes 0-3, RAH bytes 4-5 plus AV. */
+int e1000_hw_set_mac(struct e1000_hw *hw, const uint8_t mac[E1000_ETH_ALEN])
+{
+	uint32_t ral, rah;
+
+	if (mac[0] & 1)
+		return -MB_EINVAL;	/* a station address is never multicast */
+	ral = (uint32_t)mac[0] | (uint32_t)mac[1] << 8 |
+	      (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
+	rah = (uint32_t)mac[4] | (uint32_t)mac[5] << 8 | E1000_RAH_AV;
+	/* SDM: write RAH without AV first so a half-written entry never
+	 * matches */
+	hw_wr(hw, E1000_RAH(0), 0);
+	hw_wr(hw, E1000_RAL(0), ral);
+	hw_wr(hw, E1000_RAH(0), rah);
+	hw_flush(hw);
+	__builtin_memcpy(hw->st.mac, mac, E1000_ETH_ALEN);
+	return 0;
+}
+
+/* SDM 13.5.1 (MTA) with RCTL.MO = 00: the hash is destination address
+ * bits 47:36, i.e. byte 4's high nibble and byte 5.  Bits 11:5 select the
+ * MTA word, bits 4:0 the bit in it. */
+static uint32_t e1000_mta_hash(const uint8_t mac[E1000_ETH_ALEN])
+{
+	return (((uint32_t)mac[4] >> 4) | ((uint32_t)mac[5] << 4)) & 0xFFF;
+}
+
+int e1000_hw_set_rx_mode(struct e1000_hw *hw, uint32_t rx_flags,
+			 const uint8_t (*mc)[E1000_ETH_ALEN], uint32_t mc_count)
+{
+	uint32_t i, h, old = hw->st.rx_flags;
+
+	if (rx_flags & ~(E1000_RX_PROMISC | E1000_RX_ALLMULTI))
+		return -MB_EINVAL;
+	if (mc_count > E1000_MC_MAX) {
+		rx_flags |= E1000_RX_ALLMULTI;	/* table too small to be exact */
+		mc_count = 0;
+	}
+	__builtin_memset(hw->mta, 0, sizeof(hw->mta));
+	for (i = 0; i < mc_count; i++) {
+		h = e1000_mta_hash(mc[i]);
+		hw->mta[h >> 5] |= 1u << (h & 31);
+	}
+	for (i = 0; i < E1000_MTA_WORDS; i++)
+		hw_wr(hw, E1000_MTA + 4 * i, hw->mta[i]);
+
+	hw->st.rx_flags = rx_flags;
+	e1000_rctl_apply(hw, e1000_rctl_compose(hw, e1000_rctl_size_bits(hw)));
+	if (old != rx_flags && hw_msg(hw, E1000_MSG_HW | E1000_MSG_DRV))
+		hw_log(hw, MB_LOG_INFO,
+		       "rx mode: promisc %s, allmulti %s, %u multicast\n",
+		       rx_flags & E1000_RX_PROMISC ? "on" : "off",
+		       rx_flags & E1000_RX_ALLMULTI ? "on" : "off", mc_count);
+	return 0;
+}

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MB_E1000_UDRV_H
+#define MB_E1000_UDRV_H
+
+#include "../lib/mbu.h"
+
+extern const struct mbu_driver e1000_udriver;
+
+#endif

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dispatch loop: attach to every instance of our driver that no
+ * u-driver serves (rescanned every second, so load order does not
+ * matter), then read upcalls and answer them one at a time.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mbu.h"
+
+int mbu_verbose;
+int mbu_stall_op, mbu_stall_ms;
+
+static struct mbu_inst *insts;
+
+void mbu_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mb-udriver[%d]: ", (int)getpid());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static struct mbu_inst *inst_find(uint32_t handle)
+{
+	struct mbu_inst *i;
+
+	for (i = insts; i; i = i->next)
+		if (i->handle == handle)
+			return i;
+	return NULL;
+}
+
+static void inst_forget(uint32_t handle)
+{
+	struct mbu_inst **pp, *i;
+
+	for (pp = &insts; (i = *pp); pp = &i->next) {
+		if (i->handle != handle)
+			continue;
+		*pp = i->next;
+		mbu_log("instance %u (%s) gone\n", i->handle, i->device);
+		if (i->drv->gone)
+			i->drv->gone(i);
+		free(i);
+		return;
+	}
+}
+
+static void scan(struct mbu_chan *c, const struct mbu_driver *drv)
+{
+	struct mb_ioc_list l;
+	struct mbu_inst *i;
+	uint32_t k;
+	int err;
+
+	if (mbu_list(c, &l))
+		return;
+	for (k = 0; k < l.count && k < MB_LIST_MAX; k++) {
+		struct mb_inst_info *e = &l.inst[k];
+
+		if (e->attached || strncmp(e->driver, drv->name, MB_NAME_LEN) ||
+		    inst_find(e->handle))
+			continue;
+		err = mbu_attach(c, e->handle, drv->name);
+		if (err) {
+			mbu_log("attach %u (%.32s) failed: %s\n", e->handle,
+				e->device, strerror(-err));
+			continue;
+		}
+		i = calloc(1, sizeof(*i));
+		if (!i) {
+			mbu_detach(c, e->handle);
+			continue;
+		}
+		i->handle = e->handle;
+		memcpy(i->device, e->device, MB_NAME_LEN);
+		i->device[MB_NAME_LEN - 1] = 0;
+		i->drv = drv;
+		i->dev.chan = c;
+		i->dev.handle = e->handle;
+		i->dev.device = i->device;
+		if (drv->attach(i)) {
+			mbu_detach(c, e->handle);
+			free(i);
+			continue;
+		}
+		i->next = insts;
+		insts = i;
+		mbu_log("attached to %s instance %u (%s)\n", drv->name,
+			i->handle, i->device);
+	}
+}
+
+static void reply(struct mbu_chan *c, const struct mb_hdr *q, void *rep,
+		  uint32_t len, int status)
+{
+	struct mb_hdr *h = rep;
+
+	memset(h, 0, sizeof(*h));
+	h->magic = MB_PROTO_MAGIC;
+	h->version = MB_PROTO_VERSION;
+	h->kind = MB_KIND_REPLY;
+	h->op = q->op;
+	h->handle = q->handle;
+	h->seq = q->seq;
+	h->status = status;
+	h->len = len;
+	if (write(mbu_fd(c), rep, len) != (ssize_t)len)
+		mbu_log("reply to op %u failed: %s\n", q->op, strerror(errno));
+}
+
+static void serve(struct mbu_chan *c, const void *msg, uint32_t n)
+{
+	static uint64_t rep_buf[MB_MSG_MAX / 8];
+	const struct mb_hdr *h = msg;
+	struct mbu_inst *i;
+	uint32_t len = sizeof(struct mb_hdr);
+	int status;
+
+	if (n < sizeof(*h) || h->magic != MB_PROTO_MAGIC ||
+	    h->version != MB_PROTO_VERSION || h->len != n) {
+		mbu_log("dropping malformed message (%u bytes)\n", n);
+		return;
+	}
+	if (h->kind == MB_KIND_NOTICE) {
+		if (h->op == MB_NOTICE_GONE)
+			inst_forget(h->handle);
+		return;
+	}
+	if (h->kind != MB_KIND_UPCALL)
+		return;
+	i = inst_find(h->handle);
+	if (mbu_stall_ms && h->op == mbu_stall_op) {
+		mbu_log("stalling op %u for %d ms (-z)\n", h->op, mbu_stall_ms);
+		usleep(mbu_stall_ms * 1000);
+	}
+	if (h->op == MB_OP_NULL) {
+		status = 0;
+	} else if (!i) {
+		status = -ENODEV;
+	} else {
+		memset(rep_buf, 0, sizeof(rep_buf));
+		status = i->drv->upcall(i, msg, n, rep_buf, &len);
+		if (len < sizeof(struct mb_hdr) || len > sizeof(rep_buf))
+			len = sizeof(struct mb_hdr);
+	}
+	if (mbu_verbose > 1)
+		mbu_log("upcall op %u handle %u -> %d\n", h->op, h->handle,
+			status);
+	reply(c, h, rep_buf, len, status);
+}
+
+int mbu_run(struct mbu_chan *c, const struct mbu_driver *drv,
+	    volatile int *stop)
+{
+	static uint64_t buf[MB_MSG_MAX / 8];
+	struct pollfd p = { .fd = mbu_fd(c), .events = POLLIN };
+	time_t last_scan = 0;
+	ssize_t n;
+
+	while (!*stop) {
+		if (time(NULL) != last_scan) {
+			scan(c, drv);
+			last_scan = time(NULL);
+		}
+		if (poll(&p, 1, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!(p.revents & POLLIN))
+			continue;
+		n = read(mbu_fd(c), buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		serve(c, buf, (uint32_t)n);
+	}
+	/* A clean exit detaches explicitly, so the kernel does not count it
+	 * as a crash (closing the file is what a crash looks like). */
+	while (insts) {
+		mbu_detach(c, insts->handle);
+		inst_forget(insts->handle);
+	}
+	return 0;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The driver API (udriver/e1000/drvapi.h) as downcalls, for the `split`
+ * variant: the portable control path runs here unchanged.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mbu.h"
+
+/* A refused access is logged; a dropped handle (-ENOENT: the kernel
+ * detached us, e.g. after an upcall timeout) is logged once, and the
+ * handler still running is let finish quickly against a dead device. */
+static int dc_result(struct mb_dev *dev, int err, const char *what,
+		     uint32_t reg, uint32_t val)
+{
+	if (err == -ENOENT && !dev->gone) {
+		dev->gone = 1;
+		mbu_log("%s: handle %u dropped by the kernel\n", dev->device,
+			dev->handle);
+	} else if (err && err != -ENOENT) {
+		mbu_log("%s: %s 0x%05x=0x%08x refused: %s\n", dev->device,
+			what, reg, val, strerror(-err));
+	}
+	return err;
+}
+
+uint32_t mb_rd32(struct mb_dev *dev, uint32_t reg)
+{
+	uint32_t v = 0xFFFFFFFFu;
+
+	if (!dev->gone)
+		dc_result(dev, mbu_rd32(dev->chan, dev->handle, reg, &v),
+			  "rd32", reg, 0);
+	return v;
+}
+
+void mb_wr32(struct mb_dev *dev, uint32_t reg, uint32_t val)
+{
+	if (!dev->gone)
+		dc_result(dev, mbu_wr32(dev->chan, dev->handle, reg, val),
+			  "wr32", reg, val);
+}
+
+static void sleep_ns(long ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000L,
+			       .tv_nsec = ns % 1000000000L };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts))
+		;
+}
+
+/* Each downcall already takes microseconds, so sleeping is good enough. */
+void mb_udelay(struct mb_dev *dev, unsigned int us)
+{
+	sleep_ns(us * 1000L);
+}
+
+void mb_msleep(struct mb_dev *dev, unsigned int ms)
+{
+	sleep_ns(ms * 1000000L);
+}
+
+void mb_log(struct mb_dev *dev, int level, const char *fmt, ...)
+{
+	static const char *names[8] = { [3] = "err", [4] = "warn",
+					[6] = "info", [7] = "debug" };
+	va_list ap;
+
+	if (level >= MB_LOG_DEBUG && mbu_verbose < 1)
+		return;
+	fprintf(stderr, "mb-udriver: %s %s: ", dev->device,
+		names[level & 7] ? names[level & 7] : "log");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void mb_link_report(struct mb_dev *dev, bool up, uint32_t speed_mbps,
+		    bool full_duplex)
+{
+	struct mb_e1000_dc_link l = { .up = up, .speed = speed_mbps,
+				      .full_duplex = full_duplex };
+	if (!dev->gone)
+		dc_result(dev, mbu_downcall(dev->chan, dev->handle,
+					    MB_E1000_DC_LINK, &l, sizeof(l)),
+			  "link", 0, up);
+}
