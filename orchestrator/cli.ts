@@ -13,6 +13,7 @@ import { defaults, paths, type Options } from './options.ts'
 import { exitCode, gitCommit, hostEnvironment, overallStatus, qemuVersion, renderSummary, summarize, type CaseResult, type RunResult } from './results.ts'
 import { bootGuest, prepareTestbed, type Testbed } from './testbed.ts'
 import { SCENARIOS } from '../scenarios/index.ts'
+import { e1000SplitStats, renderSplitStats } from './splitstats.ts'
 
 const USAGE = `usage: microbed <command> [options]
 
@@ -22,6 +23,7 @@ commands:
   build           build (or find) the guest image and print its manifest path
   bench           print the foundation's figures: boot to SSH, no-change rebuild, native throughput
   list            list the scenarios and what each asserts
+  split-stats     count the e1000 driver's own lines in the kernel part and the u-driver part
 
 options:
   --nic NAME        ${nicNames().join(', ')}, all, or a comma list   (scenario default: all; shell: e1000)
@@ -235,7 +237,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'shell': return await runShell(p, log)
       case 'build': return await runBuild(p, log)
       case 'bench': return await runBench(argv, p, log)
-      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, list (see --help)')
+      case 'split-stats': process.stdout.write(renderSplitStats(e1000SplitStats()) + '\n'); return 0
+      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, list, split-stats (see --help)')
     }
   } catch (e) {
     return reportError(e)

@@ -1,9 +1,13 @@
 // The scenario registry: `npm run scenario NAME` looks names up here.
 import type { Scenario } from '../orchestrator/scenario.ts'
+import { functional } from './functional.ts'
 import { smoke } from './smoke.ts'
 import { throughput } from './throughput.ts'
+import { upcallLatency } from './upcall-latency.ts'
 
 export const SCENARIOS: Record<string, Scenario> = {
   [smoke.name]: smoke,
   [throughput.name]: throughput,
+  [functional.name]: functional,
+  [upcallLatency.name]: upcallLatency,
 }
