@@ -1,0 +1,109 @@
+// The split e1000 microdriver in real guests: a hostile u-driver is refused case by case and the
+// kernel stays up; unloading with a u-driver attached and killing the u-driver during probe end
+// cleanly. Each test reads the guest's kernel log for crashes and for the runtime's own lines.
+import { expect } from 'chai'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Log } from '../orchestrator/log.ts'
+import { NICS } from '../orchestrator/nics.ts'
+import { defaults, type Options } from '../orchestrator/options.ts'
+import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed.ts'
+import { detectCrash } from '../orchestrator/crash.ts'
+
+const PEER = '127.78.0.2'
+
+async function dmesg(g: Guest): Promise<string> { return (await g.ssh.exec('dmesg')).stdout }
+async function noCrash(g: Guest) {
+  const crash = g.vm.crash() ?? detectCrash(await dmesg(g))
+  expect(crash, crash?.excerpt).to.equal(null)
+}
+async function pingOk(g: Guest) {
+  const r = await g.ssh.exec(`ping -c 3 -i 0.2 -W 2 -I dut0 ${PEER}`, { check: false })
+  expect(r.stdout, r.stdout + r.stderr).to.match(/[23] packets received/)
+}
+/** Stops the supervisor and its u-driver; the instance is left without one. */
+async function stopUdriver(g: Guest) {
+  await g.ssh.exec('kill -TERM $(cat /run/mb-supervise.pid); sleep 0.5; pkill -KILL -x mb-udriver; sleep 0.3; [ -z "$(pgrep -x mb-udriver)" ]')
+}
+async function startUdriver(g: Guest, args = '') {
+  await g.ssh.exec(`setsid mb-supervise /usr/sbin/mb-udriver ${args} </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid`)
+}
+async function until(g: Guest, cmd: string, ms: number): Promise<boolean> {
+  const r = await g.ssh.exec(`i=0; while ! (${cmd}) >/dev/null 2>&1; do i=$((i+1)); [ $i -ge ${Math.ceil(ms / 100)} ] && exit 1; sleep 0.1; done`, { check: false, timeoutMs: ms + 10_000 })
+  return r.code === 0
+}
+
+describe('split e1000 microdriver in real guests', function () {
+  let tb: Testbed
+  const opts: Options = { ...defaults, accel: (process.env.MICROBED_TEST_ACCEL as Options['accel']) ?? 'auto' }
+  before(async function () {
+    this.timeout(20 * 60_000)
+    tb = await prepareTestbed(opts, new Log(), mkdtempSync(join(tmpdir(), 'microbed-split-')))
+  })
+
+  describe('one split guest', () => {
+    let g: Guest
+    before(async () => { g = await bootGuest(tb, NICS.e1000!, 'split') })
+    after(async () => { await g?.close() })
+
+    it('is served by the u-driver: attach logged, control path "upcall", traffic flows', async () => {
+      expect(await dmesg(g)).to.match(/microbed: event=attach driver=e1000 dev=\S+ handle=\d+ pid=\d+/)
+      expect((await g.ssh.exec('ethtool -i dut0')).stdout).to.match(/^driver: mb_e1000$/m).and.match(/^firmware-version: upcall$/m)
+      await pingOk(g)
+    })
+
+    it('refuses a hostile process next to the u-driver: second attach, bad messages, unprivileged open', async () => {
+      const r = await g.ssh.exec('mb-hostile', { check: false, timeoutMs: 60_000 })
+      const cases = r.stdout.split('\n').filter(l => l.startsWith('case='))
+      expect(cases.filter(l => /result=FAIL/.test(l)), r.stdout).to.deep.equal([])
+      expect(cases.filter(l => /result=PASS/.test(l)).length, r.stdout).to.be.greaterThan(5)
+      expect(r.stdout).to.match(/case=second-attach\S* want=-16/)
+      expect(r.code).to.equal(0)
+      expect(await dmesg(g)).to.match(/microbed: event=refuse /)
+      await noCrash(g)
+      await pingOk(g)
+    })
+
+    it('refuses forbidden registers and stale handles to a hostile u-driver that holds the instance', async () => {
+      await stopUdriver(g)
+      const r = await g.ssh.exec('mb-hostile', { check: false, timeoutMs: 60_000 })
+      const cases = r.stdout.split('\n').filter(l => l.startsWith('case='))
+      expect(cases.filter(l => /result=FAIL/.test(l)), r.stdout).to.deep.equal([])
+      expect(cases.filter(l => /result=PASS/.test(l)).length, r.stdout).to.be.greaterThan(20)
+      expect(r.stdout).to.match(/want=-1\(Operation not permitted\)/) // a forbidden register
+      expect(r.stdout).to.match(/want=-22\(Invalid argument\)/) // a malformed message
+      await noCrash(g)
+      await startUdriver(g)
+      expect(await until(g, 'dmesg | grep -q "event=replay"', 15_000), 'no replay after a new u-driver attached').to.equal(true)
+      expect(await until(g, '[ "$(cat /sys/class/net/dut0/carrier)" = 1 ]', 10_000)).to.equal(true)
+      await pingOk(g)
+    })
+
+    it('survives the u-driver being killed during probe, and comes up with the next one', async () => {
+      await stopUdriver(g)
+      await g.ssh.exec('ip link set dut0 down; rmmod mb_e1000_split')
+      // INIT (op 16) stalls 3 s in this u-driver; it is killed while the upcall is in flight.
+      await g.ssh.exec('insmod /lib/modules/microbed/mb_e1000_split.ko; (mb-udriver -z 16:3000 </dev/null >/tmp/stall.log 2>&1 &); sleep 1; pkill -KILL mb-udriver')
+      await noCrash(g)
+      await startUdriver(g)
+      expect(await until(g, 'ip link show dut0 || ip link show eth0', 20_000), 'the netdev never appeared').to.equal(true)
+      const dev = (await g.ssh.exec('ls /sys/class/net')).stdout.split('\n').find(n => n === 'dut0' || n === 'eth0')
+      if (dev === 'eth0') await g.ssh.exec('ip link set eth0 name dut0')
+      await g.ssh.exec('sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add 127.78.0.15/24 dev dut0 2>/dev/null; ip link set dut0 up')
+      expect(await until(g, '[ "$(cat /sys/class/net/dut0/carrier)" = 1 ]', 10_000)).to.equal(true)
+      await pingOk(g)
+      await noCrash(g)
+    })
+
+    it('unloads cleanly with a u-driver attached', async () => {
+      const r = await g.ssh.exec('rmmod mb_e1000_split', { check: false })
+      expect(r.code, r.stderr).to.equal(0)
+      expect(await dmesg(g)).to.match(/microbed: event=(detach|unregister)\b/)
+      await stopUdriver(g)
+      expect((await g.ssh.exec('rmmod mb_core', { check: false })).code).to.equal(0)
+      expect((await g.ssh.exec('lsmod')).stdout).to.not.match(/^mb_/m)
+      await noCrash(g)
+    })
+  })
+})
