@@ -32,6 +32,7 @@ options:
   --net MODE        user (QEMU user networking, no root) or tap (root: a tap in a network namespace)   (default user)
   --repeat N        iperf3 runs per direction and variant (default ${defaults.repeat})
   --seconds S       seconds per iperf3 run (default ${defaults.iperfSeconds})
+  --rate MBIT       iperf3 at a fixed rate (Mbit/s), to compare guest CPU at the same load (default: unlimited)
   --boots N         bench: boots to time (default 5)
   --json FILE       also write the result document to FILE
   --append ARGS     extra guest kernel command line
@@ -59,7 +60,7 @@ export function parseCli(argv: string[]): Parsed {
       args: argv, allowPositionals: true, strict: true,
       options: {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
-        repeat: { type: 'string' }, seconds: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
+        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -78,6 +79,7 @@ export function parseCli(argv: string[]): Parsed {
     net: (v.net as Options['net']) ?? defaults.net,
     repeat: intOpt(v.repeat, 'repeat', 1, 1000) ?? defaults.repeat,
     iperfSeconds: intOpt(v.seconds, 'seconds', 1, 3600) ?? defaults.iperfSeconds,
+    rateMbit: intOpt(v.rate, 'rate', 1, 100_000) ?? defaults.rateMbit,
     memoryMiB: intOpt(v.memory, 'memory', 128, 65536) ?? defaults.memoryMiB,
     cpus: intOpt(v.cpus, 'cpus', 1, 64) ?? defaults.cpus,
     bootTimeoutMs: (intOpt(v['boot-timeout'], 'boot-timeout', 5, 3600) ?? defaults.bootTimeoutMs / 1000) * 1000,

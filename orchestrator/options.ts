@@ -32,6 +32,8 @@ export interface Options {
   /** iperf3 repeats per direction, and seconds per repeat. */
   repeat: number
   iperfSeconds: number
+  /** iperf3 target rate in Mbit/s (0: as fast as it goes); a fixed rate compares CPU at the same load. */
+  rateMbit: number
   /** Install missing host packages with apt when root. */
   install: boolean
   verbose: boolean
@@ -47,6 +49,7 @@ export const defaults: Options = {
   append: '',
   repeat: 5,
   iperfSeconds: 5,
+  rateMbit: 0,
   install: true,
   verbose: false,
 }

@@ -25,11 +25,13 @@ const sh = async (g: Guest, cmd: string, timeoutMs = 20_000) => {
 const first = (s: string, n = 2) => s.split('\n').slice(0, n).join(' | ')
 const sysfs = async (g: Guest, attr: string) => (await sh(g, `cat /sys/class/net/dut0/${attr}`)).out
 
+/** Polls cond every 100 ms: 0 when it already holds, else the ms until it did, null after `ms`. */
 async function waitFor(g: Guest, cond: () => Promise<boolean>, ms: number): Promise<number | null> {
+  if (await cond()) return 0
   const t0 = Date.now()
   while (Date.now() - t0 <= ms) {
-    if (await cond()) return Date.now() - t0
     await sleep(100)
+    if (await cond()) return Date.now() - t0
   }
   return null
 }

@@ -1,6 +1,7 @@
 // The scenario registry: `npm run scenario NAME` looks names up here.
 import type { Scenario } from '../orchestrator/scenario.ts'
 import { functional } from './functional.ts'
+import { initTime } from './init-time.ts'
 import { smoke } from './smoke.ts'
 import { throughput } from './throughput.ts'
 import { upcallLatency } from './upcall-latency.ts'
@@ -10,4 +11,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   [throughput.name]: throughput,
   [functional.name]: functional,
   [upcallLatency.name]: upcallLatency,
+  [initTime.name]: initTime,
 }

@@ -37,7 +37,7 @@ export function parseIperfJson(json: string): number {
 async function iperfOnce(tb: Testbed, g: Guest, dir: Direction): Promise<{ mbps: number; cpuPct: number }> {
   const t = g.vm.traffic
   if (!t) throw new HostError('the guest has no traffic path to the NIC under test')
-  const args = ['-c', t.host, '-p', String(t.port), '-t', String(tb.opts.iperfSeconds), '-J', '--connect-timeout', '5000', ...(dir === 'tx' ? ['-R'] : [])]
+  const args = ['-c', t.host, '-p', String(t.port), '-t', String(tb.opts.iperfSeconds), '-J', '--connect-timeout', '5000', ...(dir === 'tx' ? ['-R'] : []), ...(tb.opts.rateMbit ? ['-b', `${tb.opts.rateMbit}M`] : [])]
   const before = parseProcStat((await g.ssh.exec('cat /proc/stat')).stdout)
   const r = await retry(async () => {
     const [cmd, ...pre] = t.exec.length ? t.exec : ['iperf3']
@@ -93,14 +93,16 @@ export const throughput: Scenario = {
         }
       }
       const medians: Partial<Record<Variant, Record<Direction, number>>> = {}
+      const cpuMedians: Partial<Record<Variant, Record<Direction, number>>> = {}
       for (const l of live) {
         if (failed.has(l.v)) continue
         for (const dir of ['rx', 'tx'] as Direction[]) {
           const s = l.samples[dir]
           l.c.check(`iperf3 ${dir} moved traffic in all ${s.mbps.length} runs`, s.mbps.length === tb.opts.repeat && s.mbps.every(x => x > 0), `Mbit/s: ${s.mbps.map(x => x.toFixed(0)).join(', ')}`)
           l.c.measure({ name: `TCP ${dir} ${DIRECTIONS[dir]}`, unit: 'Mbit/s', ...summarize(s.mbps) })
-          l.c.measure({ name: `guest CPU during ${dir}`, unit: '%', ...summarize(s.cpu) })
+          l.c.measure({ name: `guest CPU during ${dir}${tb.opts.rateMbit ? ` at ${tb.opts.rateMbit} Mbit/s` : ''}`, unit: '%', ...summarize(s.cpu) })
           ;(medians[l.v] ??= { rx: 0, tx: 0 })[dir] = summarize(s.mbps).value
+          ;(cpuMedians[l.v] ??= { rx: 0, tx: 0 })[dir] = summarize(s.cpu).value
         }
         const crash = l.g.vm.crash()
         l.c.check('no kernel crash on the console', crash === null, crash?.excerpt ?? 'console clean')
@@ -110,7 +112,10 @@ export const throughput: Scenario = {
       for (const l of live) {
         for (const [a, b] of pairs) {
           if (l.v !== a || !medians[a] || !medians[b]) continue
-          for (const dir of ['rx', 'tx'] as Direction[]) l.c.measure({ name: `${a}/${b} ${dir} throughput ratio`, value: medians[a]![dir] / medians[b]![dir], unit: 'ratio' })
+          for (const dir of ['rx', 'tx'] as Direction[]) {
+            l.c.measure({ name: `${a}/${b} ${dir} throughput ratio`, value: medians[a]![dir] / medians[b]![dir], unit: 'ratio' })
+            l.c.measure({ name: `${a} − ${b} guest CPU during ${dir}`, value: cpuMedians[a]![dir] - cpuMedians[b]![dir], unit: 'points' })
+          }
         }
       }
       for (const l of live) {
