@@ -139,6 +139,12 @@ export class QemuVm implements Instance {
     this.tapNs = null
     if (this.poll) clearInterval(this.poll)
     this.poll = null
+    // The next QEMU writes a new console file: forget the old one.
+    if (this.consoleFd !== null) closeSync(this.consoleFd)
+    this.consoleFd = null
+    this.consoleOffset = 0
+    this.consoleText = ''
+    this.watcher = new CrashWatcher()
   }
 
   private readConsole(): void {
