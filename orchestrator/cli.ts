@@ -12,6 +12,7 @@ import { NICS, nicNames, parseNics, parseVariants, VARIANTS, type Variant } from
 import { defaults, paths, type Options } from './options.ts'
 import { exitCode, gitCommit, hostEnvironment, overallStatus, qemuVersion, renderSummary, summarize, type CaseResult, type RunResult } from './results.ts'
 import { bootGuest, prepareTestbed, type Testbed } from './testbed.ts'
+import { CaseBuilder } from './scenario.ts'
 import { SCENARIOS } from '../scenarios/index.ts'
 import { e1000SplitStats, renderSplitStats } from './splitstats.ts'
 
@@ -22,6 +23,7 @@ commands:
   shell           boot a guest and open an SSH shell in it; leaving the shell shuts it down
   build           build (or find) the guest image and print its manifest path
   bench           print the foundation's figures: boot to SSH, no-change rebuild, native throughput
+  bench-split     print the e1000 microdriver's figures against its targets (throughput ratios, CPU, latency, init, lines)
   list            list the scenarios and what each asserts
   split-stats     count the e1000 driver's own lines in the kernel part and the u-driver part
 
@@ -218,6 +220,46 @@ async function runBench(argv: string[], p: Parsed, log: Log): Promise<number> {
   }
 }
 
+/**
+ * The microdriver's figures against issue 3's targets, from one run: throughput of the three
+ * variants interleaved, guest CPU of monolithic and split at one fixed rate, upcall latency,
+ * device init time, and the share of the driver's lines in user space.
+ */
+async function runBenchSplit(argv: string[], p: Parsed, log: Log): Promise<number> {
+  const { result } = newRun('bench-split', argv, p, log)
+  try {
+    const tb = await prepareTestbed(p.opts, log, result.run.dir)
+    recordTestbed(result, tb)
+    const nic = NICS.e1000!
+    const free = await SCENARIOS.throughput!.run({ ...tb, opts: { ...tb.opts, rateMbit: 0 } }, nic, ['native', 'monolithic', 'split'])
+    const rate = p.opts.rateMbit || 150
+    const fixed = (await SCENARIOS.throughput!.run({ ...tb, opts: { ...tb.opts, rateMbit: rate } }, nic, ['monolithic', 'split'])).map(c => ({ ...c, scenario: `throughput at ${rate} Mbit/s` }))
+    const latency = await SCENARIOS['upcall-latency']!.run(tb, nic, ['split'])
+    const init = await SCENARIOS['init-time']!.run(tb, nic, ['monolithic', 'split'])
+    result.cases.push(...free, ...fixed, ...latency, ...init)
+
+    const m = (cases: CaseResult[], variant: string, name: string) => cases.find(c => c.variant === variant)?.measurements.find(x => x.name.startsWith(name))?.value
+    const stats = e1000SplitStats()
+    const targets: { name: string; value: number | undefined; unit: string; ok: (v: number) => boolean; target: string }[] = [
+      ...(['rx', 'tx'] as const).flatMap(d => [
+        { name: `split/monolithic TCP ${d}`, value: m(free, 'split', `split/monolithic ${d}`), unit: 'ratio', ok: (v: number) => v >= 0.97, target: '≥ 0.97' },
+        { name: `split/native TCP ${d}`, value: m(free, 'split', `split/native ${d}`), unit: 'ratio', ok: (v: number) => v >= 0.9, target: '≥ 0.90' },
+        { name: `guest CPU split − monolithic, ${d} at ${rate} Mbit/s`, value: m(fixed, 'split', `split − monolithic guest CPU during ${d}`), unit: 'points', ok: (v: number) => v <= 5, target: '≤ 5' },
+      ]),
+      { name: "e1000 driver lines in user space under split", value: stats.userSharePct, unit: '%', ok: v => v >= 60, target: '≥ 60' },
+    ]
+    const c = new CaseBuilder('targets', nic.name, 'split')
+    for (const t of targets) c.check(`${t.name} ${t.target}`, t.value !== undefined && t.ok(t.value), t.value === undefined ? 'not measured (its case failed: see above)' : `${t.value.toFixed(t.unit === 'ratio' ? 3 : 1)} ${t.unit}`)
+    const initMono = m(init, 'monolithic', 'device init'), initSplit = m(init, 'split', 'device init')
+    if (initMono !== undefined && initSplit !== undefined) c.measure({ name: 'device init split / monolithic', value: initSplit / initMono, unit: 'ratio', extra: { splitMs: initSplit, monolithicMs: initMono } })
+    result.cases.push(c.finish())
+    process.stdout.write(renderSplitStats(stats) + '\n')
+    return finishRun(result, p)
+  } catch (e) {
+    return finishRun(result, p, e)
+  }
+}
+
 function listScenarios(): string {
   return Object.values(SCENARIOS).map(s => `${s.name}: ${s.description}\n${s.asserts.map(a => `  - ${a}`).join('\n')}\n  default variants: ${s.defaultVariants.join(', ')}`).join('\n\n') + '\n'
 }
@@ -239,8 +281,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'shell': return await runShell(p, log)
       case 'build': return await runBuild(p, log)
       case 'bench': return await runBench(argv, p, log)
+      case 'bench-split': return await runBenchSplit(argv, p, log)
       case 'split-stats': process.stdout.write(renderSplitStats(e1000SplitStats()) + '\n'); return 0
-      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, list, split-stats (see --help)')
+      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats (see --help)')
     }
   } catch (e) {
     return reportError(e)
