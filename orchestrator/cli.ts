@@ -15,6 +15,7 @@ import { bootGuest, prepareTestbed, type Testbed } from './testbed.ts'
 import { CaseBuilder } from './scenario.ts'
 import { SCENARIOS } from '../scenarios/index.ts'
 import { e1000SplitStats, renderSplitStats } from './splitstats.ts'
+import { parseCrashOptions } from '../scenarios/crash-udriver.ts'
 
 const USAGE = `usage: microbed <command> [options]
 
@@ -36,6 +37,9 @@ options:
   --seconds S       seconds per iperf3 run (default ${defaults.iperfSeconds})
   --rate MBIT       iperf3 at a fixed rate (Mbit/s), to compare guest CPU at the same load (default: unlimited)
   --boots N         bench: boots to time (default 5)
+  --signal SIG      crash-udriver: the signal that kills the u-driver (default SIGSEGV)
+  --during WHAT     crash-udriver: traffic (default) or ethtool (operations in flight)
+  --crashes N       crash-udriver: how many times to kill it (default 10)
   --json FILE       also write the result document to FILE
   --append ARGS     extra guest kernel command line
   --memory MIB      guest memory (default ${defaults.memoryMiB})
@@ -62,7 +66,7 @@ export function parseCli(argv: string[]): Parsed {
       args: argv, allowPositionals: true, strict: true,
       options: {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
-        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
+        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -86,6 +90,7 @@ export function parseCli(argv: string[]): Parsed {
     cpus: intOpt(v.cpus, 'cpus', 1, 64) ?? defaults.cpus,
     bootTimeoutMs: (intOpt(v['boot-timeout'], 'boot-timeout', 5, 3600) ?? defaults.bootTimeoutMs / 1000) * 1000,
     append: v.append ?? '',
+    crash: parseCrashOptions({ signal: v.signal, during: v.during, crashes: v.crashes }),
     install: !v['no-install'],
     verbose: v.verbose ?? false,
   }

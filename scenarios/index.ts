@@ -1,5 +1,6 @@
 // The scenario registry: `npm run scenario NAME` looks names up here.
 import type { Scenario } from '../orchestrator/scenario.ts'
+import { crashUdriver } from './crash-udriver.ts'
 import { functional } from './functional.ts'
 import { initTime } from './init-time.ts'
 import { smoke } from './smoke.ts'
@@ -12,4 +13,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   [functional.name]: functional,
   [upcallLatency.name]: upcallLatency,
   [initTime.name]: initTime,
+  [crashUdriver.name]: crashUdriver,
 }

@@ -1,0 +1,154 @@
+// crash-udriver: with traffic running through dut0 and a non-default configuration in force,
+// kill the u-driver (--signal, default SIGSEGV) --crashes times. PASS only if the kernel did not
+// crash, traffic kept flowing through every crash, the u-driver came back by itself each time,
+// the configuration set before is still in force, and ip and ethtool work afterwards. Recovery
+// time (the kernel's `detach` to its `replay result=0`) and packets lost are measured.
+import { execa } from 'execa'
+import { UsageError } from '../orchestrator/errors.ts'
+import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
+import { dutAddresses } from '../orchestrator/qemu.ts'
+import { summarize, type CaseResult } from '../orchestrator/results.ts'
+import { bootGuest, type Guest } from '../orchestrator/testbed.ts'
+import { detectCrash } from '../orchestrator/crash.ts'
+import type { Options } from '../orchestrator/options.ts'
+
+export const SIGNALS = ['SIGSEGV', 'SIGKILL', 'SIGABRT', 'SIGTERM', 'SIGBUS', 'SIGILL'] as const
+export const DURING = ['traffic', 'ethtool'] as const
+
+/** The configuration set before the crashes; it must survive them. */
+const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42' }
+
+/** Kernel-log lines "[  12.345678] microbed: event=E ..." with their time in ms. */
+export function microbedEvents(dmesg: string): { ms: number; event: string; line: string }[] {
+  const out: { ms: number; event: string; line: string }[] = []
+  for (const line of dmesg.split('\n')) {
+    const m = /^\[\s*(\d+\.\d+)\] microbed: event=(\S+)/.exec(line)
+    if (m) out.push({ ms: Number(m[1]) * 1000, event: m[2]!, line })
+  }
+  return out
+}
+
+/**
+ * Recovery times: from each `detach` to the next `replay result=0` (the control path is back and
+ * the configuration replayed). A detach with no replay after it yields null.
+ */
+export function recoveryTimes(dmesg: string): (number | null)[] {
+  const ev = microbedEvents(dmesg)
+  const out: (number | null)[] = []
+  ev.forEach((e, i) => {
+    if (e.event !== 'detach' || /reason=unregister/.test(e.line)) return
+    const replay = ev.slice(i + 1).find(x => x.event === 'replay' || x.event === 'detach')
+    out.push(replay && replay.event === 'replay' && /result=0\b/.test(replay.line) ? replay.ms - e.ms : null)
+  })
+  return out
+}
+
+/** Validates crash-udriver's options (--signal, --during, --crashes) into Options.crash. */
+export function parseCrashOptions(o: { signal?: string; during?: string; crashes?: string }): Options['crash'] {
+  const signal = (o.signal ?? 'SIGSEGV').toUpperCase().replace(/^(?!SIG)/, 'SIG')
+  if (!(SIGNALS as readonly string[]).includes(signal)) throw new UsageError(`--signal ${o.signal} is not one of ${SIGNALS.join(', ')}`)
+  const during = o.during ?? 'traffic'
+  if (!(DURING as readonly string[]).includes(during)) throw new UsageError(`--during ${during} is not one of ${DURING.join(', ')}`, 'killing the u-driver during probe is covered by test/split.test.ts')
+  const crashes = Number(o.crashes ?? 10)
+  if (!Number.isInteger(crashes) || crashes < 1 || crashes > 200) throw new UsageError(`--crashes must be an integer from 1 to 200, not "${o.crashes}"`)
+  return { signal, during: during as Options['crash']['during'], crashes }
+}
+
+const sh = async (g: Guest, cmd: string, timeoutMs = 30_000) => g.ssh.exec(cmd, { check: false, timeoutMs })
+
+export const crashUdriver: Scenario = {
+  name: 'crash-udriver',
+  description: 'kill the u-driver under traffic with a non-default configuration; it must recover, state intact',
+  asserts: [
+    'no kernel crash on the console or in dmesg',
+    'traffic kept flowing through the crashes (ping every 10 ms from dut0; iperf3 from the host completes)',
+    'the u-driver came back by itself after every crash (the kernel logged detach, attach and replay result=0)',
+    `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous) is still in force, in the netdev and in the kernel's replay`,
+    'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
+    'reports the recovery time per crash (median, spread) and the packets lost in the crash window',
+  ],
+  defaultVariants: ['split'],
+  async run(tb, nic, variants) {
+    const out: CaseResult[] = []
+    const o = tb.opts.crash
+    const addrs = dutAddresses(tb.opts.net)
+    for (const variant of variants) {
+      const c = new CaseBuilder('crash-udriver', nic.name, variant)
+      const drv = nic.variants[variant]
+      if (!drv) { out.push(c.skip(nic.unavailable[variant] ?? `${variant} is not available`)); continue }
+      if (!drv.udriver) { out.push(c.skip(`${variant} has no u-driver to crash`)); continue }
+      let g: Guest | null = null
+      try {
+        g = await bootGuest(tb, nic, variant)
+        c.logs.console = g.vm.consoleLog
+        // Room for --crashes deaths: the crash-loop limit is the crash-loop scenario's business.
+        await g.ssh.exec(`echo ${o.crashes + 10} > /sys/module/mb_core/parameters/max_restarts`)
+        await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on`)
+        await g.ssh.exec(`for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 2 -W 2 -I dut0 ${addrs.host} >/dev/null`)
+        const before = (await g.ssh.exec('dmesg')).stdout
+
+        // Traffic through the whole crash window: pings from the guest, iperf3 from the host.
+        const window = o.crashes * 3 + 5
+        await g.ssh.exec(`(ping -i 0.01 -w ${window} -I dut0 ${addrs.host} > /tmp/crash-ping.log 2>&1 &)`)
+        let iperf: ReturnType<typeof execa> | null = null
+        if (o.during === 'traffic' && g.vm.traffic) {
+          await g.ssh.exec(`iperf3 -s -D -1 -B ${addrs.guest} -p 5201`)
+          const t = g.vm.traffic
+          const args = ['-c', t.host, '-p', String(t.port), '-t', String(window - 2), '--connect-timeout', '5000', '-b', '50M', '-J']
+          iperf = t.exec.length ? execa(t.exec[0]!, [...t.exec.slice(1), 'iperf3', ...args], { reject: false, timeout: (window + 30) * 1000 }) : execa('iperf3', args, { reject: false, timeout: (window + 30) * 1000 })
+        }
+        if (o.during === 'ethtool') await g.ssh.exec('(while [ ! -e /tmp/stop-ethtool ]; do ethtool -S dut0 >/dev/null 2>&1; ethtool dut0 >/dev/null 2>&1; done &)')
+        await new Promise(r => setTimeout(r, 1000))
+
+        const recovered: boolean[] = []
+        for (let k = 0; k < o.crashes; k++) {
+          const seen = microbedEvents((await g.ssh.exec('dmesg')).stdout).filter(e => e.event === 'replay').length
+          const kill = await sh(g, `pid=$(pgrep -x mb-udriver) && kill -${o.signal.replace(/^SIG/, '')} $pid && echo killed $pid`)
+          // Back by itself: a new replay line within 10 s.
+          const back = await sh(g, `for i in $(seq 100); do [ $(dmesg | grep -c 'microbed: event=replay') -gt ${seen} ] && exit 0; sleep 0.1; done; exit 1`, 20_000)
+          recovered.push(kill.code === 0 && back.code === 0)
+          tb.log.info(`${nic.name}/${variant} crash ${k + 1}/${o.crashes} (${o.signal}): ${kill.stdout.trim() || kill.stderr.trim()}; ${back.code === 0 ? 'recovered' : 'NOT recovered within 10 s'}`)
+          await new Promise(r => setTimeout(r, 500))
+        }
+        if (o.during === 'ethtool') await g.ssh.exec('touch /tmp/stop-ethtool; sleep 0.5')
+
+        const iperfResult = iperf ? await iperf : null
+        await g.ssh.exec(`for i in $(seq ${window * 10 + 50}); do pgrep -x ping >/dev/null || break; sleep 0.1; done`, { timeoutMs: (window + 20) * 1000 })
+        const ping = (await g.ssh.exec('cat /tmp/crash-ping.log')).stdout
+        const sent = Number(/(\d+) packets transmitted/.exec(ping)?.[1] ?? 0), received = Number(/(\d+) packets received/.exec(ping)?.[1] ?? 0)
+        const after = (await g.ssh.exec('dmesg')).stdout
+        const fresh = after.slice(before.length)
+        const times = recoveryTimes(fresh)
+
+        const crash = g.vm.crash() ?? detectCrash(after)
+        c.check('no kernel crash', crash === null, crash?.excerpt ?? 'console and dmesg clean')
+        const iperfOk = !iperfResult || iperfResult.exitCode === 0
+        c.check('traffic kept flowing through the crashes', received > 0 && iperfOk,
+          `ping: ${received}/${sent} answered, ${sent - received} lost${iperfResult ? `; iperf3 from the host: ${iperfResult.exitCode === 0 ? 'completed' : `failed (${String(iperfResult.stderr || iperfResult.stdout).slice(0, 200)})`}` : ''}`)
+        c.check(`the u-driver came back by itself after all ${o.crashes} crashes`, recovered.every(Boolean) && times.length >= o.crashes && times.every(t => t !== null),
+          `${recovered.filter(Boolean).length}/${o.crashes} recovered; kernel log: ${microbedEvents(fresh).map(e => e.event).join(' ')}`.slice(0, 600))
+        const mtu = (await g.ssh.exec('cat /sys/class/net/dut0/mtu')).stdout.trim()
+        const mac = (await g.ssh.exec('cat /sys/class/net/dut0/address')).stdout.trim()
+        const flags = (await g.ssh.exec('ip link show dut0')).stdout
+        const lastReplay = microbedEvents(fresh).filter(e => e.event === 'replay').pop()?.line ?? '(no replay)'
+        c.check('the configuration set before the crashes is still in force',
+          mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay),
+          `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
+        const ops = await sh(g, `ethtool -i dut0 | grep -q '^driver: ${drv.driverName}$' && ethtool -S dut0 >/dev/null && ip link set dut0 mtu 1500 && ip link set dut0 mtu ${CONFIG.mtu} && ethtool -r dut0 && for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done && sleep 1 && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
+        c.check('ip and ethtool operations work afterwards', ops.code === 0 && /[23] packets received/.test(ops.stdout), (ops.stdout + ops.stderr).trim().split('\n').pop() ?? '')
+
+        const ok = times.filter((t): t is number => t !== null)
+        if (ok.length) c.measure({ name: `recovery time (detach to replay, ${o.signal})`, unit: 'ms', ...summarize(ok) })
+        c.measure({ name: 'packets lost in the crash window', value: sent ? (100 * (sent - received)) / sent : 100, unit: '%', extra: { sent, received, windowS: window } })
+        c.logs.dmesg = (await g.saveDmesg()) ?? undefined
+        out.push(c.finish())
+      } catch (e) {
+        if (g) c.logs.dmesg = (await g.saveDmesg()) ?? undefined
+        out.push(c.fail(e))
+      } finally {
+        await g?.close()
+      }
+    }
+    return out
+  },
+}
