@@ -87,17 +87,20 @@ export const crashUdriver: Scenario = {
         await g.ssh.exec(`for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 2 -W 2 -I dut0 ${addrs.host} >/dev/null`)
         const before = (await g.ssh.exec('dmesg')).stdout
 
-        // Traffic through the whole crash window: pings from the guest, iperf3 from the host.
-        const window = o.crashes * 3 + 5
-        await g.ssh.exec(`(ping -i 0.01 -w ${window} -I dut0 ${addrs.host} > /tmp/crash-ping.log 2>&1 &)`)
+        // Traffic through the whole run: iperf3 from the host, and pings from the guest every
+        // 10 ms, first in a baseline window without crashes (the loss the load alone causes),
+        // then through the crash window.
+        const window = o.crashes * 3 + 5, baselineS = 5
         let iperf: ReturnType<typeof execa> | null = null
         if (o.during === 'traffic' && g.vm.traffic) {
           await g.ssh.exec(`iperf3 -s -D -1 -B ${addrs.guest} -p 5201`)
           const t = g.vm.traffic
-          const args = ['-c', t.host, '-p', String(t.port), '-t', String(window - 2), '--connect-timeout', '5000', '-b', '50M', '-J']
+          const args = ['-c', t.host, '-p', String(t.port), '-t', String(baselineS + window), '--connect-timeout', '5000', '-b', '50M', '-J']
           iperf = t.exec.length ? execa(t.exec[0]!, [...t.exec.slice(1), 'iperf3', ...args], { reject: false, timeout: (window + 30) * 1000 }) : execa('iperf3', args, { reject: false, timeout: (window + 30) * 1000 })
         }
         if (o.during === 'ethtool') await g.ssh.exec('(while [ ! -e /tmp/stop-ethtool ]; do ethtool -S dut0 >/dev/null 2>&1; ethtool dut0 >/dev/null 2>&1; done &)')
+        const baseline = (await g.ssh.exec(`ping -i 0.01 -w ${baselineS} -I dut0 ${addrs.host} 2>&1 | tail -2`, { check: false, timeoutMs: (baselineS + 15) * 1000 })).stdout
+        await g.ssh.exec(`(ping -i 0.01 -w ${window} -I dut0 ${addrs.host} > /tmp/crash-ping.log 2>&1 &)`)
         await new Promise(r => setTimeout(r, 1000))
 
         const recovered: boolean[] = []
@@ -140,6 +143,8 @@ export const crashUdriver: Scenario = {
         const ok = times.filter((t): t is number => t !== null)
         if (ok.length) c.measure({ name: `recovery time (detach to replay, ${o.signal})`, unit: 'ms', ...summarize(ok) })
         c.measure({ name: 'packets lost in the crash window', value: sent ? (100 * (sent - received)) / sent : 100, unit: '%', extra: { sent, received, windowS: window } })
+        const bSent = Number(/(\d+) packets transmitted/.exec(baseline)?.[1] ?? 0), bReceived = Number(/(\d+) packets received/.exec(baseline)?.[1] ?? 0)
+        if (bSent) c.measure({ name: 'packets lost under the same traffic without crashes (baseline)', value: (100 * (bSent - bReceived)) / bSent, unit: '%', extra: { sent: bSent, received: bReceived, windowS: baselineS } })
         c.logs.dmesg = (await g.saveDmesg()) ?? undefined
         out.push(c.finish())
       } catch (e) {
