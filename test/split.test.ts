@@ -10,6 +10,7 @@ import { NICS } from '../orchestrator/nics.ts'
 import { defaults, type Options } from '../orchestrator/options.ts'
 import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
+import { crashUdriver } from '../scenarios/crash-udriver.ts'
 
 const PEER = '127.78.0.2'
 
@@ -40,6 +41,12 @@ describe('split e1000 microdriver in real guests', function () {
   before(async function () {
     this.timeout(20 * 60_000)
     tb = await prepareTestbed(opts, new Log(), mkdtempSync(join(tmpdir(), 'microbed-split-')))
+  })
+
+  it('crash-udriver: the u-driver killed 3 times under traffic recovers with its configuration', async () => {
+    const [c] = await crashUdriver.run({ ...tb, opts: { ...tb.opts, crash: { signal: 'SIGSEGV', during: 'traffic', crashes: 3 } } }, NICS.e1000!, ['split'])
+    expect(c!.status, `${c!.reason}\n${c!.evidence ?? ''}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
+    expect(c!.measurements.find(m => m.name.startsWith('recovery time'))!.samples).to.have.length(3)
   })
 
   describe('one split guest', () => {

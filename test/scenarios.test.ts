@@ -1,0 +1,59 @@
+// Pieces of the scenarios that read the guest's output, on texts in the exact form the guest
+// prints them.
+import { expect } from 'chai'
+import { microbedEvents, parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
+import { parseBenchLine } from '../scenarios/upcall-latency.ts'
+import { renderTable } from '../scenarios/functional.ts'
+import { codeLines } from '../orchestrator/splitstats.ts'
+
+const DMESG = `[    3.724365] microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=148 live=0
+[   10.100000] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=148 reason=closed
+[   10.150000] microbed: event=udriver-exit prog=mb-udriver status=139 run=1
+[   10.300000] microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=213 live=1
+[   10.480000] microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=213 result=0 mtu=1400 mac=52:54:00:6d:62:42 rx_flags=1 mc=4 autoneg=1
+[   12.000000] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=213 reason=timeout
+[   14.000000] microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=227 result=-22 mtu=1400
+[   15.000000] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=227 reason=closed
+[   20.000000] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=0 reason=unregister`
+
+describe('crash-udriver evidence', () => {
+  it('reads the runtime events with their kernel timestamps', () => {
+    const ev = microbedEvents(DMESG)
+    expect(ev.map(e => e.event)).to.deep.equal(['attach', 'detach', 'udriver-exit', 'attach', 'replay', 'detach', 'replay', 'detach', 'detach'])
+    expect(ev[1]!.ms).to.be.closeTo(10100, 1e-6)
+  })
+  it('times each recovery from detach to a successful replay; a failed or missing replay is null', () => {
+    const t = recoveryTimes(DMESG)
+    expect(t).to.have.length(3) // the unregister detach is an unload, not a death
+    expect(t[0]).to.be.closeTo(380, 1e-6)
+    expect(t[1]).to.equal(null) // replay result=-22
+    expect(t[2]).to.equal(null) // never replayed
+  })
+  it('validates --signal, --during and --crashes', () => {
+    expect(parseCrashOptions({})).to.deep.equal({ signal: 'SIGSEGV', during: 'traffic', crashes: 10 })
+    expect(parseCrashOptions({ signal: 'kill', during: 'ethtool', crashes: '3' })).to.deep.equal({ signal: 'SIGKILL', during: 'ethtool', crashes: 3 })
+    expect(() => parseCrashOptions({ signal: 'SIGFOO' })).to.throw(/--signal SIGFOO is not one of SIGSEGV, SIGKILL/)
+    expect(() => parseCrashOptions({ during: 'probe' })).to.throw(/--during probe is not one of traffic, ethtool/)
+    expect(() => parseCrashOptions({ crashes: '0' })).to.throw(/--crashes must be an integer from 1 to 200/)
+  })
+})
+
+describe('other scenario parsers', () => {
+  it("reads mb-bench's result line and refuses anything else", () => {
+    expect(parseBenchLine('upcall_null_us=72.31 ioctl_null_us=1.53 ratio=47.2 count=10000\n')).to.deep.equal({ upcallUs: 72.31, ioctlUs: 1.53, ratio: 47.2, count: 10000 })
+    expect(() => parseBenchLine('mb-bench: no instance with a u-driver attached')).to.throw(/printed no result line/)
+  })
+  it('renders the functional table with a reason for every difference', () => {
+    const t = new Map([
+      ['MTU 9000', new Map([['native', { ok: true, evidence: 'ok' }], ['split', { ok: false, evidence: 'ping 1/3' }]])],
+      ['ethtool -i', new Map([['native', { ok: true, evidence: 'e1000' }], ['split', { ok: true, evidence: 'mb_e1000' }]])],
+    ]) as Parameters<typeof renderTable>[0]
+    const text = renderTable(t, ['native', 'split'])
+    expect(text).to.match(/^MTU 9000\s+ok\s+FAIL\s*$/m)
+    expect(text).to.match(/^ethtool -i\s+ok\s+ok\s*$/m)
+    expect(text).to.include('MTU 9000 on split: ping 1/3')
+  })
+  it('counts code lines without blanks and comments', () => {
+    expect(codeLines('/* a\n * b */\nint x; // y\n\n// z\n  return 0;\n')).to.equal(2)
+  })
+})
