@@ -3,10 +3,9 @@
  * microbed wire protocol between the kernel runtime (mb_core.ko plus the
  * k-drivers) and user space (libmbu plus the u-driver daemons).
  *
- * This header is the single description of every message layout; both
- * sides include it.  It is written so that a generator can later emit it
- * (and the marshaling around it) from an interface spec: only fixed-width
- * fields, explicit padding, no pointers, one table of tracked fields.
+ * This header and the generated per-driver header it includes are the
+ * single description of every message layout; both sides include them.
+ * Only fixed-width fields, explicit padding, no pointers.
  *
  * Channel: /dev/microbed.
  *   read()   returns one kernel-to-user message (an upcall or a notice)
@@ -118,103 +117,10 @@ struct mb_ioc_bench {
 #define MB_IOC_DOWNCALL		_IOWR(MB_IOC_MAGIC, 4, struct mb_downcall)
 #define MB_IOC_BENCH		_IOWR(MB_IOC_MAGIC, 5, struct mb_ioc_bench)
 
-/* ---- e1000 ----------------------------------------------------------- */
+/* ---- drivers -------------------------------------------------------- */
 
-#define MB_E1000_DRIVER		"e1000"
-
-enum mb_e1000_op {
-	MB_E1000_INIT = MB_OP_DRIVER_BASE,
-	MB_E1000_UP,
-	MB_E1000_DOWN,
-	MB_E1000_WATCHDOG,
-	MB_E1000_TX_TIMEOUT,
-	MB_E1000_SET_MTU,
-	MB_E1000_SET_MAC,
-	MB_E1000_SET_RX_MODE,
-	MB_E1000_GET_LINK_CFG,
-	MB_E1000_SET_LINK_CFG,
-	MB_E1000_RESTART_AN,
-	MB_E1000_GET_LINK,
-	MB_E1000_SET_MSGLEVEL,
-	MB_E1000_GET_REGS,
-	MB_E1000_GET_RING_COUNTS,
-	MB_E1000_GET_STATS,
-	MB_E1000_GET_STAT_NAMES,
-	MB_E1000_STATS_COUNT,
-	MB_E1000_REGS_COUNT,
-	MB_E1000_RESTORE,	/* new u-driver: adopt the kernel's state */
-	MB_E1000_OP_END
-};
-
-/* e1000 downcalls */
-#define MB_E1000_DC_LINK	MB_DC_DRIVER_BASE	/* mb_link_report() */
-
-struct mb_e1000_dc_link {
-	uint32_t up;
-	uint32_t speed;
-	uint32_t full_duplex;
-};
-
-struct mb_e1000_rx_mode {
-	uint32_t flags;		/* E1000_RX_* */
-	uint32_t mc_count;	/* > E1000_MC_MAX: too many, all-multi */
-	uint8_t mc[E1000_MC_MAX][E1000_ETH_ALEN];
-};
-
-/* Upcall: header, the kernel's copy of the tracked state, arguments. */
-struct mb_e1000_req {
-	struct mb_hdr hdr;
-	struct e1000_state st;
-	union {
-		uint32_t mtu;
-		uint8_t mac[8];		/* E1000_ETH_ALEN used */
-		struct mb_e1000_rx_mode rx;
-		struct e1000_link_cfg link;
-		uint32_t level;
-		uint32_t n;		/* entries wanted (regs, stats) */
-	} a;
-};
-
-/* Reply: header, the u-driver's tracked state, results.  status in the
- * header is the operation's return value.  Only the bytes up to the end
- * of the result an operation uses are sent (see mb_e1000_rep_len). */
-struct mb_e1000_rep {
-	struct mb_hdr hdr;
-	struct e1000_state st;
-	union {
-		struct e1000_link_cfg link;
-		struct { uint32_t tx, rx; } rings;
-		struct { uint32_t n, pad; uint32_t v[E1000_REGS_DUMP_MAX]; } regs;
-		struct { uint32_t n, pad; uint64_t v[E1000_STATS_MAX]; } stats;
-		struct { uint32_t n, pad;
-			 char v[E1000_STATS_MAX][E1000_STAT_NAME_LEN]; } names;
-	} r;
-};
-
-/*
- * Tracked fields of struct e1000_state, with their direction.  IN: copied
- * kernel -> user at every upcall.  OUT: copied user -> kernel at every
- * return, after the kernel range-checks it.  OUT_INIT: copied back only
- * from MB_E1000_INIT (identity read from the EEPROM, fixed afterwards).
- */
-#define MB_F_IN		1
-#define MB_F_OUT	2
-#define MB_F_OUT_INIT	4
-#define MB_F_INOUT	(MB_F_IN | MB_F_OUT)
-
-#define MB_E1000_STATE_FIELDS(X)			\
-	X(mac,		MB_F_INOUT)			\
-	X(perm_mac,	MB_F_IN | MB_F_OUT_INIT)	\
-	X(eeprom,	MB_F_IN | MB_F_OUT_INIT)	\
-	X(link_up,	MB_F_INOUT)			\
-	X(full_duplex,	MB_F_INOUT)			\
-	X(phy_id_low,	MB_F_INOUT)			\
-	X(speed,	MB_F_INOUT)			\
-	X(link_cfg,	MB_F_INOUT)			\
-	X(mtu,		MB_F_INOUT)			\
-	X(rx_buf_len,	MB_F_INOUT)			\
-	X(rx_flags,	MB_F_INOUT)			\
-	X(msg_enable,	MB_F_INOUT)			\
-	X(stats,	MB_F_INOUT)
+/* Generated from the driver's interface spec (orchestrator/slicer/e1000.spec.ts):
+ * op numbers, request/reply layouts, downcalls, the tracked-field table. */
+#include "gen_e1000_proto.h"
 
 #endif /* MB_PROTO_H */

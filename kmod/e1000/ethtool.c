@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ethtool operations: thin translations between ethtool's structures and
- * the control path's.  They run under RTNL in process context, so they
+ * the control path's (the plain forwards are generated: gen_ethtool.c).  They run under RTNL in process context, so they
  * call the control path directly (an upcall under `split`).
  */
 #include <linux/ethtool.h>
@@ -90,13 +90,6 @@ static int mb_set_link_ksettings(struct net_device *netdev,
 	return err;
 }
 
-static int mb_nway_reset(struct net_device *netdev)
-{
-	struct mb_adapter *a = netdev_priv(netdev);
-
-	return mb_ctl(a, restart_autoneg);
-}
-
 /* Asks the hardware (a control operation); without an answer (split, no
  * u-driver) the last carrier state is the best knowledge. */
 static u32 mb_get_link(struct net_device *netdev)
@@ -108,20 +101,6 @@ static u32 mb_get_link(struct net_device *netdev)
 		return 0;
 	up = mb_ctl(a, get_link);
 	return up < 0 ? netif_carrier_ok(netdev) : up > 0;
-}
-
-static u32 mb_get_msglevel(struct net_device *netdev)
-{
-	struct mb_adapter *a = netdev_priv(netdev);
-
-	return a->st->msg_enable;
-}
-
-static void mb_set_msglevel(struct net_device *netdev, u32 level)
-{
-	struct mb_adapter *a = netdev_priv(netdev);
-
-	mb_ctl(a, set_msglevel, level);
 }
 
 static int mb_get_regs_len(struct net_device *netdev)
@@ -207,22 +186,14 @@ static void mb_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 		       (char (*)[E1000_STAT_NAME_LEN])data, n);
 }
 
-static void mb_get_ethtool_stats(struct net_device *netdev,
-				 struct ethtool_stats *stats, u64 *data)
-{
-	struct mb_adapter *a = netdev_priv(netdev);
-
-	mb_ctl(a, get_stats, data, stats->n_stats);
-}
-
 const struct ethtool_ops mb_ethtool_ops = {
 	.get_drvinfo		= mb_get_drvinfo,
 	.get_link_ksettings	= mb_get_link_ksettings,
 	.set_link_ksettings	= mb_set_link_ksettings,
-	.nway_reset		= mb_nway_reset,
+	.nway_reset		= mb_ethtool_nway_reset,
 	.get_link		= mb_get_link,
-	.get_msglevel		= mb_get_msglevel,
-	.set_msglevel		= mb_set_msglevel,
+	.get_msglevel		= mb_ethtool_get_msglevel,
+	.set_msglevel		= mb_ethtool_set_msglevel,
 	.get_regs_len		= mb_get_regs_len,
 	.get_regs		= mb_get_regs,
 	.get_eeprom_len		= mb_get_eeprom_len,
@@ -230,5 +201,5 @@ const struct ethtool_ops mb_ethtool_ops = {
 	.get_ringparam		= mb_get_ringparam,
 	.get_sset_count		= mb_get_sset_count,
 	.get_strings		= mb_get_strings,
-	.get_ethtool_stats	= mb_get_ethtool_stats,
+	.get_ethtool_stats	= mb_ethtool_get_ethtool_stats,
 };

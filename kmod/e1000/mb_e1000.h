@@ -5,9 +5,9 @@
  * The k-driver keeps what the paper puts in the kernel: PCI/BAR/IRQ/netdev,
  * the DMA rings, transmit, interrupt and NAPI poll, kernel-side counters.
  * Everything else goes through `struct mb_ctl_ops`, a table with one entry
- * per control operation.  ctl_direct.c fills it with direct calls into the
- * portable control path (variant `monolithic`); ctl_upcall.c with upcalls
- * to the u-driver (variant `split`).  All ctl calls sleep and are
+ * per control operation (gen_ctl.h).  gen_ctl_direct.c fills it with direct
+ * calls into the portable control path (variant `monolithic`);
+ * gen_ctl_upcall.c with upcalls to the u-driver (variant `split`).  All ctl calls sleep and are
  * serialized by ctl_lock; atomic callers defer to a work item.
  */
 #ifndef MB_E1000_H
@@ -99,39 +99,8 @@ struct mb_dev {
 	struct mb_adapter *adapter;
 };
 
-struct mb_ctl_ops {
-	const char *name;
-	int (*attach)(struct mb_adapter *a);	/* sets a->st */
-	void (*detach)(struct mb_adapter *a);
-	/* split only (NULL for direct): device init waits for a u-driver */
-	int (*wait_ready)(struct mb_adapter *a);
-	void (*quiesce)(struct mb_adapter *a);
-	bool (*ready)(struct mb_adapter *a);	/* a u-driver is attached */
-	/* rings programmed or not: what the register policy allows */
-	void (*set_live)(struct mb_adapter *a, bool live);
-	int (*init)(struct mb_adapter *a);
-	int (*up)(struct mb_adapter *a);
-	int (*down)(struct mb_adapter *a);
-	int (*watchdog)(struct mb_adapter *a);
-	int (*tx_timeout)(struct mb_adapter *a);
-	int (*set_mtu)(struct mb_adapter *a, u32 mtu);
-	int (*set_mac)(struct mb_adapter *a, const u8 *mac);
-	int (*set_rx_mode)(struct mb_adapter *a, u32 flags,
-			   const u8 (*mc)[ETH_ALEN], u32 n);
-	int (*get_link_cfg)(struct mb_adapter *a, struct e1000_link_cfg *c);
-	int (*set_link_cfg)(struct mb_adapter *a,
-			    const struct e1000_link_cfg *c);
-	int (*restart_autoneg)(struct mb_adapter *a);
-	int (*get_link)(struct mb_adapter *a);
-	int (*set_msglevel)(struct mb_adapter *a, u32 level);
-	int (*get_regs)(struct mb_adapter *a, u32 *out, u32 n);
-	int (*get_ring_counts)(struct mb_adapter *a, u32 *tx, u32 *rx);
-	int (*get_stats)(struct mb_adapter *a, u64 *out, u32 n);
-	int (*get_stat_names)(struct mb_adapter *a,
-			      char (*names)[E1000_STAT_NAME_LEN], u32 n);
-	int (*stats_count)(struct mb_adapter *a);
-	int (*regs_count)(struct mb_adapter *a);
-};
+/* struct mb_ctl_ops, generated from the interface spec */
+#include "gen_ctl.h"
 
 /* A snapshot of what ndo_set_rx_mode asked for, applied by rx_mode_work. */
 struct mb_rx_mode {
@@ -176,7 +145,7 @@ struct mb_adapter {
 	__r;								\
 })
 
-/* ctl_direct.c (monolithic) or ctl_upcall.c (split) */
+/* gen_ctl_direct.c (monolithic) or gen_ctl_upcall.c (split) */
 extern const struct mb_ctl_ops mb_ctl_ops;
 extern const struct ethtool_ops mb_ethtool_ops;
 

@@ -9,4 +9,19 @@
 extern const struct mb_reg_rule mb_e1000_rules[];	/* reg_policy.c */
 extern const u32 mb_e1000_n_rules;
 
+/* Per-NIC state of the split control path: the kernel's half of the
+ * object tracker (ctl_upcall.c: lifecycle, replay; gen_ctl_upcall.c: the
+ * upcall stubs). */
+struct mb_split {
+	struct mb_adapter *a;
+	struct mb_inst *inst;
+	struct e1000_state st;		/* the kernel's copy */
+	struct e1000_state scratch;	/* candidate copy being checked */
+	bool initialized;		/* INIT succeeded: OUT_INIT fields held */
+	struct work_struct replay_work;
+	struct work_struct retire_work;
+	struct mb_e1000_req req;	/* used under ctl_lock only */
+	struct mb_e1000_rep rep;
+};
+
 #endif /* MB_E1000_SPLIT_H */

@@ -118,9 +118,9 @@ int e1000_eeprom_load(struct e1000_hw *hw);	/* image + checksum */
 /* Statistics (e1000_stats.c) */
 void e1000_hw_update_stats(struct e1000_hw *hw);
 uint32_t e1000_stats_count(void);
-const char *e1000_stat_name(uint32_t i);
-uint32_t e1000_stats_fill(const struct e1000_state *st, uint64_t *out,
-			  uint32_t n);
+uint32_t e1000_hw_get_stats(struct e1000_hw *hw, uint64_t *out, uint32_t n);
+uint32_t e1000_hw_get_stat_names(struct e1000_hw *hw,
+				 char (*names)[E1000_STAT_NAME_LEN], uint32_t n);
 
 /* ethtool-style queries (e1000_ethtool.c) */
 int e1000_hw_watchdog(struct e1000_hw *hw);	/* link + stats, periodic */

@@ -102,17 +102,30 @@ uint32_t e1000_stats_count(void)
 	return NSTATS;
 }
 
-const char *e1000_stat_name(uint32_t i)
-{
-	return i < NSTATS ? e1000_stats_table[i].name : "";
-}
-
-uint32_t e1000_stats_fill(const struct e1000_state *st, uint64_t *out,
-			  uint32_t n)
+/* ethtool -S: gather first, so the values are current (SDM 13.7). */
+uint32_t e1000_hw_get_stats(struct e1000_hw *hw, uint64_t *out, uint32_t n)
 {
 	uint32_t i;
 
+	e1000_hw_update_stats(hw);
 	for (i = 0; i < n && i < NSTATS; i++)
-		out[i] = *stat_field((struct e1000_hw_stats *)&st->stats, i);
+		out[i] = *stat_field(&hw->st.stats, i);
+	return i;
+}
+
+/* Names NUL-padded to E1000_STAT_NAME_LEN, as ethtool's string set wants. */
+uint32_t e1000_hw_get_stat_names(struct e1000_hw *hw,
+				 char (*names)[E1000_STAT_NAME_LEN], uint32_t n)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < n && i < NSTATS; i++) {
+		const char *src = e1000_stats_table[i].name;
+
+		for (k = 0; k < E1000_STAT_NAME_LEN - 1 && src[k]; k++)
+			names[i][k] = src[k];
+		for (; k < E1000_STAT_NAME_LEN; k++)
+			names[i][k] = 0;
+	}
 	return i;
 }

@@ -171,6 +171,9 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 	struct mb_e1000_rep rep;
 	struct pollfd p = { .fd = mbu_fd(c), .events = POLLIN };
 	const struct mb_e1000_req *q = (const void *)buf;
+	/* as long as a reply to an op without results (watchdog, the usual
+	 * upcall here); to any other op the length alone is refused */
+	const uint32_t len = offsetof(struct mb_e1000_rep, r);
 	ssize_t n;
 
 	if (poll(&p, 1, 5000) <= 0) {
@@ -183,7 +186,7 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 		return;
 	}
 	memset(&rep, 0, sizeof(rep));
-	fill_hdr(&rep.hdr, MB_KIND_REPLY, q->hdr.op, q->hdr.handle, sizeof(rep));
+	fill_hdr(&rep.hdr, MB_KIND_REPLY, q->hdr.op, q->hdr.handle, len);
 	rep.hdr.seq = q->hdr.seq;
 	if (n >= (ssize_t)offsetof(struct mb_e1000_req, a))
 		rep.st = q->st;
@@ -191,10 +194,10 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 	rep.st.rx_buf_len = 1 << 20;
 	/* accepted by the channel, refused by the tracker (log: range) */
 	report("reply-out-of-range-mtu-delivered", 0,
-	       wr(mbu_fd(c), &rep, sizeof(rep)));
+	       wr(mbu_fd(c), &rep, len));
 	/* a second reply to the same upcall is stale */
 	report("reply-duplicate-stale-seq", -EINVAL,
-	       wr(mbu_fd(c), &rep, sizeof(rep)));
+	       wr(mbu_fd(c), &rep, len));
 }
 
 static int poke(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val)
