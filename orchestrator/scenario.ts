@@ -3,7 +3,7 @@
 import { MicrobedError, KernelCrashError, errorMessage } from './errors.ts'
 import type { NicSpec, Variant } from './nics.ts'
 import type { CaseResult, Check, Measurement } from './results.ts'
-import type { Testbed } from './testbed.ts'
+import { bootGuest, type Guest, type Testbed } from './testbed.ts'
 
 export interface Scenario {
   name: string
@@ -56,5 +56,38 @@ export class CaseBuilder {
 
   skip(reason: string): CaseResult {
     return { scenario: this.scenario, nic: this.nic, variant: this.variant, status: 'skip', reason, checks: [], measurements: [], timings: {}, logs: {} }
+  }
+}
+
+/**
+ * One case in one fresh guest: skips a variant the NIC does not have (or, with `needsUdriver`,
+ * one without a u-driver), boots, runs `body`, checks the console for a kernel crash, saves
+ * dmesg, and always shuts the guest down. An exception from `body` ends the case as error, or as
+ * fail when it is a kernel crash.
+ */
+export async function guestCase(
+  tb: Testbed, scenario: string, nic: NicSpec, variant: Variant,
+  body: (g: Guest, c: CaseBuilder) => Promise<void>,
+  o: { needsUdriver?: string } = {},
+): Promise<CaseResult> {
+  const c = new CaseBuilder(scenario, nic.name, variant)
+  const drv = nic.variants[variant]
+  if (!drv) return c.skip(nic.unavailable[variant] ?? `${variant} is not available for ${nic.name}`)
+  if (o.needsUdriver && !drv.udriver) return c.skip(o.needsUdriver)
+  let g: Guest | null = null
+  try {
+    g = await bootGuest(tb, nic, variant)
+    c.logs.console = g.vm.consoleLog
+    c.timings.bootToSshMs = g.bootMs
+    await body(g, c)
+    const crash = g.vm.crash()
+    c.check('no kernel crash on the console', crash === null, crash ? crash.excerpt : `console scanned: ${g.vm.console().split('\n').length} lines`)
+    c.logs.dmesg = (await g.saveDmesg()) ?? undefined
+    return c.finish()
+  } catch (e) {
+    if (g) c.logs.dmesg = (await g.saveDmesg()) ?? undefined
+    return c.fail(e)
+  } finally {
+    await g?.close()
   }
 }

@@ -1,10 +1,10 @@
 // functional: a battery of real ip and ethtool operations on dut0, each followed by traffic, run
 // for every variant; the output is a side-by-side table of which operation works where, with the
 // reason for every difference. split and monolithic must match each other everywhere.
-import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
+import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
 import { sleep } from '../orchestrator/retry.ts'
-import { bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
+import type { Guest, Testbed } from '../orchestrator/testbed.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
 
@@ -175,13 +175,7 @@ export const functional: Scenario = {
     const out: CaseResult[] = []
     const table = new Map<string, Map<Variant, OpResult>>()
     for (const variant of variants) {
-      const c = new CaseBuilder('functional', nic.name, variant)
-      if (!nic.variants[variant]) { out.push(c.skip(nic.unavailable[variant] ?? `${variant} is not available`)); continue }
-      let g: Guest | null = null
-      try {
-        g = await bootGuest(tb, nic, variant)
-        c.logs.console = g.vm.consoleLog
-        c.timings.bootToSshMs = g.bootMs
+      out.push(await guestCase(tb, 'functional', nic, variant, async (g, c) => {
         for (const op of OPS) {
           let r = await op.run(g, { tb, nic, variant, peer })
           if (r.ok && !op.readOnly) {
@@ -193,16 +187,7 @@ export const functional: Scenario = {
           table.get(op.name)!.set(variant, r)
           tb.log.info(`${nic.name}/${variant}: ${r.ok ? 'ok  ' : 'FAIL'} ${op.name}: ${r.evidence}`)
         }
-        const crash = g.vm.crash()
-        c.check('no kernel crash on the console', crash === null, crash?.excerpt ?? 'console clean')
-        c.logs.dmesg = (await g.saveDmesg()) ?? undefined
-        out.push(c.finish())
-      } catch (e) {
-        if (g) c.logs.dmesg = (await g.saveDmesg()) ?? undefined
-        out.push(c.fail(e))
-      } finally {
-        await g?.close()
-      }
+      }))
     }
     // split must match monolithic everywhere; the comparison is a check of the split case.
     const split = out.find(r => r.variant === 'split' && r.status !== 'skip' && r.status !== 'error')

@@ -1,10 +1,9 @@
 // init-time: device init, from loading the NIC driver (probe) to carrier up on dut0, timed in the
 // guest with bash's microsecond clock, repeated. For split the runtime and the u-driver stay;
 // only the k-driver is reloaded, so its probe goes through upcalls to a waiting u-driver.
-import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
+import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
 import { summarize, type CaseResult } from '../orchestrator/results.ts'
-import { bootGuest, type Guest } from '../orchestrator/testbed.ts'
 
 /** The guest-side measurement: prints init_ms=… or fails with what it waited for. */
 export function reinitScript(ko: string, module: string, mac: string, addr: string): string {
@@ -42,14 +41,8 @@ export const initTime: Scenario = {
     const out: CaseResult[] = []
     const addrs = dutAddresses(tb.opts.net)
     for (const variant of variants) {
-      const c = new CaseBuilder('init-time', nic.name, variant)
-      const drv = nic.variants[variant]
-      if (!drv) { out.push(c.skip(nic.unavailable[variant] ?? `${variant} is not available`)); continue }
-      let g: Guest | null = null
-      try {
-        g = await bootGuest(tb, nic, variant)
-        c.logs.console = g.vm.consoleLog
-        c.timings.bootToSshMs = g.bootMs
+      out.push(await guestCase(tb, 'init-time', nic, variant, async (g, c) => {
+        const drv = nic.variants[variant]!
         const module = drv.modules[drv.modules.length - 1]!
         const ko = (await g.ssh.exec(`tail -1 /etc/microbed/modules/${module}`)).stdout.trim()
         const samples: number[] = []
@@ -63,16 +56,7 @@ export const initTime: Scenario = {
         c.measure({ name: 'device init (insmod to carrier up)', unit: 'ms', ...summarize(samples) })
         const ping = await g.ssh.exec(`ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host}`, { check: false })
         c.check('traffic after the last init', /[23] packets received/.test(ping.stdout), ping.stdout.trim().split('\n').slice(-2).join('; '))
-        const crash = g.vm.crash()
-        c.check('no kernel crash on the console', crash === null, crash?.excerpt ?? 'console clean')
-        c.logs.dmesg = (await g.saveDmesg()) ?? undefined
-        out.push(c.finish())
-      } catch (e) {
-        if (g) c.logs.dmesg = (await g.saveDmesg()) ?? undefined
-        out.push(c.fail(e))
-      } finally {
-        await g?.close()
-      }
+      }))
     }
     return out
   },

@@ -1,8 +1,7 @@
 // smoke: the guest boots, answers SSH, the NIC under test has carrier, passes traffic to the host
 // side, is driven by the expected driver, and the kernel did not crash doing it.
-import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
+import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
-import { bootGuest, type Guest } from '../orchestrator/testbed.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
 
 export const smoke: Scenario = {
@@ -19,14 +18,8 @@ export const smoke: Scenario = {
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     for (const variant of variants) {
-      const c = new CaseBuilder('smoke', nic.name, variant)
-      const drv = nic.variants[variant]
-      if (!drv) { out.push(c.skip(nic.unavailable[variant] ?? `${variant} is not available for ${nic.name}`)); continue }
-      let g: Guest | null = null
-      try {
-        g = await bootGuest(tb, nic, variant)
-        c.logs.console = g.vm.consoleLog
-        c.timings.bootToSshMs = g.bootMs
+      out.push(await guestCase(tb, 'smoke', nic, variant, async (g, c) => {
+        const drv = nic.variants[variant]!
         c.check('boot and SSH', true, `SSH answered ${(g.bootMs / 1000).toFixed(2)} s after QEMU started`)
         c.measure({ name: 'boot to SSH', value: g.bootMs / 1000, unit: 's' })
 
@@ -41,17 +34,7 @@ export const smoke: Scenario = {
         const eth = await g.ssh.exec('ethtool -i dut0', { check: false })
         const driver = /^driver: (.*)$/m.exec(eth.stdout)?.[1]?.trim() ?? '(none)'
         c.check('ethtool -i dut0 names the driver', driver === drv.driverName, `driver: ${driver} (expected ${drv.driverName}); ${/^bus-info: .*$/m.exec(eth.stdout)?.[0] ?? eth.stderr.trim()}`)
-
-        c.logs.dmesg = (await g.saveDmesg()) ?? undefined
-        const crash = g.vm.crash()
-        c.check('no kernel crash on the console', crash === null, crash ? crash.excerpt : `console scanned: ${g.vm.console().split('\n').length} lines`)
-        out.push(c.finish())
-      } catch (e) {
-        if (g) c.logs.dmesg = (await g.saveDmesg()) ?? undefined
-        out.push(c.fail(e))
-      } finally {
-        await g?.close()
-      }
+      }))
     }
     return out
   },

@@ -1,9 +1,8 @@
 // upcall-latency: the round trip of a null upcall (kernel → u-driver → kernel, timed in the
 // kernel) against a null ioctl (a downcall that does nothing, timed in user space), in the same
 // run of mb-bench, repeated. Only the split variant has upcalls.
-import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
+import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { summarize, type CaseResult } from '../orchestrator/results.ts'
-import { bootGuest, type Guest } from '../orchestrator/testbed.ts'
 
 export interface BenchLine { upcallUs: number; ioctlUs: number; ratio: number; count: number }
 
@@ -29,15 +28,7 @@ export const upcallLatency: Scenario = {
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     for (const variant of variants) {
-      const c = new CaseBuilder('upcall-latency', nic.name, variant)
-      const drv = nic.variants[variant]
-      if (!drv) { out.push(c.skip(nic.unavailable[variant] ?? `${variant} is not available`)); continue }
-      if (!drv.udriver) { out.push(c.skip(`${variant} has no u-driver, hence no upcalls`)); continue }
-      let g: Guest | null = null
-      try {
-        g = await bootGuest(tb, nic, variant)
-        c.logs.console = g.vm.consoleLog
-        c.timings.bootToSshMs = g.bootMs
+      out.push(await guestCase(tb, 'upcall-latency', nic, variant, async (g, c) => {
         const runs: BenchLine[] = []
         for (let i = 0; i < tb.opts.repeat; i++) {
           const r = await g.ssh.exec(`mb-bench ${CALLS}`, { timeoutMs: 120_000 })
@@ -49,15 +40,7 @@ export const upcallLatency: Scenario = {
         c.measure({ name: 'null upcall round trip', unit: 'µs', ...summarize(runs.map(r => r.upcallUs)) })
         c.measure({ name: 'null ioctl round trip', unit: 'µs', ...summarize(runs.map(r => r.ioctlUs)) })
         c.measure({ name: 'upcall / ioctl', unit: 'ratio', ...summarize(runs.map(r => r.upcallUs / r.ioctlUs)) })
-        const crash = g.vm.crash()
-        c.check('no kernel crash on the console', crash === null, crash?.excerpt ?? 'console clean')
-        c.logs.dmesg = (await g.saveDmesg()) ?? undefined
-        out.push(c.finish())
-      } catch (e) {
-        out.push(c.fail(e))
-      } finally {
-        await g?.close()
-      }
+      }, { needsUdriver: `${variant} has no u-driver, hence no upcalls` }))
     }
     return out
   },
