@@ -49,3 +49,8 @@ export function installSignalHandlers(onSignal?: (sig: NodeJS.Signals) => void):
     })
   }
 }
+
+/** Whether a process exists (EPERM: it does, but is not ours). */
+export function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
+}

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { execa } from 'execa'
+import { pidAlive } from './cleanup.ts'
 import { buildCpio, type CpioEntry } from './cpio.ts'
 import { aptFingerprint, download, libraryPackages, resolveKernelAbi, resolvePackages, unpack, type PackageInfo } from './debian.ts'
 import { isElf, modinfo, moduleDepends, neededLibraries } from './elf.ts'
@@ -128,12 +129,11 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
   for (const f of sourceFiles(recipe)) sources[f] = sha256(readFileSync(join(ROOT, f)))
   const hash = sha256(JSON.stringify({ recipe, pkgs: [res.kernelPkg, ...res.headerPkgs, ...res.guestPkgs].map(p => `${p.name}=${p.version}`), sources, key: key.pub })).slice(0, 16)
   const dir = join(paths.images, hash)
-  const image = (manifest: Manifest, built: boolean): Image => ({
-    dir, hash, kernel: kernelPath(res.abi, res.kernelPkg.version), initramfs: join(dir, 'initramfs.cpio'), sshKey: key.priv, manifest, built,
-  })
+  const kernel = kernelPath(res.abi, res.kernelPkg.version)
+  const image = (manifest: Manifest, built: boolean): Image => ({ dir, hash, kernel, initramfs: join(dir, 'initramfs.cpio'), sshKey: key.priv, manifest, built })
   if (!opts.force && existsSync(join(dir, 'manifest.json'))) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
-    if (existsSync(image(manifest, false).kernel)) {
+    if (existsSync(kernel)) {
       log.info(`image ${hash} is up to date (kernel ${res.abi})`)
       return image(manifest, false)
     }
@@ -146,7 +146,7 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
     unpacked.set(p.name, await unpack(deb, join(paths.cache, 'unpacked', `${p.name}_${p.version.replace(/:/g, '%3a')}`)))
   }
   const kroot = unpacked.get(res.kernelPkg.name)!
-  await extractVmlinux(join(kroot, 'boot', `vmlinuz-${res.abi}`), image({} as Manifest, true).kernel)
+  await extractVmlinux(join(kroot, 'boot', `vmlinuz-${res.abi}`), kernel)
   const headers = await prepareHeaders(res, log)
   const { kmods, programs: ours } = await buildOurs(recipe, headers, res.abi, hash, log)
 
@@ -164,8 +164,20 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
   writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
   rmSync(dir, { recursive: true, force: true })
   renameSync(tmp, dir)
+  pruneImages(dir, KEEP_IMAGES)
   log.done(`image ${hash}: initramfs ${(cpio.length / 1048576).toFixed(1)} MiB, manifest ${join(dir, 'manifest.json')}`)
   return image(manifest, true)
+}
+
+/** Images kept besides the current one: every source edit makes a new one of ~30 MiB. */
+const KEEP_IMAGES = 4
+
+/** Removes all but the `keep` most recently built images (and unfinished builds of dead runs). */
+function pruneImages(current: string, keep: number): void {
+  const dirs = readdirSync(paths.images).map(n => join(paths.images, n)).filter(d => d !== current && statSync(d).isDirectory())
+  const finished = dirs.filter(d => existsSync(join(d, 'manifest.json'))).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+  const deadTmp = dirs.filter(d => /\.tmp-(\d+)$/.test(d) && !pidAlive(Number(/\.tmp-(\d+)$/.exec(d)![1])))
+  for (const d of [...finished.slice(keep), ...deadTmp]) rmSync(d, { recursive: true, force: true })
 }
 
 const kernelPath = (abi: string, version: string) => join(paths.cache, 'kernel', `${abi}_${version}`, 'vmlinux')

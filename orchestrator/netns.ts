@@ -3,7 +3,7 @@
 // named mb-PID-N so that ones left by a killed run are found and removed by the next run.
 import { execFileSync } from 'node:child_process'
 import { execa } from 'execa'
-import { onCleanup } from './cleanup.ts'
+import { onCleanup, pidAlive } from './cleanup.ts'
 import { HostError } from './errors.ts'
 import { DUT_TAP } from './qemu.ts'
 
@@ -18,8 +18,6 @@ export interface TapNamespace {
   exec: string[]
   destroy(): void
 }
-
-const pidAlive = (pid: number) => { try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' } }
 
 /** Removes namespaces and taps left behind by microbed runs whose process is gone. */
 export function sweepStale(): string[] {

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildImage } from '../orchestrator/image.ts'
+import { pidAlive } from '../orchestrator/cleanup.ts'
 import { Log } from '../orchestrator/log.ts'
 import { NICS } from '../orchestrator/nics.ts'
 import { defaults, paths, type Options } from '../orchestrator/options.ts'
@@ -14,7 +15,6 @@ import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestr
 import { smoke } from '../scenarios/smoke.ts'
 import { BootError, KernelCrashError } from '../orchestrator/errors.ts'
 
-const pidAlive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
 const qemuOf = (dir: string) => { try { return execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${dir}`], { encoding: 'utf8' }).trim() } catch { return '' } }
 
 async function until(what: string, ms: number, f: () => boolean | Promise<boolean>) {
