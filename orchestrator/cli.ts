@@ -40,6 +40,7 @@ options:
   --signal SIG      crash-udriver: the signal that kills the u-driver (default SIGSEGV)
   --during WHAT     crash-udriver: traffic (default) or ethtool (operations in flight)
   --crashes N       crash-udriver: how many times to kill it (default 10)
+  --seed S          fuzz-channel: the seed of the malformed messages (default 1)
   --json FILE       also write the result document to FILE
   --append ARGS     extra guest kernel command line
   --memory MIB      guest memory (default ${defaults.memoryMiB})
@@ -66,7 +67,7 @@ export function parseCli(argv: string[]): Parsed {
       args: argv, allowPositionals: true, strict: true,
       options: {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
-        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
+        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -86,6 +87,7 @@ export function parseCli(argv: string[]): Parsed {
     repeat: intOpt(v.repeat, 'repeat', 1, 1000) ?? defaults.repeat,
     iperfSeconds: intOpt(v.seconds, 'seconds', 1, 3600) ?? defaults.iperfSeconds,
     rateMbit: intOpt(v.rate, 'rate', 1, 100_000) ?? defaults.rateMbit,
+    seed: intOpt(v.seed, 'seed', 0, 2 ** 31 - 1) ?? defaults.seed,
     memoryMiB: intOpt(v.memory, 'memory', 128, 65536) ?? defaults.memoryMiB,
     cpus: intOpt(v.cpus, 'cpus', 1, 64) ?? defaults.cpus,
     bootTimeoutMs: (intOpt(v['boot-timeout'], 'boot-timeout', 5, 3600) ?? defaults.bootTimeoutMs / 1000) * 1000,

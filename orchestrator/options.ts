@@ -34,6 +34,8 @@ export interface Options {
   iperfSeconds: number
   /** iperf3 target rate in Mbit/s (0: as fast as it goes); a fixed rate compares CPU at the same load. */
   rateMbit: number
+  /** Seed of the seeded scenarios (fuzz-channel). */
+  seed: number
   /** crash-udriver: the signal that kills the u-driver, what runs meanwhile, how many times. */
   crash: { signal: string; during: 'traffic' | 'ethtool'; crashes: number }
   /** Install missing host packages with apt when root. */
@@ -52,6 +54,7 @@ export const defaults: Options = {
   repeat: 5,
   iperfSeconds: 5,
   rateMbit: 0,
+  seed: 1,
   crash: { signal: 'SIGSEGV', during: 'traffic', crashes: 10 },
   install: true,
   verbose: false,

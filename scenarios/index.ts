@@ -3,6 +3,7 @@ import type { Scenario } from '../orchestrator/scenario.ts'
 import { crashUdriver } from './crash-udriver.ts'
 import { functional } from './functional.ts'
 import { initTime } from './init-time.ts'
+import { crashDuringProbe, crashLoop, fuzzChannel, hangUdriver } from './reliability.ts'
 import { smoke } from './smoke.ts'
 import { throughput } from './throughput.ts'
 import { upcallLatency } from './upcall-latency.ts'
@@ -14,4 +15,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   [upcallLatency.name]: upcallLatency,
   [initTime.name]: initTime,
   [crashUdriver.name]: crashUdriver,
+  [hangUdriver.name]: hangUdriver,
+  [crashLoop.name]: crashLoop,
+  [crashDuringProbe.name]: crashDuringProbe,
+  [fuzzChannel.name]: fuzzChannel,
 }

@@ -1,0 +1,144 @@
+// The other reliability scenarios of the split microdriver: a u-driver that hangs, one that dies
+// in a loop, one that dies during probe, and a hostile process fuzzing the channel. Each runs in
+// a fresh split guest (other variants are skipped: they have no u-driver) and checks, besides its
+// own subject, that the kernel did not crash and the NIC still carries traffic.
+import { CaseBuilder, guestCase, type Scenario } from '../orchestrator/scenario.ts'
+import { dutAddresses } from '../orchestrator/qemu.ts'
+import type { CaseResult } from '../orchestrator/results.ts'
+import { detectCrash } from '../orchestrator/crash.ts'
+import type { Guest, Testbed } from '../orchestrator/testbed.ts'
+import type { NicSpec, Variant } from '../orchestrator/nics.ts'
+import { microbedEvents } from './crash-udriver.ts'
+
+const sh = (g: Guest, cmd: string, timeoutMs = 30_000) => g.ssh.exec(cmd, { check: false, timeoutMs })
+const count = async (g: Guest, event: string) => microbedEvents((await g.ssh.exec('dmesg')).stdout).filter(e => e.event === event).length
+/** Waits (in the guest, bounded) until the kernel has logged `event` more than `n` times. */
+const waitEvent = (g: Guest, event: string, n: number, s: number) =>
+  sh(g, `for i in $(seq ${s * 10}); do [ $(dmesg | grep -c 'microbed: event=${event}\\b') -gt ${n} ] && exit 0; sleep 0.1; done; exit 1`, (s + 10) * 1000)
+
+async function trafficCheck(g: Guest, c: CaseBuilder, peer: string, what = 'traffic through dut0 afterwards') {
+  const r = await sh(g, `for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
+  c.check(what, /[23] packets received/.test(r.stdout), r.stdout.trim().split('\n').slice(-2).join('; ') || r.stderr.trim())
+}
+async function dmesgClean(g: Guest, c: CaseBuilder) {
+  const crash = detectCrash((await g.ssh.exec('dmesg')).stdout)
+  c.check('no kernel crash in dmesg', crash === null, crash?.excerpt ?? 'dmesg clean')
+}
+const needs = (v: Variant) => ({ needsUdriver: `${v} has no u-driver` })
+
+function scenario(name: string, description: string, asserts: string[], body: (tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder, peer: string) => Promise<void>): Scenario {
+  return {
+    name, description, asserts, defaultVariants: ['split'],
+    async run(tb, nic, variants) {
+      const out: CaseResult[] = []
+      for (const v of variants) out.push(await guestCase(tb, name, nic, v, (g, c) => body(tb, nic, g, c, dutAddresses(tb.opts.net).host), needs(v)))
+      return out
+    },
+  }
+}
+
+export const hangUdriver = scenario('hang-udriver',
+  'the u-driver stops (SIGSTOP) with a control operation pending; the kernel declares it dead and a new one takes over',
+  [
+    'a control operation (ethtool -S) against a stopped u-driver fails cleanly within the upcall timeout plus 5 s, never hangs',
+    'the kernel logs timeout and detach reason=timeout',
+    'traffic keeps flowing while the u-driver is stopped',
+    'a u-driver serves the device again afterwards (replay result=0) and ethtool works',
+    'no kernel crash',
+  ],
+  async (tb, nic, g, c, peer) => {
+    const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
+    const replays = await count(g, 'replay')
+    await g.ssh.exec('kill -STOP $(pgrep -x mb-udriver)')
+    const t0 = Date.now()
+    const op = await sh(g, 'ethtool -S dut0 >/dev/null', timeoutMs + 30_000)
+    const ms = Date.now() - t0
+    c.check('a control operation against the stopped u-driver fails cleanly in time', op.code !== 0 && ms <= timeoutMs + 5000, `ethtool -S: exit ${op.code} after ${ms} ms (upcall timeout ${timeoutMs} ms): ${op.stderr.trim().split('\n').pop() ?? ''}`)
+    const ev = microbedEvents((await g.ssh.exec('dmesg')).stdout)
+    c.check('the kernel logged the timeout and the detach', ev.some(e => e.event === 'timeout') && ev.some(e => e.event === 'detach' && /reason=timeout/.test(e.line)), ev.slice(-4).map(e => e.line.replace(/^.*microbed: /, '')).join(' | '))
+    await trafficCheck(g, c, peer, 'traffic flows while the u-driver is stopped')
+    const back = await waitEvent(g, 'replay', replays, 20)
+    const eth = await sh(g, 'ethtool -S dut0 | head -3')
+    c.check('a u-driver serves the device again by itself', back.code === 0 && eth.code === 0, back.code === 0 ? `replayed; ethtool -S: ${eth.stdout.split('\n')[1]?.trim() ?? eth.stderr.trim()}` : 'no replay within 20 s: the stopped u-driver was neither killed nor replaced')
+    await g.ssh.exec('kill -CONT $(pgrep -x mb-udriver) 2>/dev/null; true')
+    await dmesgClean(g, c)
+    await trafficCheck(g, c, peer)
+  })
+
+export const crashLoop = scenario('crash-loop',
+  'the u-driver dies at once, again and again; past the limit the kernel detaches the device cleanly; a healthy u-driver can bring it back',
+  [
+    'after max_restarts deaths within restart_window_s the kernel logs giveup reason=crash-loop and stops replaying',
+    'the device is detached cleanly: carrier off, the netdev stays registered, no kernel crash',
+    'a later healthy u-driver brings the device back (attach, replay result=0, carrier, traffic)',
+  ],
+  async (tb, nic, g, c, peer) => {
+    const max = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/max_restarts')).stdout)
+    await g.ssh.exec('kill -TERM $(cat /run/mb-supervise.pid); sleep 0.3')
+    // A u-driver that dies right after attaching, restarted at once, until the kernel gives up.
+    await g.ssh.exec(`(for i in $(seq ${max + 3}); do mb-udriver </dev/null >/dev/null 2>&1 & p=$!; sleep 0.4; kill -SEGV $p; wait $p; done) </dev/null >/dev/null 2>&1 &`)
+    const gaveUp = await waitEvent(g, 'giveup', 0, (max + 3) * 2)
+    const ev = microbedEvents((await g.ssh.exec('dmesg')).stdout)
+    c.check(`the kernel gave up after ${max} deaths`, gaveUp.code === 0, ev.filter(e => e.event === 'giveup').map(e => e.line.replace(/^.*microbed: /, '')).join(' | ') || `no giveup; events: ${ev.map(e => e.event).join(' ')}`)
+    await sh(g, `sleep ${(max + 3) * 0.5}`)
+    const state = (await sh(g, 'cat /sys/class/net/dut0/carrier 2>&1; ip -br link show dut0')).stdout.trim()
+    c.check('the device is detached cleanly: netdev kept, carrier off', /^0\n/.test(state + '\n') || /^0$/m.test(state), state.replace('\n', '; '))
+    await dmesgClean(g, c)
+    const replays = await count(g, 'replay')
+    await g.ssh.exec('setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid')
+    const back = await waitEvent(g, 'replay', replays, 15)
+    if (back.code === 0) await sh(g, 'ip link set dut0 up')
+    c.check('a later healthy u-driver brings the device back', back.code === 0, back.code === 0 ? 'replayed' : `no replay within 15 s; last events: ${microbedEvents((await g.ssh.exec('dmesg')).stdout).slice(-3).map(e => e.line.replace(/^.*microbed: /, '')).join(' | ')}`)
+    if (back.code === 0) await trafficCheck(g, c, peer)
+  })
+
+export const crashDuringProbe = scenario('crash-during-probe',
+  'the u-driver is killed while the device initializes (the INIT upcall in flight); the next u-driver completes probe',
+  [
+    'the k-driver reloads with a u-driver that stalls INIT and is killed meanwhile: no kernel crash',
+    'the next u-driver completes init: the netdev appears, carrier comes up, traffic flows',
+  ],
+  async (tb, nic, g, c, peer) => {
+    const addrs = dutAddresses(tb.opts.net)
+    await g.ssh.exec('kill -TERM $(cat /run/mb-supervise.pid); sleep 0.3; pkill -KILL -x mb-udriver; ip link set dut0 down; rmmod mb_e1000_split')
+    await g.ssh.exec('insmod /lib/modules/microbed/mb_e1000_split.ko; (mb-udriver -z 16:3000 </dev/null >/tmp/stall.log 2>&1 &); sleep 1; pkill -SEGV -x mb-udriver; sleep 0.3')
+    await dmesgClean(g, c)
+    await g.ssh.exec('setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid')
+    const dev = await sh(g, `for i in $(seq 200); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && echo $d && exit 0; sleep 0.1; done; exit 1`)
+    c.check('the next u-driver completed init: the netdev is back', dev.code === 0, dev.code === 0 ? `netdev ${dev.stdout.trim()}` : 'no netdev 20 s after a healthy u-driver started')
+    if (dev.code === 0) {
+      const name = dev.stdout.trim()
+      await g.ssh.exec(`${name === 'dut0' ? '' : `ip link set ${name} name dut0; `}sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addrs.guest}/${addrs.prefix} dev dut0 2>/dev/null; ip link set dut0 up`)
+      await trafficCheck(g, c, peer)
+    }
+  })
+
+/** mb-fuzz's summary: fuzz seed=S sent=N accepted=A refused=R ... */
+export function parseFuzzLine(text: string): { seed: number; sent: number; accepted: number; refused: number } {
+  const m = /fuzz seed=(\d+) sent=(\d+) accepted=(\d+) refused=(\d+)/.exec(text)
+  if (!m) throw new Error(`mb-fuzz printed no summary line: ${text.trim().slice(-200)}`)
+  return { seed: Number(m[1]), sent: Number(m[2]), accepted: Number(m[3]), refused: Number(m[4]) }
+}
+
+export const FUZZ_MESSAGES = 100_000
+
+export const fuzzChannel = scenario('fuzz-channel',
+  `a hostile process sends ${FUZZ_MESSAGES} seeded malformed messages and tries forbidden registers; the kernel stays up, the device keeps working`,
+  [
+    `mb-fuzz sends ${FUZZ_MESSAGES} seeded malformed messages (seed = --seed, default 1) next to the running u-driver`,
+    'no kernel crash; the u-driver still serves the device (ethtool -S works)',
+    'traffic through dut0 afterwards',
+  ],
+  async (tb, nic, g, c, peer) => {
+    const seed = tb.opts.seed
+    const t0 = Date.now()
+    const r = await sh(g, `mb-fuzz -s ${seed} -n ${FUZZ_MESSAGES}`, 30 * 60_000)
+    const f = parseFuzzLine(r.stdout + r.stderr)
+    c.check(`mb-fuzz sent ${FUZZ_MESSAGES} messages (seed ${seed})`, r.code === 0 && f.sent >= FUZZ_MESSAGES, `${(r.stdout + r.stderr).trim().split('\n').pop()} in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+    c.measure({ name: 'fuzz messages refused', value: f.sent ? (100 * f.refused) / f.sent : 0, unit: '%', extra: { sent: f.sent, accepted: f.accepted, refused: f.refused } })
+    await dmesgClean(g, c)
+    const eth = await sh(g, 'ethtool -S dut0 | head -2')
+    c.check('the u-driver still serves the device', eth.code === 0, eth.stdout.trim().split('\n').pop() ?? eth.stderr.trim())
+    await trafficCheck(g, c, peer)
+  })
+
