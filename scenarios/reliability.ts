@@ -41,7 +41,7 @@ export const hangUdriver = scenario('hang-udriver',
   'the u-driver stops (SIGSTOP) with a control operation pending; the kernel declares it dead and a new one takes over',
   [
     'a control operation (ethtool -S) against a stopped u-driver fails cleanly within the upcall timeout plus 5 s, never hangs',
-    'the kernel logs timeout and detach reason=timeout',
+    'the kernel logs timeout and detach reason=timeout, and kills the stopped u-driver (event=kill) so that its supervisor starts a new one',
     'traffic keeps flowing while the u-driver is stopped',
     'a u-driver serves the device again afterwards (replay result=0) and ethtool works',
     'no kernel crash',
@@ -69,10 +69,12 @@ export const crashLoop = scenario('crash-loop',
   'the u-driver dies at once, again and again; past the limit the kernel detaches the device cleanly; a healthy u-driver can bring it back',
   [
     'after max_restarts deaths within restart_window_s the kernel logs giveup reason=crash-loop and stops replaying',
-    'the device is detached cleanly: carrier off, the netdev stays registered, no kernel crash',
-    'a later healthy u-driver brings the device back (attach, replay result=0, carrier, traffic)',
+    'the device is detached cleanly: the interface is closed, the netdev stays registered, no kernel crash; a new u-driver is refused during the cool-down',
+    'a healthy u-driver started after the cool-down (restart_window_s, set to 10 s here) brings the device back: unretire, attach, replay result=0, traffic once the interface is up again',
   ],
   async (tb, nic, g, c, peer) => {
+    const windowS = 10
+    await g.ssh.exec(`echo ${windowS} > /sys/module/mb_core/parameters/restart_window_s`)
     const max = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/max_restarts')).stdout)
     await g.ssh.exec('kill -TERM $(cat /run/mb-supervise.pid); sleep 0.3')
     // A u-driver that dies right after attaching, restarted at once, until the kernel gives up.
@@ -81,14 +83,19 @@ export const crashLoop = scenario('crash-loop',
     const ev = microbedEvents((await g.ssh.exec('dmesg')).stdout)
     c.check(`the kernel gave up after ${max} deaths`, gaveUp.code === 0, ev.filter(e => e.event === 'giveup').map(e => e.line.replace(/^.*microbed: /, '')).join(' | ') || `no giveup; events: ${ev.map(e => e.event).join(' ')}`)
     await sh(g, `sleep ${(max + 3) * 0.5}`)
-    const state = (await sh(g, 'cat /sys/class/net/dut0/carrier 2>&1; ip -br link show dut0')).stdout.trim()
-    c.check('the device is detached cleanly: netdev kept, carrier off', /^0\n/.test(state + '\n') || /^0$/m.test(state), state.replace('\n', '; '))
+    // Retired: the interface is closed (operstate down, carrier unreadable) but still registered.
+    const state = (await sh(g, 'cat /sys/class/net/dut0/operstate; ip -br link show dut0')).stdout.trim()
+    c.check('the device is detached cleanly: netdev kept, interface down', /^down$/m.test(state) && /^dut0\s/m.test(state), state.replace('\n', '; '))
     await dmesgClean(g, c)
+    const refused = await sh(g, 'timeout 3 mb-udriver; dmesg | grep -c "reason=crash-loop by="')
+    c.check('during the cool-down a new u-driver is refused', Number(refused.stdout.trim().split('\n').pop()) > 0, `refusals logged: ${refused.stdout.trim().split('\n').pop()}`)
+    await sh(g, `sleep ${windowS + 1}`)
     const replays = await count(g, 'replay')
     await g.ssh.exec('setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid')
     const back = await waitEvent(g, 'replay', replays, 15)
     if (back.code === 0) await sh(g, 'ip link set dut0 up')
-    c.check('a later healthy u-driver brings the device back', back.code === 0, back.code === 0 ? 'replayed' : `no replay within 15 s; last events: ${microbedEvents((await g.ssh.exec('dmesg')).stdout).slice(-3).map(e => e.line.replace(/^.*microbed: /, '')).join(' | ')}`)
+    const tail = microbedEvents((await g.ssh.exec('dmesg')).stdout).slice(-3).map(e => e.line.replace(/^.*microbed: /, '')).join(' | ')
+    c.check('after the cool-down a healthy u-driver brings the device back', back.code === 0, back.code === 0 ? tail : `no replay within 15 s; last events: ${tail}`)
     if (back.code === 0) await trafficCheck(g, c, peer)
   })
 

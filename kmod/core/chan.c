@@ -29,6 +29,7 @@ static int mb_open(struct inode *inode, struct file *f)
 	INIT_LIST_HEAD(&chan->insts);
 	init_waitqueue_head(&chan->wq);
 	chan->pid = task_tgid_nr(current);
+	chan->tgid = get_pid(task_tgid(current));
 	f->private_data = chan;
 	return 0;
 }
@@ -47,6 +48,7 @@ static int mb_release(struct inode *inode, struct file *f)
 		kfree(m);
 	}
 	mutex_unlock(&mb_lock);
+	put_pid(chan->tgid);
 	kfree(chan);
 	return 0;
 }
@@ -173,7 +175,7 @@ static long mb_ioc_attach(struct mb_chan *chan, void __user *u)
 		mb_core_event(inst, "refuse", "reason=wrong-driver asked=%.32s",
 			      a.driver);
 		err = -EINVAL;
-	} else if (inst->retired) {
+	} else if (inst->retired && !mb_retire_expired(inst)) {
 		mb_core_event(inst, "refuse", "reason=crash-loop by=%d", chan->pid);
 		err = -EPERM;
 	} else if (inst->chan) {

@@ -7,6 +7,7 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "core_internal.h"
@@ -100,6 +101,22 @@ static bool mb_crash_loop(struct mb_inst *inst)
 }
 
 /*
+ * A retired instance takes a u-driver again once restart_window_s has passed
+ * since the giveup: the crash history starts afresh.  Core lock held.
+ */
+bool mb_retire_expired(struct mb_inst *inst)
+{
+	if (!time_after(jiffies, inst->retired_at + restart_window_s * HZ))
+		return false;
+	inst->retired = false;
+	inst->crashes = 0;
+	memset(inst->crash_at, 0, sizeof(inst->crash_at));
+	mb_core_event(inst, "unretire", "after_s=%u",
+		      jiffies_to_msecs(jiffies - inst->retired_at) / 1000);
+	return true;
+}
+
+/*
  * Unbind the instance from its u-driver: fail the upcall in flight, drop
  * its queued messages, tell the u-driver (if its channel stays open) and
  * the k-driver.  `crash` counts towards the crash-loop limit.
@@ -124,10 +141,16 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 	list_del_init(&inst->chan_node);
 	inst->chan = NULL;
 	mb_core_event(inst, "detach", "reason=%s", reason);
+	/* Declared dead while still running (wedged, looping, stopped): make
+	 * it so, so that its supervisor starts a fresh one. */
+	if (!strcmp(reason, "timeout") && chan->tgid &&
+	    !kill_pid(chan->tgid, SIGKILL, 1))
+		mb_core_event(inst, "kill", "reason=%s signal=KILL", reason);
 	if (strcmp(reason, "closed"))
 		mb_queue_msg(chan, &gone, NULL, 0);
 	if (crash && mb_crash_loop(inst)) {
 		inst->retired = true;
+		inst->retired_at = jiffies;
 		mb_core_event(inst, "giveup", "reason=crash-loop deaths=%u window_s=%u",
 			      inst->crashes, restart_window_s);
 	}

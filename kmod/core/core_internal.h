@@ -38,6 +38,7 @@ struct mb_chan {
 	struct list_head insts;		/* attached struct mb_inst */
 	wait_queue_head_t wq;
 	pid_t pid;
+	struct pid *tgid;		/* the opener, to kill it when declared dead */
 };
 
 struct mb_inst {
@@ -53,7 +54,8 @@ struct mb_inst {
 	pid_t pid;			/* of the attached u-driver */
 	bool live;
 	bool closing;
-	bool retired;			/* crash loop: no more attaches */
+	bool retired;			/* crash loop: no attaches until the cool-down */
+	unsigned long retired_at;	/* jiffies of the giveup */
 	unsigned long crash_at[MB_CRASH_HISTORY];
 	u32 crashes;
 };
@@ -65,6 +67,7 @@ extern unsigned int mb_upcall_timeout_ms;
 /* core.c */
 struct mb_inst *mb_inst_find(u32 handle);
 void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash);
+bool mb_retire_expired(struct mb_inst *inst);
 void mb_chan_event(struct mb_chan *chan, const char *event,
 		   const char *fmt, ...) __printf(3, 4);
 bool mb_hdr_ok(const struct mb_hdr *h, u32 len, u16 kind);
