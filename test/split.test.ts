@@ -11,6 +11,7 @@ import { defaults, type Options } from '../orchestrator/options.ts'
 import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
+import { crashLoop, hangUdriver } from '../scenarios/reliability.ts'
 
 const PEER = '127.78.0.2'
 
@@ -48,6 +49,13 @@ describe('split e1000 microdriver in real guests', function () {
     expect(c!.status, `${c!.reason}\n${c!.evidence ?? ''}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
     expect(c!.measurements.find(m => m.name.startsWith('recovery time'))!.samples).to.have.length(3)
   })
+
+  for (const sc of [hangUdriver, crashLoop]) {
+    it(`${sc.name}: ${sc.description}`, async () => {
+      const [c] = await sc.run(tb, NICS.e1000!, ['split'])
+      expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
+    })
+  }
 
   describe('one split guest', () => {
     let g: Guest
