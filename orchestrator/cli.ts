@@ -40,7 +40,8 @@ options:
   --signal SIG      crash-udriver: the signal that kills the u-driver (default SIGSEGV)
   --during WHAT     crash-udriver: traffic (default) or ethtool (operations in flight)
   --crashes N       crash-udriver: how many times to kill it (default 10)
-  --seed S          fuzz-channel: the seed of the malformed messages (default 1)
+  --seed S          fuzz-channel, fault-campaign: the (first) seed (default 1)
+  --faults N        fault-campaign: seeded faults per variant (default 20)
   --json FILE       also write the result document to FILE
   --append ARGS     extra guest kernel command line
   --memory MIB      guest memory (default ${defaults.memoryMiB})
@@ -67,7 +68,7 @@ export function parseCli(argv: string[]): Parsed {
       args: argv, allowPositionals: true, strict: true,
       options: {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
-        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
+        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -88,6 +89,7 @@ export function parseCli(argv: string[]): Parsed {
     iperfSeconds: intOpt(v.seconds, 'seconds', 1, 3600) ?? defaults.iperfSeconds,
     rateMbit: intOpt(v.rate, 'rate', 1, 100_000) ?? defaults.rateMbit,
     seed: intOpt(v.seed, 'seed', 0, 2 ** 31 - 1) ?? defaults.seed,
+    faults: intOpt(v.faults, 'faults', 1, 100_000) ?? defaults.faults,
     memoryMiB: intOpt(v.memory, 'memory', 128, 65536) ?? defaults.memoryMiB,
     cpus: intOpt(v.cpus, 'cpus', 1, 64) ?? defaults.cpus,
     bootTimeoutMs: (intOpt(v['boot-timeout'], 'boot-timeout', 5, 3600) ?? defaults.bootTimeoutMs / 1000) * 1000,

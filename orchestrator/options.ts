@@ -34,8 +34,10 @@ export interface Options {
   iperfSeconds: number
   /** iperf3 target rate in Mbit/s (0: as fast as it goes); a fixed rate compares CPU at the same load. */
   rateMbit: number
-  /** Seed of the seeded scenarios (fuzz-channel). */
+  /** Seed of the seeded scenarios (fuzz-channel, fault-campaign). */
   seed: number
+  /** fault-campaign: how many seeded faults per variant. */
+  faults: number
   /** crash-udriver: the signal that kills the u-driver, what runs meanwhile, how many times. */
   crash: { signal: string; during: 'traffic' | 'ethtool'; crashes: number }
   /** Install missing host packages with apt when root. */
@@ -55,6 +57,7 @@ export const defaults: Options = {
   iperfSeconds: 5,
   rateMbit: 0,
   seed: 1,
+  faults: 20,
   crash: { signal: 'SIGSEGV', during: 'traffic', crashes: 10 },
   install: true,
   verbose: false,

@@ -1,6 +1,7 @@
 // The scenario registry: `npm run scenario NAME` looks names up here.
 import type { Scenario } from '../orchestrator/scenario.ts'
 import { crashUdriver } from './crash-udriver.ts'
+import { faultCampaign } from './fault-campaign.ts'
 import { functional } from './functional.ts'
 import { initTime } from './init-time.ts'
 import { crashDuringProbe, crashLoop, fuzzChannel, hangUdriver } from './reliability.ts'
@@ -19,4 +20,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   [crashLoop.name]: crashLoop,
   [crashDuringProbe.name]: crashDuringProbe,
   [fuzzChannel.name]: fuzzChannel,
+  [faultCampaign.name]: faultCampaign,
 }

@@ -1,0 +1,143 @@
+// fault-campaign: --faults seeded faults of every kind (mb-udriver -S for split, mb_e1000.ko
+// fault_seed= for monolithic, the same choice for the same seed), each armed in a guest that is
+// fresh or verified clean, then a workload that calls every control operation. Each fault ends as
+// recovered, detached cleanly, kernel crashed, hung, broken (none of those, but not working) or
+// not fired (the workload never reached its trigger). On split a kernel crash or a hang fails the
+// scenario and fewer than 99% recovered (of the faults that fired) fails it; on monolithic kernel
+// crashes are the expected, reported outcome: that contrast is the point.
+import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
+import { dutAddresses } from '../orchestrator/qemu.ts'
+import { detectCrash } from '../orchestrator/crash.ts'
+import { GuestError } from '../orchestrator/errors.ts'
+import { bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
+import type { CaseResult } from '../orchestrator/results.ts'
+import type { NicSpec, Variant } from '../orchestrator/nics.ts'
+import { microbedEvents } from './crash-udriver.ts'
+
+export const OUTCOMES = ['recovered', 'detached cleanly', 'kernel crashed', 'hung', 'broken', 'not fired'] as const
+export type Outcome = (typeof OUTCOMES)[number]
+
+/** Every control operation, three times over, then time for the 2 s watchdog. */
+const WORKLOAD = `T="timeout 15"
+for r in 1 2 3; do
+  $T ip link set dut0 down; $T ip link set dut0 up
+  $T ethtool -S dut0; $T ethtool -d dut0; $T ethtool -g dut0; $T ethtool dut0; $T ethtool -e dut0
+  $T ip link set dut0 mtu 1400; $T ip link set dut0 mtu 1500
+  $T ip link set dut0 promisc on; $T ip link set dut0 promisc off
+  $T ip link set dut0 address 52:54:00:6d:62:43; $T ip link set dut0 address $MAC
+  $T ethtool -s dut0 msglvl 0x7; $T ethtool -s dut0 autoneg on; $T ethtool -r dut0
+done >/dev/null 2>&1
+sleep 5`
+
+/** Reloads the NIC driver with the fault armed (only in the first u-driver run, for split). */
+function armScript(nic: NicSpec, variant: Variant, seed: number, mac: string, addr: string): string {
+  const drv = nic.variants[variant]!
+  const mod = drv.modules[drv.modules.length - 1]!
+  const load = variant === 'split'
+    ? `kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver; ip link set dut0 down; rmmod ${mod}
+MB_FIRST_ARGS="-S ${seed}" setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid
+insmod $(tail -1 /etc/microbed/modules/${mod})`
+    : `ip link set dut0 down; rmmod ${mod}; insmod $(tail -1 /etc/microbed/modules/${mod}) fault_seed=${seed}`
+  return `${load}
+for i in $(seq 200); do d=$(grep -lx ${mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && break; sleep 0.1; done
+[ -n "$d" ] && [ "$d" != dut0 ] && ip link set "$d" name dut0
+sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addr} dev dut0 2>/dev/null; ip link set dut0 up; true`
+}
+
+/** Working again: carrier, pings, a control operation, and (split) a u-driver attached. */
+async function healthy(g: Guest, peer: string, variant: Variant): Promise<boolean> {
+  const r = await g.ssh.exec(`for i in $(seq 100); do [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] && break; sleep 0.1; done
+ping -c 3 -i 0.2 -W 2 -I dut0 ${peer} | grep -q ' [23] packets received' && timeout 15 ethtool -S dut0 >/dev/null${variant === 'split' ? ' && pgrep -x mb-udriver >/dev/null' : ''}`, { check: false, timeoutMs: 60_000 })
+  return r.code === 0
+}
+
+export interface FaultRun { seed: number; variant: Variant; kind: string; op: string; outcome: Outcome; evidence: string }
+
+async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, seed: number, g: Guest): Promise<FaultRun> {
+  const a = dutAddresses(tb.opts.net)
+  const before = (await g.ssh.exec('dmesg')).stdout.length
+  const run: FaultRun = { seed, variant, kind: '?', op: '?', outcome: 'broken', evidence: '' }
+  const fresh = async () => (await g.ssh.exec('dmesg', { timeoutMs: 20_000 })).stdout.slice(before)
+  try {
+    await g.ssh.exec(armScript(nic, variant, seed, a.mac, `${a.guest}/${a.prefix}`), { check: false, timeoutMs: 90_000 })
+    await g.ssh.exec(WORKLOAD.replace('$MAC', a.mac), { check: false, timeoutMs: 240_000 })
+  } catch (e) {
+    if (!(e instanceof GuestError)) throw e
+  }
+  const crash = g.vm.crash()
+  if (crash) return { ...run, outcome: 'kernel crashed', evidence: crash.excerpt.split('\n').slice(0, 3).join(' | ') }
+  let log: string
+  try { log = await fresh() } catch { return { ...run, outcome: 'hung', evidence: 'the guest no longer answers commands' } }
+  const ev = microbedEvents(log)
+  const armed = ev.find(e => e.event === 'fault-armed')?.line ?? ''
+  run.kind = /kind=(\S+)/.exec(armed)?.[1] ?? '?'
+  run.op = /op=(\S+)/.exec(armed)?.[1] ?? '?'
+  const c2 = detectCrash(log)
+  if (c2) return { ...run, outcome: 'kernel crashed', evidence: c2.excerpt.split('\n').slice(0, 3).join(' | ') }
+  if (!ev.some(e => e.event === 'fault-fired')) return { ...run, outcome: 'not fired', evidence: armed.replace(/^.*event=/, '') || 'no fault-armed line' }
+  const ok = await healthy(g, a.host, variant).catch(() => false)
+  const tail = ev.filter(e => !e.event.startsWith('udriver-')).slice(-4).map(e => e.line.replace(/^.*event=/, '')).join(' | ')
+  if (ok) return { ...run, outcome: 'recovered', evidence: tail }
+  if (ev.some(e => e.event === 'giveup')) return { ...run, outcome: 'detached cleanly', evidence: tail }
+  return { ...run, outcome: 'broken', evidence: tail }
+}
+
+export const faultCampaign: Scenario = {
+  name: 'fault-campaign',
+  description: 'seeded faults of every kind on split and monolithic: recovered, detached, crashed or hung',
+  asserts: [
+    '--faults seeded faults (seeds --seed, --seed+1, ...; default 20), each in a fresh guest or one verified clean after the previous fault',
+    'split: no kernel crash and no hang, and at least 99% of the faults that fired recovered without help',
+    'monolithic: the same faults run in the kernel; crashes and hangs are the expected, reported outcome',
+    'reports a tally per fault kind and variant: recovered, detached cleanly, kernel crashed, hung, broken, not fired',
+  ],
+  defaultVariants: ['split', 'monolithic'],
+  async run(tb, nic, variants) {
+    const out: CaseResult[] = []
+    for (const variant of variants) {
+      const c = new CaseBuilder('fault-campaign', nic.name, variant)
+      if (!nic.variants[variant] || variant === 'native') { out.push(c.skip(variant === 'native' ? 'the kernel\'s own driver has no fault points' : nic.unavailable[variant] ?? `${variant} is not available`)); continue }
+      const runs: FaultRun[] = []
+      let g: Guest | null = null
+      try {
+        for (let i = 0; i < tb.opts.faults; i++) {
+          const seed = tb.opts.seed + i
+          g ??= await bootGuest(tb, nic, variant, { label: 'fault-' })
+          const r = await runFault(tb, nic, variant, seed, g)
+          runs.push(r)
+          tb.log.info(`${nic.name}/${variant} fault ${i + 1}/${tb.opts.faults} seed ${seed}: ${r.kind} on ${r.op}: ${r.outcome}${r.evidence ? ` (${r.evidence.slice(0, 160)})` : ''}`)
+          // Only a guest in which the fault recovered, or never fired, is reused.
+          if (r.outcome !== 'recovered' && r.outcome !== 'not fired') { await g.close(); g = null }
+        }
+      } catch (e) {
+        out.push(c.fail(e))
+        continue
+      } finally {
+        await g?.close()
+      }
+      const tally = new Map<string, Record<Outcome, number>>()
+      for (const r of runs) {
+        const t = tally.get(r.kind) ?? Object.fromEntries(OUTCOMES.map(o => [o, 0])) as Record<Outcome, number>
+        t[r.outcome]++
+        tally.set(r.kind, t)
+      }
+      for (const [kind, t] of [...tally].sort()) {
+        for (const o of OUTCOMES) if (t[o]) c.measure({ name: `${kind}: ${o}`, value: t[o], unit: 'faults' })
+      }
+      const fired = runs.filter(r => r.outcome !== 'not fired')
+      const count = (o: Outcome) => runs.filter(r => r.outcome === o).length
+      const recoveredPct = fired.length ? (100 * count('recovered')) / fired.length : 0
+      c.measure({ name: 'recovered without help, of the faults that fired', value: recoveredPct, unit: '%', extra: { fired: fired.length, total: runs.length } })
+      const list = (o: Outcome) => runs.filter(r => r.outcome === o).map(r => `seed ${r.seed} ${r.kind}@${r.op}`).join(', ') || 'none'
+      if (variant === 'split') {
+        c.check('no kernel crash', count('kernel crashed') === 0, list('kernel crashed'))
+        c.check('no hang', count('hung') === 0, list('hung'))
+        c.check('at least 99% of the faults that fired recovered without help', fired.length > 0 && recoveredPct >= 99, `${count('recovered')}/${fired.length} (${recoveredPct.toFixed(1)}%); detached cleanly: ${list('detached cleanly')}; broken: ${list('broken')}`)
+      } else {
+        c.check(`${runs.length} faults ran in the kernel`, runs.length === tb.opts.faults, `kernel crashed: ${list('kernel crashed')}; hung: ${list('hung')}`)
+      }
+      out.push(c.finish())
+    }
+    return out
+  },
+}
