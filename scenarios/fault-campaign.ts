@@ -1,8 +1,9 @@
 // fault-campaign: --faults seeded faults of every kind (mb-udriver -S for split, mb_e1000.ko
 // fault_seed= for monolithic, the same choice for the same seed), each armed in a guest that is
 // fresh or verified clean, then a workload that calls every control operation. Each fault ends as
-// recovered, detached cleanly, kernel crashed, hung, broken (none of those, but not working) or
-// not fired (the workload never reached its trigger). On split a kernel crash or a hang fails the
+// recovered, detached cleanly, kernel crashed, hung, broken (none of those, but not working), not
+// fired (the workload never reached its trigger) or not applicable (a garbage reply on
+// monolithic, which has no channel). On split a kernel crash or a hang fails the
 // scenario and fewer than 99% recovered (of the faults that fired) fails it; on monolithic kernel
 // crashes are the expected, reported outcome: that contrast is the point.
 import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
@@ -14,7 +15,7 @@ import type { CaseResult } from '../orchestrator/results.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
 import { microbedEvents } from './crash-udriver.ts'
 
-export const OUTCOMES = ['recovered', 'detached cleanly', 'kernel crashed', 'hung', 'broken', 'not fired'] as const
+export const OUTCOMES = ['recovered', 'detached cleanly', 'kernel crashed', 'hung', 'broken', 'not fired', 'not applicable'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 /** Every control operation, three times over, then time for the 2 s watchdog. */
@@ -25,7 +26,7 @@ for r in 1 2 3; do
   $T ip link set dut0 mtu 1400; $T ip link set dut0 mtu 1500
   $T ip link set dut0 promisc on; $T ip link set dut0 promisc off
   $T ip link set dut0 address 52:54:00:6d:62:43; $T ip link set dut0 address $MAC
-  $T ethtool -s dut0 msglvl 0x7; $T ethtool -s dut0 autoneg on; $T ethtool -r dut0
+  $T ethtool -s dut0 msglvl 0x2007; $T ethtool -s dut0 msglvl 0x7; $T ethtool -s dut0 autoneg on; $T ethtool -r dut0
 done >/dev/null 2>&1
 sleep 5`
 
@@ -74,6 +75,8 @@ async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, seed: numbe
   run.op = /op=(\S+)/.exec(armed)?.[1] ?? '?'
   const c2 = detectCrash(log)
   if (c2) return { ...run, outcome: 'kernel crashed', evidence: c2.excerpt.split('\n').slice(0, 3).join(' | ') }
+  const skipped = ev.find(e => e.event === 'fault-skipped' && /not-applicable/.test(e.line))
+  if (skipped) return { ...run, kind: /kind=(\S+)/.exec(skipped.line)?.[1] ?? run.kind, op: /op=(\S+)/.exec(skipped.line)?.[1] ?? run.op, outcome: 'not applicable', evidence: skipped.line.replace(/^.*event=/, '') }
   if (!ev.some(e => e.event === 'fault-fired')) return { ...run, outcome: 'not fired', evidence: armed.replace(/^.*event=/, '') || 'no fault-armed line' }
   const ok = await healthy(g, a.host, variant).catch(() => false)
   const tail = ev.filter(e => !e.event.startsWith('udriver-')).slice(-4).map(e => e.line.replace(/^.*event=/, '')).join(' | ')
@@ -107,7 +110,7 @@ export const faultCampaign: Scenario = {
           runs.push(r)
           tb.log.info(`${nic.name}/${variant} fault ${i + 1}/${tb.opts.faults} seed ${seed}: ${r.kind} on ${r.op}: ${r.outcome}${r.evidence ? ` (${r.evidence.slice(0, 160)})` : ''}`)
           // Only a guest in which the fault recovered, or never fired, is reused.
-          if (r.outcome !== 'recovered' && r.outcome !== 'not fired') { await g.close(); g = null }
+          if (!['recovered', 'not fired', 'not applicable'].includes(r.outcome)) { await g.close(); g = null }
         }
       } catch (e) {
         out.push(c.fail(e))
@@ -124,7 +127,7 @@ export const faultCampaign: Scenario = {
       for (const [kind, t] of [...tally].sort()) {
         for (const o of OUTCOMES) if (t[o]) c.measure({ name: `${kind}: ${o}`, value: t[o], unit: 'faults' })
       }
-      const fired = runs.filter(r => r.outcome !== 'not fired')
+      const fired = runs.filter(r => r.outcome !== 'not fired' && r.outcome !== 'not applicable')
       const count = (o: Outcome) => runs.filter(r => r.outcome === o).length
       const recoveredPct = fired.length ? (100 * count('recovered')) / fired.length : 0
       c.measure({ name: 'recovered without help, of the faults that fired', value: recoveredPct, unit: '%', extra: { fired: fired.length, total: runs.length } })

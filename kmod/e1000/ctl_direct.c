@@ -13,13 +13,19 @@
 int mb_direct_attach(struct mb_adapter *a)
 {
 	struct e1000_hw *hw = kzalloc(sizeof(*hw), GFP_KERNEL);
+	int err;
 
 	if (!hw)
 		return -ENOMEM;
 	e1000_hw_setup(hw, &a->dev);
 	a->ctl_priv = hw;
 	a->st = &hw->st;
-	return 0;
+	err = mb_fault_direct_install(a);	/* no-op unless fault= is given */
+	if (err) {
+		kfree(hw);
+		a->ctl_priv = NULL;
+	}
+	return err;
 }
 
 void mb_direct_detach(struct mb_adapter *a)

@@ -147,6 +147,8 @@ struct mb_adapter {
 
 /* gen_ctl_direct.c (monolithic) or gen_ctl_upcall.c (split) */
 extern const struct mb_ctl_ops mb_ctl_ops;
+/* fault_direct.c (monolithic): fault points behind fault=/fault_seed= */
+int mb_fault_direct_install(struct mb_adapter *a);
 extern const struct ethtool_ops mb_ethtool_ops;
 
 /* ring.c: rings, receive, interrupt, NAPI */

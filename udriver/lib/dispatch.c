@@ -153,6 +153,11 @@ static void serve(struct mbu_chan *c, const void *msg, uint32_t n)
 		status = i->drv->upcall(i, msg, n, rep_buf, &len);
 		if (len < sizeof(struct mb_hdr) || len > sizeof(rep_buf))
 			len = sizeof(struct mb_hdr);
+		if (status == MBU_NO_REPLY) {
+			mbu_log("upcall op %u handle %u: no reply sent\n",
+				h->op, h->handle);
+			return;
+		}
 	}
 	if (mbu_verbose > 1)
 		mbu_log("upcall op %u handle %u -> %d\n", h->op, h->handle,

@@ -21,11 +21,14 @@ struct mbu_driver {
 	const char *name;	/* matches the k-driver's (MB_E1000_DRIVER) */
 	int (*attach)(struct mbu_inst *inst);
 	/* Serve one upcall: fill rep (payload after the header) and its
-	 * length; return the operation's status (0 or -errno). */
+	 * length; return the operation's status (0 or -errno), or
+	 * MBU_NO_REPLY when the handler answered (or chose not to) itself. */
 	int (*upcall)(struct mbu_inst *inst, const void *req, uint32_t len,
 		      void *rep, uint32_t *rep_len);
 	void (*gone)(struct mbu_inst *inst);
 };
+
+#define MBU_NO_REPLY	INT32_MIN
 
 /* The environment the portable control path sees as struct mb_dev. */
 struct mb_dev {
