@@ -3,6 +3,7 @@
 import { expect } from 'chai'
 import { microbedEvents, parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
+import { parseFuzzLine } from '../scenarios/reliability.ts'
 import { renderTable } from '../scenarios/functional.ts'
 import { codeLines } from '../orchestrator/splitstats.ts'
 
@@ -52,6 +53,10 @@ describe('other scenario parsers', () => {
     expect(text).to.match(/^MTU 9000\s+ok\s+FAIL\s*$/m)
     expect(text).to.match(/^ethtool -i\s+ok\s+ok\s*$/m)
     expect(text).to.include('MTU 9000 on split: ping 1/3')
+  })
+  it("reads mb-fuzz's summary line", () => {
+    expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827 })
+    expect(() => parseFuzzLine('mb-fuzz: open: Permission denied')).to.throw(/no summary line/)
   })
   it('counts code lines without blanks and comments', () => {
     expect(codeLines('/* a\n * b */\nint x; // y\n\n// z\n  return 0;\n')).to.equal(2)

@@ -11,7 +11,8 @@ import { defaults, type Options } from '../orchestrator/options.ts'
 import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
-import { crashLoop, hangUdriver } from '../scenarios/reliability.ts'
+import { crashLoop, fuzzChannel, hangUdriver } from '../scenarios/reliability.ts'
+import { faultCampaign } from '../scenarios/fault-campaign.ts'
 
 const PEER = '127.78.0.2'
 
@@ -50,12 +51,17 @@ describe('split e1000 microdriver in real guests', function () {
     expect(c!.measurements.find(m => m.name.startsWith('recovery time'))!.samples).to.have.length(3)
   })
 
-  for (const sc of [hangUdriver, crashLoop]) {
+  for (const sc of [hangUdriver, crashLoop, fuzzChannel]) {
     it(`${sc.name}: ${sc.description}`, async () => {
       const [c] = await sc.run(tb, NICS.e1000!, ['split'])
       expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
     })
   }
+
+  it('fault-campaign: 4 seeded faults on split, none crashes or hangs the kernel, all that fired recover', async () => {
+    const [c] = await faultCampaign.run({ ...tb, opts: { ...tb.opts, faults: 4, seed: 1 } }, NICS.e1000!, ['split'])
+    expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
+  })
 
   describe('one split guest', () => {
     let g: Guest
