@@ -1,5 +1,6 @@
-// fault-campaign: --faults seeded faults of every kind (mb-udriver -S for split, mb_e1000.ko
-// fault_seed= for monolithic, the same choice for the same seed), each armed in a guest that is
+// fault-campaign: --faults seeded faults, the kinds in turn (pickFault: sub-kind, operation and
+// call chosen by --seed), armed the same way in both variants (mb-udriver -f for split, in its
+// first run only; mb_e1000.ko fault= for monolithic), each armed in a guest that is
 // fresh or verified clean, then a workload that calls every control operation. Each fault ends as
 // recovered, detached cleanly, kernel crashed, hung, broken (none of those, but not working), not
 // fired (the workload never reached its trigger) or not applicable (a garbage reply on
@@ -18,6 +19,42 @@ import { microbedEvents } from './crash-udriver.ts'
 export const OUTCOMES = ['recovered', 'detached cleanly', 'kernel crashed', 'hung', 'broken', 'not fired', 'not applicable'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
+/** The fault kinds of mb-udriver -f / mb_e1000.ko fault= (udriver/lib/fault.h), with their sub-kinds. */
+export const FAULT_KINDS: Record<string, string[]> = {
+  crash: [], retval: ['eio', 'positive', 'nonerrno'], range: ['mtu', 'speed', 'rxbuf'],
+  late: [], garbage: ['random', 'length', 'seq'], loop: [], leak: [],
+}
+/** The control operations the workload below reaches (TX_TIMEOUT and RESTORE need a failure first). */
+export const WORKLOAD_OPS = ['INIT', 'UP', 'DOWN', 'WATCHDOG', 'SET_MTU', 'SET_MAC', 'SET_RX_MODE', 'GET_LINK_CFG', 'SET_LINK_CFG',
+  'RESTART_AUTONEG', 'GET_LINK', 'SET_MSGLEVEL', 'GET_REGS', 'GET_RING_COUNTS', 'GET_STATS', 'GET_STAT_NAMES', 'STATS_COUNT', 'REGS_COUNT']
+
+/** mulberry32: a small PRNG, so a campaign's faults are the same for the same seed everywhere. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * The i-th fault of a campaign: the kinds in turn (so every kind is covered), sub-kind, operation
+ * and which call fires it chosen by the seed. Returns the spec both variants take, KIND[.SUB]:OP:N.
+ */
+export function pickFault(seed: number, i: number): { kind: string; spec: string } {
+  const kinds = Object.keys(FAULT_KINDS)
+  const kind = kinds[i % kinds.length]!
+  const rnd = prng(seed * 100_003 + i)
+  const subs = FAULT_KINDS[kind]!
+  const sub = subs.length ? `.${subs[Math.floor(rnd() * subs.length)]}` : ''
+  const op = WORKLOAD_OPS[Math.floor(rnd() * WORKLOAD_OPS.length)]!
+  const n = op === 'INIT' ? 1 : 1 + Math.floor(rnd() * 3)
+  return { kind, spec: `${kind}${sub}:${op}:${n}` }
+}
+
 /** Every control operation, three times over, then time for the 2 s watchdog. */
 const WORKLOAD = `T="timeout 15"
 for r in 1 2 3; do
@@ -26,19 +63,20 @@ for r in 1 2 3; do
   $T ip link set dut0 mtu 1400; $T ip link set dut0 mtu 1500
   $T ip link set dut0 promisc on; $T ip link set dut0 promisc off
   $T ip link set dut0 address 52:54:00:6d:62:43; $T ip link set dut0 address $MAC
-  $T ethtool -s dut0 msglvl 0x2007; $T ethtool -s dut0 msglvl 0x7; $T ethtool -s dut0 autoneg on; $T ethtool -r dut0
+  $T ethtool -s dut0 msglvl 0x2007; $T ethtool -s dut0 msglvl 0x7
+  $T ethtool -s dut0 autoneg off speed 100 duplex full; $T ethtool -s dut0 autoneg on; $T ethtool -r dut0
 done >/dev/null 2>&1
 sleep 5`
 
 /** Reloads the NIC driver with the fault armed (only in the first u-driver run, for split). */
-function armScript(nic: NicSpec, variant: Variant, seed: number, mac: string, addr: string): string {
+function armScript(nic: NicSpec, variant: Variant, spec: string, mac: string, addr: string): string {
   const drv = nic.variants[variant]!
   const mod = drv.modules[drv.modules.length - 1]!
   const load = variant === 'split'
     ? `kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver; ip link set dut0 down; rmmod ${mod}
-MB_FIRST_ARGS="-S ${seed}" setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid
+MB_FIRST_ARGS="-f ${spec}" setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid
 insmod $(tail -1 /etc/microbed/modules/${mod})`
-    : `ip link set dut0 down; rmmod ${mod}; insmod $(tail -1 /etc/microbed/modules/${mod}) fault_seed=${seed}`
+    : `ip link set dut0 down; rmmod ${mod}; insmod $(tail -1 /etc/microbed/modules/${mod}) fault=${spec}`
   return `${load}
 for i in $(seq 200); do d=$(grep -lx ${mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && break; sleep 0.1; done
 [ -n "$d" ] && [ "$d" != dut0 ] && ip link set "$d" name dut0
@@ -52,15 +90,15 @@ ping -c 3 -i 0.2 -W 2 -I dut0 ${peer} | grep -q ' [23] packets received' && time
   return r.code === 0
 }
 
-export interface FaultRun { seed: number; variant: Variant; kind: string; op: string; outcome: Outcome; evidence: string }
+export interface FaultRun { spec: string; variant: Variant; kind: string; op: string; outcome: Outcome; evidence: string }
 
-async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, seed: number, g: Guest): Promise<FaultRun> {
+async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, fault: { kind: string; spec: string }, g: Guest): Promise<FaultRun> {
   const a = dutAddresses(tb.opts.net)
   const before = (await g.ssh.exec('dmesg')).stdout.length
-  const run: FaultRun = { seed, variant, kind: '?', op: '?', outcome: 'broken', evidence: '' }
+  const run: FaultRun = { spec: fault.spec, variant, kind: fault.kind, op: fault.spec.split(':')[1]!, outcome: 'broken', evidence: '' }
   const fresh = async () => (await g.ssh.exec('dmesg', { timeoutMs: 20_000 })).stdout.slice(before)
   try {
-    await g.ssh.exec(armScript(nic, variant, seed, a.mac, `${a.guest}/${a.prefix}`), { check: false, timeoutMs: 90_000 })
+    await g.ssh.exec(armScript(nic, variant, fault.spec, a.mac, `${a.guest}/${a.prefix}`), { check: false, timeoutMs: 90_000 })
     await g.ssh.exec(WORKLOAD.replace('$MAC', a.mac), { check: false, timeoutMs: 240_000 })
   } catch (e) {
     if (!(e instanceof GuestError)) throw e
@@ -71,12 +109,10 @@ async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, seed: numbe
   try { log = await fresh() } catch { return { ...run, outcome: 'hung', evidence: 'the guest no longer answers commands' } }
   const ev = microbedEvents(log)
   const armed = ev.find(e => e.event === 'fault-armed')?.line ?? ''
-  run.kind = /kind=(\S+)/.exec(armed)?.[1] ?? '?'
-  run.op = /op=(\S+)/.exec(armed)?.[1] ?? '?'
   const c2 = detectCrash(log)
   if (c2) return { ...run, outcome: 'kernel crashed', evidence: c2.excerpt.split('\n').slice(0, 3).join(' | ') }
   const skipped = ev.find(e => e.event === 'fault-skipped' && /not-applicable/.test(e.line))
-  if (skipped) return { ...run, kind: /kind=(\S+)/.exec(skipped.line)?.[1] ?? run.kind, op: /op=(\S+)/.exec(skipped.line)?.[1] ?? run.op, outcome: 'not applicable', evidence: skipped.line.replace(/^.*event=/, '') }
+  if (skipped) return { ...run, outcome: 'not applicable', evidence: skipped.line.replace(/^.*event=/, '') }
   if (!ev.some(e => e.event === 'fault-fired')) return { ...run, outcome: 'not fired', evidence: armed.replace(/^.*event=/, '') || 'no fault-armed line' }
   const ok = await healthy(g, a.host, variant).catch(() => false)
   const tail = ev.filter(e => !e.event.startsWith('udriver-')).slice(-4).map(e => e.line.replace(/^.*event=/, '')).join(' | ')
@@ -89,7 +125,7 @@ export const faultCampaign: Scenario = {
   name: 'fault-campaign',
   description: 'seeded faults of every kind on split and monolithic: recovered, detached, crashed or hung',
   asserts: [
-    '--faults seeded faults (seeds --seed, --seed+1, ...; default 20), each in a fresh guest or one verified clean after the previous fault',
+    '--faults seeded faults (default 20, --seed 1): every kind in turn, on the operations the workload reaches; each in a fresh guest or one verified clean after the previous fault',
     'split: no kernel crash and no hang, and at least 99% of the faults that fired recovered without help',
     'monolithic: the same faults run in the kernel; crashes and hangs are the expected, reported outcome',
     'reports a tally per fault kind and variant: recovered, detached cleanly, kernel crashed, hung, broken, not fired',
@@ -104,11 +140,11 @@ export const faultCampaign: Scenario = {
       let g: Guest | null = null
       try {
         for (let i = 0; i < tb.opts.faults; i++) {
-          const seed = tb.opts.seed + i
+          const fault = pickFault(tb.opts.seed, i)
           g ??= await bootGuest(tb, nic, variant, { label: 'fault-' })
-          const r = await runFault(tb, nic, variant, seed, g)
+          const r = await runFault(tb, nic, variant, fault, g)
           runs.push(r)
-          tb.log.info(`${nic.name}/${variant} fault ${i + 1}/${tb.opts.faults} seed ${seed}: ${r.kind} on ${r.op}: ${r.outcome}${r.evidence ? ` (${r.evidence.slice(0, 160)})` : ''}`)
+          tb.log.info(`${nic.name}/${variant} fault ${i + 1}/${tb.opts.faults} ${r.spec}: ${r.outcome}${r.evidence ? ` (${r.evidence.slice(0, 160)})` : ''}`)
           // Only a guest in which the fault recovered, or never fired, is reused.
           if (!['recovered', 'not fired', 'not applicable'].includes(r.outcome)) { await g.close(); g = null }
         }
@@ -131,7 +167,7 @@ export const faultCampaign: Scenario = {
       const count = (o: Outcome) => runs.filter(r => r.outcome === o).length
       const recoveredPct = fired.length ? (100 * count('recovered')) / fired.length : 0
       c.measure({ name: 'recovered without help, of the faults that fired', value: recoveredPct, unit: '%', extra: { fired: fired.length, total: runs.length } })
-      const list = (o: Outcome) => runs.filter(r => r.outcome === o).map(r => `seed ${r.seed} ${r.kind}@${r.op}`).join(', ') || 'none'
+      const list = (o: Outcome) => runs.filter(r => r.outcome === o).map(r => r.spec).join(', ') || 'none'
       if (variant === 'split') {
         c.check('no kernel crash', count('kernel crashed') === 0, list('kernel crashed'))
         c.check('no hang', count('hung') === 0, list('hung'))

@@ -4,6 +4,7 @@ import { expect } from 'chai'
 import { microbedEvents, parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
 import { parseFuzzLine } from '../scenarios/reliability.ts'
+import { FAULT_KINDS, WORKLOAD_OPS, pickFault } from '../scenarios/fault-campaign.ts'
 import { renderTable } from '../scenarios/functional.ts'
 import { codeLines } from '../orchestrator/splitstats.ts'
 
@@ -53,6 +54,17 @@ describe('other scenario parsers', () => {
     expect(text).to.match(/^MTU 9000\s+ok\s+FAIL\s*$/m)
     expect(text).to.match(/^ethtool -i\s+ok\s+ok\s*$/m)
     expect(text).to.include('MTU 9000 on split: ping 1/3')
+  })
+  it('picks campaign faults deterministically, every kind in turn, in the spec both variants take', () => {
+    const a = Array.from({ length: 14 }, (_, i) => pickFault(7, i))
+    expect(a).to.deep.equal(Array.from({ length: 14 }, (_, i) => pickFault(7, i)))
+    expect(new Set(a.slice(0, 7).map(f => f.kind))).to.deep.equal(new Set(Object.keys(FAULT_KINDS)))
+    for (const f of a) {
+      const m = /^(\w+)(?:\.(\w+))?:(\w+):([123])$/.exec(f.spec)
+      expect(m, f.spec).to.not.equal(null)
+      expect(FAULT_KINDS[m![1]!]!.length ? FAULT_KINDS[m![1]!] : [undefined]).to.include(m![2])
+      expect(WORKLOAD_OPS).to.include(m![3])
+    }
   })
   it("reads mb-fuzz's summary line", () => {
     expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827 })
