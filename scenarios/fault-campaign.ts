@@ -11,6 +11,7 @@ import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import { GuestError } from '../orchestrator/errors.ts'
+import { sleep } from '../orchestrator/retry.ts'
 import { bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
@@ -97,11 +98,14 @@ async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, fault: { ki
   const before = (await g.ssh.exec('dmesg')).stdout.length
   const run: FaultRun = { spec: fault.spec, variant, kind: fault.kind, op: fault.spec.split(':')[1]!, outcome: 'broken', evidence: '' }
   const fresh = async () => (await g.ssh.exec('dmesg', { timeoutMs: 20_000 })).stdout.slice(before)
-  try {
-    await g.ssh.exec(armScript(nic, variant, fault.spec, a.mac, `${a.guest}/${a.prefix}`), { check: false, timeoutMs: 90_000 })
-    await g.ssh.exec(WORKLOAD.replace('$MAC', a.mac), { check: false, timeoutMs: 240_000 })
-  } catch (e) {
-    if (!(e instanceof GuestError)) throw e
+  // Each step ends when it returns, times out, or the kernel crashes (then the guest is lost
+  // anyway: a looping kernel thread would otherwise hold the step until its timeout).
+  for (const [cmd, timeoutMs] of [[armScript(nic, variant, fault.spec, a.mac, `${a.guest}/${a.prefix}`), 90_000], [WORKLOAD.replace('$MAC', a.mac), 240_000]] as const) {
+    let settled = false
+    const step = g.ssh.exec(cmd, { check: false, timeoutMs }).then(() => undefined, e => { if (!(e instanceof GuestError)) throw e }).finally(() => { settled = true })
+    while (!settled && !g.vm.crash()) await Promise.race([step, sleep(500)])
+    if (!settled) { step.catch(() => undefined); break }
+    await step
   }
   const crash = g.vm.crash()
   if (crash) return { ...run, outcome: 'kernel crashed', evidence: crash.excerpt.split('\n').slice(0, 3).join(' | ') }
