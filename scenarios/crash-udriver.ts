@@ -8,25 +8,15 @@ import { UsageError } from '../orchestrator/errors.ts'
 import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
 import { summarize, type CaseResult } from '../orchestrator/results.ts'
-import type { Guest } from '../orchestrator/testbed.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import type { Options } from '../orchestrator/options.ts'
+import { countEvents, microbedEvents, pingCounts, run, waitEvent } from './guest-ops.ts'
 
 export const SIGNALS = ['SIGSEGV', 'SIGKILL', 'SIGABRT', 'SIGTERM', 'SIGBUS', 'SIGILL'] as const
 export const DURING = ['traffic', 'ethtool'] as const
 
 /** The configuration set before the crashes; it must survive them. */
 const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42' }
-
-/** Kernel-log lines "[  12.345678] microbed: event=E ..." with their time in ms. */
-export function microbedEvents(dmesg: string): { ms: number; event: string; line: string }[] {
-  const out: { ms: number; event: string; line: string }[] = []
-  for (const line of dmesg.split('\n')) {
-    const m = /^\[\s*(\d+\.\d+)\] microbed: event=(\S+)/.exec(line)
-    if (m) out.push({ ms: Number(m[1]) * 1000, event: m[2]!, line })
-  }
-  return out
-}
 
 /**
  * Recovery times: from each `detach` to the next `replay result=0` (the control path is back and
@@ -53,8 +43,6 @@ export function parseCrashOptions(o: { signal?: string; during?: string; crashes
   if (!Number.isInteger(crashes) || crashes < 1 || crashes > 200) throw new UsageError(`--crashes must be an integer from 1 to 200, not "${o.crashes}"`)
   return { signal, during: during as Options['crash']['during'], crashes }
 }
-
-const sh = async (g: Guest, cmd: string, timeoutMs = 30_000) => g.ssh.exec(cmd, { check: false, timeoutMs })
 
 export const crashUdriver: Scenario = {
   name: 'crash-udriver',
@@ -99,10 +87,10 @@ export const crashUdriver: Scenario = {
 
         const recovered: boolean[] = []
         for (let k = 0; k < o.crashes; k++) {
-          const seen = microbedEvents((await g.ssh.exec('dmesg')).stdout).filter(e => e.event === 'replay').length
-          const kill = await sh(g, `pid=$(pgrep -x mb-udriver) && kill -${o.signal.replace(/^SIG/, '')} $pid && echo killed $pid`)
+          const seen = await countEvents(g, 'replay')
+          const kill = await run(g, `pid=$(pgrep -x mb-udriver) && kill -${o.signal.replace(/^SIG/, '')} $pid && echo killed $pid`)
           // Back by itself: a new replay line within 10 s.
-          const back = await sh(g, `for i in $(seq 100); do [ $(dmesg | grep -c 'microbed: event=replay') -gt ${seen} ] && exit 0; sleep 0.1; done; exit 1`, 20_000)
+          const back = await waitEvent(g, 'replay', seen, 10)
           recovered.push(kill.code === 0 && back.code === 0)
           tb.log.info(`${nic.name}/${variant} crash ${k + 1}/${o.crashes} (${o.signal}): ${kill.stdout.trim() || kill.stderr.trim()}; ${back.code === 0 ? 'recovered' : 'NOT recovered within 10 s'}`)
           await new Promise(r => setTimeout(r, 500))
@@ -112,7 +100,7 @@ export const crashUdriver: Scenario = {
         const iperfResult = iperf ? await iperf : null
         await g.ssh.exec(`for i in $(seq ${window * 10 + 50}); do pgrep -x ping >/dev/null || break; sleep 0.1; done`, { timeoutMs: (window + 20) * 1000 })
         const ping = (await g.ssh.exec('cat /tmp/crash-ping.log')).stdout
-        const sent = Number(/(\d+) packets transmitted/.exec(ping)?.[1] ?? 0), received = Number(/(\d+) packets received/.exec(ping)?.[1] ?? 0)
+        const { sent, received } = pingCounts(ping)
         const after = (await g.ssh.exec('dmesg')).stdout
         const fresh = after.slice(before.length)
         const times = recoveryTimes(fresh)
@@ -131,13 +119,13 @@ export const crashUdriver: Scenario = {
         c.check('the configuration set before the crashes is still in force',
           mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay),
           `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
-        const ops = await sh(g, `ethtool -i dut0 | grep -q '^driver: ${drv.driverName}$' && ethtool -S dut0 >/dev/null && ip link set dut0 mtu 1500 && ip link set dut0 mtu ${CONFIG.mtu} && ethtool -r dut0 && for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done && sleep 1 && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
+        const ops = await run(g, `ethtool -i dut0 | grep -q '^driver: ${drv.driverName}$' && ethtool -S dut0 >/dev/null && ip link set dut0 mtu 1500 && ip link set dut0 mtu ${CONFIG.mtu} && ethtool -r dut0 && for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done && sleep 1 && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
         c.check('ip and ethtool operations work afterwards', ops.code === 0 && /[23] packets received/.test(ops.stdout), (ops.stdout + ops.stderr).trim().split('\n').pop() ?? '')
 
         const ok = times.filter((t): t is number => t !== null)
         if (ok.length) c.measure({ name: `recovery time (detach to replay, ${o.signal})`, unit: 'ms', ...summarize(ok) })
         c.measure({ name: 'packets lost in the crash window', value: sent ? (100 * (sent - received)) / sent : 100, unit: '%', extra: { sent, received, windowS: window } })
-        const bSent = Number(/(\d+) packets transmitted/.exec(baseline)?.[1] ?? 0), bReceived = Number(/(\d+) packets received/.exec(baseline)?.[1] ?? 0)
+        const { sent: bSent, received: bReceived } = pingCounts(baseline)
         if (bSent) c.measure({ name: 'packets lost under the same traffic without crashes (baseline)', value: (100 * (bSent - bReceived)) / bSent, unit: '%', extra: { sent: bSent, received: bReceived, windowS: baselineS } })
       }, { needsUdriver: `${variant} has no u-driver to crash` }))
     }

@@ -15,7 +15,7 @@ import { sleep } from '../orchestrator/retry.ts'
 import { bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
-import { microbedEvents } from './crash-udriver.ts'
+import { microbedEvents } from './guest-ops.ts'
 
 export const OUTCOMES = ['recovered', 'detached cleanly', 'kernel crashed', 'hung', 'broken', 'not fired', 'not applicable'] as const
 export type Outcome = (typeof OUTCOMES)[number]

@@ -3,6 +3,7 @@
 // reason for every difference. split and monolithic must match each other everywhere.
 import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
+import { pingCounts } from './guest-ops.ts'
 import { sleep } from '../orchestrator/retry.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
@@ -79,7 +80,7 @@ const OPS: Op[] = [
       const ping = await sh(g, `ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
       const back = await sh(g, `ip link set dut0 address ${orig}`)
       const restored = await sysfs(g, 'address')
-      const rx = Number(/(\d+) packets received/.exec(ping.out)?.[1] ?? 0)
+      const rx = pingCounts(ping.out).received
       return {
         ok: set.code === 0 && now === '52:54:00:aa:bb:cc' && rx >= 2 && back.code === 0 && restored === orig,
         evidence: `set: exit ${set.code} ${first(set.out)}; address=${now}; ping with new MAC: ${rx}/3; back: ${restored}`,
@@ -157,7 +158,7 @@ const OPS: Op[] = [
 async function traffic(g: Guest, peer: string): Promise<OpResult> {
   const carrier = await waitFor(g, carrierIs(g, '1'), 5000)
   const r = await sh(g, `ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
-  const rx = Number(/(\d+) packets received/.exec(r.out)?.[1] ?? 0)
+  const rx = pingCounts(r.out).received
   return { ok: carrier !== null && rx >= 2, evidence: `${carrier === null ? 'no carrier within 5 s, ' : carrier > 0 ? `carrier back after ${carrier} ms, ` : ''}ping ${rx}/3` }
 }
 

@@ -8,16 +8,10 @@ import type { CaseResult } from '../orchestrator/results.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
-import { microbedEvents } from './crash-udriver.ts'
-
-const sh = (g: Guest, cmd: string, timeoutMs = 30_000) => g.ssh.exec(cmd, { check: false, timeoutMs })
-const count = async (g: Guest, event: string) => microbedEvents((await g.ssh.exec('dmesg')).stdout).filter(e => e.event === event).length
-/** Waits (in the guest, bounded) until the kernel has logged `event` more than `n` times. */
-const waitEvent = (g: Guest, event: string, n: number, s: number) =>
-  sh(g, `for i in $(seq ${s * 10}); do [ $(dmesg | grep -c 'microbed: event=${event}\\b') -gt ${n} ] && exit 0; sleep 0.1; done; exit 1`, (s + 10) * 1000)
+import { countEvents, microbedEvents, run, waitEvent } from './guest-ops.ts'
 
 async function trafficCheck(g: Guest, c: CaseBuilder, peer: string, what = 'traffic through dut0 afterwards') {
-  const r = await sh(g, `for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
+  const r = await run(g, `for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
   c.check(what, /[23] packets received/.test(r.stdout), r.stdout.trim().split('\n').slice(-2).join('; ') || r.stderr.trim())
 }
 async function dmesgClean(g: Guest, c: CaseBuilder) {
@@ -48,17 +42,17 @@ export const hangUdriver = scenario('hang-udriver',
   ],
   async (tb, nic, g, c, peer) => {
     const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
-    const replays = await count(g, 'replay')
+    const replays = await countEvents(g, 'replay')
     await g.ssh.exec('kill -STOP $(pgrep -x mb-udriver)')
     const t0 = Date.now()
-    const op = await sh(g, 'ethtool -S dut0 >/dev/null', timeoutMs + 30_000)
+    const op = await run(g, 'ethtool -S dut0 >/dev/null', timeoutMs + 30_000)
     const ms = Date.now() - t0
     c.check('a control operation against the stopped u-driver fails cleanly in time', op.code !== 0 && ms <= timeoutMs + 5000, `ethtool -S: exit ${op.code} after ${ms} ms (upcall timeout ${timeoutMs} ms): ${op.stderr.trim().split('\n').pop() ?? ''}`)
     const ev = microbedEvents((await g.ssh.exec('dmesg')).stdout)
     c.check('the kernel logged the timeout and the detach', ev.some(e => e.event === 'timeout') && ev.some(e => e.event === 'detach' && /reason=timeout/.test(e.line)), ev.slice(-4).map(e => e.line.replace(/^.*microbed: /, '')).join(' | '))
     await trafficCheck(g, c, peer, 'traffic flows while the u-driver is stopped')
     const back = await waitEvent(g, 'replay', replays, 20)
-    const eth = await sh(g, 'ethtool -S dut0 | head -3')
+    const eth = await run(g, 'ethtool -S dut0 | head -3')
     c.check('a u-driver serves the device again by itself', back.code === 0 && eth.code === 0, back.code === 0 ? `replayed; ethtool -S: ${eth.stdout.split('\n')[1]?.trim() ?? eth.stderr.trim()}` : 'no replay within 20 s: the stopped u-driver was neither killed nor replaced')
     await g.ssh.exec('kill -CONT $(pgrep -x mb-udriver) 2>/dev/null; true')
     await dmesgClean(g, c)
@@ -82,18 +76,18 @@ export const crashLoop = scenario('crash-loop',
     const gaveUp = await waitEvent(g, 'giveup', 0, (max + 3) * 2)
     const ev = microbedEvents((await g.ssh.exec('dmesg')).stdout)
     c.check(`the kernel gave up after ${max} deaths`, gaveUp.code === 0, ev.filter(e => e.event === 'giveup').map(e => e.line.replace(/^.*microbed: /, '')).join(' | ') || `no giveup; events: ${ev.map(e => e.event).join(' ')}`)
-    await sh(g, `sleep ${(max + 3) * 0.5}`)
+    await run(g, `sleep ${(max + 3) * 0.5}`)
     // Retired: the interface is closed (operstate down, carrier unreadable) but still registered.
-    const state = (await sh(g, 'cat /sys/class/net/dut0/operstate; ip -br link show dut0')).stdout.trim()
+    const state = (await run(g, 'cat /sys/class/net/dut0/operstate; ip -br link show dut0')).stdout.trim()
     c.check('the device is detached cleanly: netdev kept, interface down', /^down$/m.test(state) && /^dut0\s/m.test(state), state.replace('\n', '; '))
     await dmesgClean(g, c)
-    const refused = await sh(g, 'timeout 3 mb-udriver; dmesg | grep -c "reason=crash-loop by="')
+    const refused = await run(g, 'timeout 3 mb-udriver; dmesg | grep -c "reason=crash-loop by="')
     c.check('during the cool-down a new u-driver is refused', Number(refused.stdout.trim().split('\n').pop()) > 0, `refusals logged: ${refused.stdout.trim().split('\n').pop()}`)
-    await sh(g, `sleep ${windowS + 1}`)
-    const replays = await count(g, 'replay')
+    await run(g, `sleep ${windowS + 1}`)
+    const replays = await countEvents(g, 'replay')
     await g.ssh.exec('setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid')
     const back = await waitEvent(g, 'replay', replays, 15)
-    if (back.code === 0) await sh(g, 'ip link set dut0 up')
+    if (back.code === 0) await run(g, 'ip link set dut0 up')
     const tail = microbedEvents((await g.ssh.exec('dmesg')).stdout).slice(-3).map(e => e.line.replace(/^.*microbed: /, '')).join(' | ')
     c.check('after the cool-down a healthy u-driver brings the device back', back.code === 0, back.code === 0 ? tail : `no replay within 15 s; last events: ${tail}`)
     if (back.code === 0) await trafficCheck(g, c, peer)
@@ -111,7 +105,7 @@ export const crashDuringProbe = scenario('crash-during-probe',
     await g.ssh.exec('insmod /lib/modules/microbed/mb_e1000_split.ko; (mb-udriver -z 16:3000 </dev/null >/tmp/stall.log 2>&1 &); sleep 1; pkill -SEGV -x mb-udriver; sleep 0.3')
     await dmesgClean(g, c)
     await g.ssh.exec('setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid')
-    const dev = await sh(g, `for i in $(seq 200); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && echo $d && exit 0; sleep 0.1; done; exit 1`)
+    const dev = await run(g, `for i in $(seq 200); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && echo $d && exit 0; sleep 0.1; done; exit 1`)
     c.check('the next u-driver completed init: the netdev is back', dev.code === 0, dev.code === 0 ? `netdev ${dev.stdout.trim()}` : 'no netdev 20 s after a healthy u-driver started')
     if (dev.code === 0) {
       const name = dev.stdout.trim()
@@ -139,12 +133,12 @@ export const fuzzChannel = scenario('fuzz-channel',
   async (tb, nic, g, c, peer) => {
     const seed = tb.opts.seed
     const t0 = Date.now()
-    const r = await sh(g, `mb-fuzz -s ${seed} -n ${FUZZ_MESSAGES}`, 30 * 60_000)
+    const r = await run(g, `mb-fuzz -s ${seed} -n ${FUZZ_MESSAGES}`, 30 * 60_000)
     const f = parseFuzzLine(r.stdout + r.stderr)
     c.check(`mb-fuzz sent ${FUZZ_MESSAGES} messages (seed ${seed})`, r.code === 0 && f.sent >= FUZZ_MESSAGES, `${(r.stdout + r.stderr).trim().split('\n').pop()} in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
     c.measure({ name: 'fuzz messages refused', value: f.sent ? (100 * f.refused) / f.sent : 0, unit: '%', extra: { sent: f.sent, accepted: f.accepted, refused: f.refused } })
     await dmesgClean(g, c)
-    const eth = await sh(g, 'ethtool -S dut0 | head -2')
+    const eth = await run(g, 'ethtool -S dut0 | head -2')
     c.check('the u-driver still serves the device', eth.code === 0, eth.stdout.trim().split('\n').pop() ?? eth.stderr.trim())
     await trafficCheck(g, c, peer)
   })

@@ -2,6 +2,7 @@
 // side, is driven by the expected driver, and the kernel did not crash doing it.
 import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
+import { pingCounts } from './guest-ops.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
 
 export const smoke: Scenario = {
@@ -28,7 +29,7 @@ export const smoke: Scenario = {
 
         const peer = dutAddresses(tb.opts.net).host
         const ping = await g.ssh.exec(`ping -c 5 -i 0.2 -W 2 -I dut0 ${peer}`, { check: false, timeoutMs: 30_000 })
-        const rx = Number(/(\d+) packets received/.exec(ping.stdout)?.[1] ?? 0)
+        const rx = pingCounts(ping.stdout).received
         c.check(`ping ${peer} through dut0`, rx >= 4, ping.stdout.trim().split('\n').slice(-2).join('; ') || ping.stderr.trim())
 
         const eth = await g.ssh.exec('ethtool -i dut0', { check: false })

@@ -1,7 +1,8 @@
 // Pieces of the scenarios that read the guest's output, on texts in the exact form the guest
 // prints them.
 import { expect } from 'chai'
-import { microbedEvents, parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
+import { parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
+import { microbedEvents, pingCounts } from '../scenarios/guest-ops.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
 import { parseFuzzLine } from '../scenarios/reliability.ts'
 import { FAULT_KINDS, WORKLOAD_OPS, pickFault } from '../scenarios/fault-campaign.ts'
@@ -65,6 +66,10 @@ describe('other scenario parsers', () => {
       expect(FAULT_KINDS[m![1]!]!.length ? FAULT_KINDS[m![1]!] : [undefined]).to.include(m![2])
       expect(WORKLOAD_OPS).to.include(m![3])
     }
+  })
+  it("reads ping's summary, and gives 0 when there is none", () => {
+    expect(pingCounts('--- 127.78.0.2 ping statistics ---\n3094 packets transmitted, 2306 packets received, 25% packet loss\n')).to.deep.equal({ sent: 3094, received: 2306 })
+    expect(pingCounts('ping: sendto: Network is unreachable')).to.deep.equal({ sent: 0, received: 0 })
   })
   it("reads mb-fuzz's summary line", () => {
     expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827 })

@@ -1,0 +1,28 @@
+// Guest-side helpers the scenarios share: an unchecked command, the runtime's kernel-log events,
+// waiting for one of them, and reading ping's summary.
+import type { Guest } from '../orchestrator/testbed.ts'
+
+/** A command in the guest whose failure is data, not an error. */
+export const run = (g: Guest, cmd: string, timeoutMs = 30_000) => g.ssh.exec(cmd, { check: false, timeoutMs })
+
+/** Kernel-log lines "[  12.345678] microbed: event=E ..." with their time in ms. */
+export function microbedEvents(dmesg: string): { ms: number; event: string; line: string }[] {
+  const out: { ms: number; event: string; line: string }[] = []
+  for (const line of dmesg.split('\n')) {
+    const m = /^\[\s*(\d+\.\d+)\] microbed: event=(\S+)/.exec(line)
+    if (m) out.push({ ms: Number(m[1]) * 1000, event: m[2]!, line })
+  }
+  return out
+}
+
+/** How many times the kernel has logged `event` so far. */
+export const countEvents = async (g: Guest, event: string) => microbedEvents((await g.ssh.exec('dmesg')).stdout).filter(e => e.event === event).length
+
+/** Waits (in the guest, bounded by `s` seconds) until the kernel has logged `event` more than `n` times; exit 0 when it has. */
+export const waitEvent = (g: Guest, event: string, n: number, s: number) =>
+  run(g, `for i in $(seq ${s * 10}); do [ $(dmesg | grep -c 'microbed: event=${event}\\b') -gt ${n} ] && exit 0; sleep 0.1; done; exit 1`, (s + 10) * 1000)
+
+/** Packets sent and answered, from ping's summary (0 when there is none). */
+export function pingCounts(text: string): { sent: number; received: number } {
+  return { sent: Number(/(\d+) packets transmitted/.exec(text)?.[1] ?? 0), received: Number(/(\d+) packets received/.exec(text)?.[1] ?? 0) }
+}
