@@ -38,13 +38,20 @@ static uint32_t e1000_rctl_compose(const struct e1000_hw *hw,
 	return rctl;
 }
 
-/* Rewrite RCTL keeping the receiver's current enable state. */
+/*
+ * Rewrite RCTL keeping the receiver's current enable state, and only when
+ * it changes: QEMU's e1000 model stops delivering received frames for
+ * 1000 ms after every RCTL write (its flush_queue_timer), so an identical
+ * rewrite, as a replay after a u-driver restart does, would stall the
+ * receive path for a second for nothing.
+ */
 static void e1000_rctl_apply(struct e1000_hw *hw, uint32_t rctl)
 {
-	uint32_t en = hw_rd(hw, E1000_RCTL) & E1000_RCTL_EN;
+	uint32_t cur = hw_rd(hw, E1000_RCTL);
 
 	hw->rctl = rctl;
-	hw_wr(hw, E1000_RCTL, rctl | en);
+	if ((cur & ~E1000_RCTL_EN) != rctl)
+		hw_wr(hw, E1000_RCTL, rctl | (cur & E1000_RCTL_EN));
 }
 
 static uint32_t e1000_rctl_size_bits(const struct e1000_hw *hw)
