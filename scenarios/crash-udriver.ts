@@ -15,6 +15,9 @@ import { countEvents, microbedEvents, pingCounts, run, waitEvent } from './guest
 export const SIGNALS = ['SIGSEGV', 'SIGKILL', 'SIGABRT', 'SIGTERM', 'SIGBUS', 'SIGILL'] as const
 export const DURING = ['traffic', 'ethtool'] as const
 
+/** Ping loss the crash window may show above the baseline window (issue 4's target: 1 %). */
+export const MAX_EXTRA_LOSS_PCT = 1
+
 /** The configuration set before the crashes; it must survive them. */
 const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42' }
 
@@ -49,7 +52,7 @@ export const crashUdriver: Scenario = {
   description: 'kill the u-driver under traffic with a non-default configuration; it must recover, state intact',
   asserts: [
     'no kernel crash on the console or in dmesg',
-    'traffic kept flowing through the crashes (ping every 10 ms from dut0; iperf3 from the host completes)',
+    `traffic kept flowing through the crashes: ping every 10 ms from dut0 loses at most ${MAX_EXTRA_LOSS_PCT} point more than in a baseline window under the same load; iperf3 from the host completes`,
     'the u-driver came back by itself after every crash (the kernel logged detach, attach and replay result=0)',
     `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous) is still in force, in the netdev and in the kernel's replay`,
     'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
@@ -72,7 +75,7 @@ export const crashUdriver: Scenario = {
         // Traffic through the whole run: iperf3 from the host, and pings from the guest every
         // 10 ms, first in a baseline window without crashes (the loss the load alone causes),
         // then through the crash window.
-        const window = o.crashes * 3 + 5, baselineS = 5
+        const window = Math.ceil(o.crashes * 3.5) + 5, baselineS = 5
         let iperf: ReturnType<typeof execa> | null = null
         if (o.during === 'traffic' && g.vm.traffic) {
           await g.ssh.exec(`iperf3 -s -D -1 -B ${addrs.guest} -p 5201`)
@@ -93,7 +96,10 @@ export const crashUdriver: Scenario = {
           const back = await waitEvent(g, 'replay', seen, 10)
           recovered.push(kill.code === 0 && back.code === 0)
           tb.log.info(`${nic.name}/${variant} crash ${k + 1}/${o.crashes} (${o.signal}): ${kill.stdout.trim() || kill.stderr.trim()}; ${back.code === 0 ? 'recovered' : 'NOT recovered within 10 s'}`)
-          await new Promise(r => setTimeout(r, 500))
+          // The next crash hits a u-driver that has served for the supervisor's healthy-run
+          // threshold (2 s), so what is timed is a restart, not the crash-loop backoff (that
+          // is crash-loop's business).
+          await new Promise(r => setTimeout(r, 2200))
         }
         if (o.during === 'ethtool') await g.ssh.exec('touch /tmp/stop-ethtool; sleep 0.5')
 
@@ -108,8 +114,12 @@ export const crashUdriver: Scenario = {
         const crash = detectCrash(after)
         c.check('no kernel crash in dmesg', crash === null, crash?.excerpt ?? 'dmesg clean')
         const iperfOk = !iperfResult || iperfResult.exitCode === 0
-        c.check('traffic kept flowing through the crashes', received > 0 && iperfOk,
-          `ping: ${received}/${sent} answered, ${sent - received} lost${iperfResult ? `; iperf3 from the host: ${iperfResult.exitCode === 0 ? 'completed' : `failed (${String(iperfResult.stderr || iperfResult.stdout).slice(0, 200)})`}` : ''}`)
+        const lossPct = sent ? (100 * (sent - received)) / sent : 100
+        const { sent: bSent, received: bReceived } = pingCounts(baseline)
+        const baseLossPct = bSent ? (100 * (bSent - bReceived)) / bSent : 0
+        c.check(`traffic kept flowing through the crashes (ping loss at most ${MAX_EXTRA_LOSS_PCT} point above the baseline)`,
+          sent > 0 && lossPct <= baseLossPct + MAX_EXTRA_LOSS_PCT && iperfOk,
+          `ping: ${received}/${sent} answered, ${sent - received} lost (${lossPct.toFixed(2)} %; baseline ${baseLossPct.toFixed(2)} % of ${bSent})${iperfResult ? `; iperf3 from the host: ${iperfResult.exitCode === 0 ? 'completed' : `failed (${String(iperfResult.stderr || iperfResult.stdout).slice(0, 200)})`}` : ''}`)
         c.check(`the u-driver came back by itself after all ${o.crashes} crashes`, recovered.every(Boolean) && times.length >= o.crashes && times.every(t => t !== null),
           `${recovered.filter(Boolean).length}/${o.crashes} recovered; kernel log: ${microbedEvents(fresh).map(e => e.event).join(' ')}`.slice(0, 600))
         const mtu = (await g.ssh.exec('cat /sys/class/net/dut0/mtu')).stdout.trim()
@@ -124,9 +134,8 @@ export const crashUdriver: Scenario = {
 
         const ok = times.filter((t): t is number => t !== null)
         if (ok.length) c.measure({ name: `recovery time (detach to replay, ${o.signal})`, unit: 'ms', ...summarize(ok) })
-        c.measure({ name: 'packets lost in the crash window', value: sent ? (100 * (sent - received)) / sent : 100, unit: '%', extra: { sent, received, windowS: window } })
-        const { sent: bSent, received: bReceived } = pingCounts(baseline)
-        if (bSent) c.measure({ name: 'packets lost under the same traffic without crashes (baseline)', value: (100 * (bSent - bReceived)) / bSent, unit: '%', extra: { sent: bSent, received: bReceived, windowS: baselineS } })
+        c.measure({ name: 'packets lost in the crash window', value: lossPct, unit: '%', extra: { sent, received, windowS: window } })
+        if (bSent) c.measure({ name: 'packets lost under the same traffic without crashes (baseline)', value: baseLossPct, unit: '%', extra: { sent: bSent, received: bReceived, windowS: baselineS } })
       }, { needsUdriver: `${variant} has no u-driver to crash` }))
     }
     return out
