@@ -56,9 +56,15 @@ export function pickFault(seed: number, i: number): { kind: string; spec: string
   return { kind, spec: `${kind}${sub}:${op}:${n}` }
 }
 
-/** Every control operation, three times over, then time for the 2 s watchdog. */
-const WORKLOAD = `T="timeout 15"
+/**
+ * Every control operation, in up to three rounds (a fault may fire on the 3rd call): the rounds
+ * stop one round after the fault fired (the operations then run against the recovered device),
+ * then time for the 2 s watchdog.
+ */
+const WORKLOAD = `T="timeout 15"; after=0
 for r in 1 2 3; do
+  [ $after = 1 ] && break
+  [ "$(dmesg | grep -c 'event=fault-fired')" -gt $FIRED0 ] && after=1
   $T ip link set dut0 down; $T ip link set dut0 up
   $T ethtool -S dut0; $T ethtool -d dut0; $T ethtool -g dut0; $T ethtool dut0; $T ethtool -e dut0
   $T ip link set dut0 mtu 1400; $T ip link set dut0 mtu 1500
@@ -67,7 +73,7 @@ for r in 1 2 3; do
   $T ethtool -s dut0 msglvl 0x2007; $T ethtool -s dut0 msglvl 0x7
   $T ethtool -s dut0 autoneg off speed 100 duplex full; $T ethtool -s dut0 autoneg on; $T ethtool -r dut0
 done >/dev/null 2>&1
-sleep 5`
+sleep 3`
 
 /** Reloads the NIC driver with the fault armed (only in the first u-driver run, for split). */
 function armScript(nic: NicSpec, variant: Variant, spec: string, mac: string, addr: string): string {
@@ -95,12 +101,14 @@ export interface FaultRun { spec: string; variant: Variant; kind: string; op: st
 
 async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, fault: { kind: string; spec: string }, g: Guest): Promise<FaultRun> {
   const a = dutAddresses(tb.opts.net)
-  const before = (await g.ssh.exec('dmesg')).stdout.length
+  const beforeLog = (await g.ssh.exec('dmesg')).stdout
+  const before = beforeLog.length
+  const firedBefore = beforeLog.split('\n').filter(l => l.includes('event=fault-fired')).length
   const run: FaultRun = { spec: fault.spec, variant, kind: fault.kind, op: fault.spec.split(':')[1]!, outcome: 'broken', evidence: '' }
   const fresh = async () => (await g.ssh.exec('dmesg', { timeoutMs: 20_000 })).stdout.slice(before)
   // Each step ends when it returns, times out, or the kernel crashes (then the guest is lost
   // anyway: a looping kernel thread would otherwise hold the step until its timeout).
-  for (const [cmd, timeoutMs] of [[armScript(nic, variant, fault.spec, a.mac, `${a.guest}/${a.prefix}`), 90_000], [WORKLOAD.replace('$MAC', a.mac), 240_000]] as const) {
+  for (const [cmd, timeoutMs] of [[armScript(nic, variant, fault.spec, a.mac, `${a.guest}/${a.prefix}`), 90_000], [WORKLOAD.replace('$MAC', a.mac).replace('$FIRED0', String(firedBefore)), 240_000]] as const) {
     let settled = false
     const step = g.ssh.exec(cmd, { check: false, timeoutMs }).then(() => undefined, e => { if (!(e instanceof GuestError)) throw e }).finally(() => { settled = true })
     while (!settled && !g.vm.crash()) await Promise.race([step, sleep(500)])

@@ -4,7 +4,7 @@ import { crashUdriver } from './crash-udriver.ts'
 import { faultCampaign } from './fault-campaign.ts'
 import { functional } from './functional.ts'
 import { initTime } from './init-time.ts'
-import { crashDuringProbe, crashLoop, fuzzChannel, hangUdriver } from './reliability.ts'
+import { crashDuringProbe, crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from './reliability.ts'
 import { smoke } from './smoke.ts'
 import { throughput } from './throughput.ts'
 import { upcallLatency } from './upcall-latency.ts'
@@ -17,6 +17,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   [initTime.name]: initTime,
   [crashUdriver.name]: crashUdriver,
   [hangUdriver.name]: hangUdriver,
+  [garbageUdriver.name]: garbageUdriver,
   [crashLoop.name]: crashLoop,
   [crashDuringProbe.name]: crashDuringProbe,
   [fuzzChannel.name]: fuzzChannel,

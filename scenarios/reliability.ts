@@ -59,6 +59,61 @@ export const hangUdriver = scenario('hang-udriver',
     await trafficCheck(g, c, peer)
   })
 
+/** The garbage kinds of mb-udriver -f garbage.SUB (udriver/lib/fault.h), in the order they run. */
+export const GARBAGE_KINDS = ['seq', 'length', 'random'] as const
+
+/** Restarts the guest's supervisor, with a fault armed in the u-driver's first run only if given. */
+export function rearmSupervisor(spec?: string): string {
+  return `kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver
+${spec ? `MB_FIRST_ARGS="-f ${spec}" ` : ''}setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid`
+}
+
+export const garbageUdriver = scenario('garbage-udriver',
+  'the u-driver answers a control operation with garbage (wrong seq, wrong length, random bytes); the kernel refuses it, declares it dead and recovers',
+  [
+    `for each garbage kind (${GARBAGE_KINDS.join(', ')}): a u-driver armed with mb-udriver -f garbage.KIND:GET_LINK_CFG:1 answers \`ethtool dut0\` with it`,
+    'the kernel refuses the reply (event=refuse) and ethtool gets an error within the upcall timeout plus 5 s, never hangs',
+    'a reply with a wrong seq or length, naming the instance while its upcall is in flight, is a protocol violation: event=violation and detach reason=protocol at once; random bytes name no instance, so the upcall timeout declares that u-driver dead (detach reason=timeout, kill)',
+    'the device is served again afterwards by itself (replay result=0), ethtool works and traffic flows; no kernel crash',
+  ],
+  async (tb, nic, g, c, peer) => {
+    const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
+    for (const kind of GARBAGE_KINDS) {
+      const replays = await countEvents(g, 'replay')
+      await g.ssh.exec(rearmSupervisor(`garbage.${kind}:GET_LINK_CFG:1`))
+      const armed = await waitEvent(g, 'replay', replays, 15)
+      if (armed.code !== 0) { c.check(`garbage.${kind}: a u-driver with the fault armed attached`, false, 'no replay within 15 s after the supervisor restarted'); continue }
+      const before = (await g.ssh.exec('dmesg')).stdout.length
+      const seen = await countEvents(g, 'replay')
+      const t0 = Date.now()
+      const op = await run(g, 'ethtool dut0', timeoutMs + 30_000)
+      const ms = Date.now() - t0
+      const back = await waitEvent(g, 'replay', seen, 20)
+      const ev = microbedEvents((await g.ssh.exec('dmesg')).stdout.slice(before))
+      const evText = ev.map(e => e.line.replace(/^.*microbed: event=/, '')).join(' | ').slice(0, 700)
+      const fired = ev.some(e => e.event === 'fault-fired')
+      c.check(`garbage.${kind}: the fault fired and the kernel refused the reply`, fired && ev.some(e => e.event === 'refuse'), evText || 'no microbed events')
+      const failed = op.code !== 0 || /Protocol error|Connection timed out|Cannot get/i.test(op.stdout + op.stderr)
+      c.check(`garbage.${kind}: ethtool got an error in time`, failed && ms <= timeoutMs + 5000,
+        `exit ${op.code} after ${ms} ms: ${(op.stderr || op.stdout).trim().split('\n').filter(l => /Cannot|error|timed/i.test(l)).slice(0, 2).join('; ') || '(no error printed)'}`)
+      const declared = kind === 'random'
+        ? ev.some(e => e.event === 'detach' && /reason=(protocol|timeout)/.test(e.line))
+        : ev.some(e => e.event === 'violation') && ev.some(e => e.event === 'detach' && /reason=protocol/.test(e.line))
+      c.check(`garbage.${kind}: the u-driver was declared dead (${kind === 'random' ? 'detach by timeout or protocol' : 'violation, detach reason=protocol'})`, declared,
+        ev.filter(e => ['violation', 'detach', 'kill', 'timeout'].includes(e.event)).map(e => e.line.replace(/^.*event=/, '')).join(' | ') || 'no detach')
+      const eth = await run(g, 'ethtool dut0 | grep -E "Speed|Link detected"')
+      c.check(`garbage.${kind}: served again by itself, ethtool works`, back.code === 0 && eth.code === 0 && /Link detected: yes/.test(eth.stdout),
+        back.code === 0 ? eth.stdout.trim().replace(/\s+/g, ' ') : 'no replay within 20 s')
+      const replay = ev.find(e => e.event === 'replay')
+      const detach = ev.find(e => e.event === 'detach')
+      if (replay && detach) c.measure({ name: `garbage.${kind}: recovery (detach to replay)`, value: replay.ms - detach.ms, unit: 'ms' })
+      c.measure({ name: `garbage.${kind}: ethtool failed after`, value: ms, unit: 'ms' })
+    }
+    await g.ssh.exec(rearmSupervisor())
+    await dmesgClean(g, c)
+    await trafficCheck(g, c, peer)
+  })
+
 export const crashLoop = scenario('crash-loop',
   'the u-driver dies at once, again and again; past the limit the kernel detaches the device cleanly; a healthy u-driver can bring it back',
   [

@@ -11,7 +11,7 @@ import { defaults, type Options } from '../orchestrator/options.ts'
 import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
-import { crashLoop, fuzzChannel, hangUdriver } from '../scenarios/reliability.ts'
+import { crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from '../scenarios/reliability.ts'
 import { faultCampaign } from '../scenarios/fault-campaign.ts'
 
 const PEER = '127.78.0.2'
@@ -51,7 +51,7 @@ describe('split e1000 microdriver in real guests', function () {
     expect(c!.measurements.find(m => m.name.startsWith('recovery time'))!.samples).to.have.length(3)
   })
 
-  for (const sc of [hangUdriver, crashLoop, fuzzChannel]) {
+  for (const sc of [hangUdriver, garbageUdriver, crashLoop, fuzzChannel]) {
     it(`${sc.name}: ${sc.description}`, async () => {
       const [c] = await sc.run(tb, NICS.e1000!, ['split'])
       expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')

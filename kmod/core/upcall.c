@@ -170,6 +170,34 @@ long mb_bench(struct mb_chan *chan, void __user *u)
 	return err;
 }
 
+/*
+ * A reply that names an instance this channel serves, while an upcall of
+ * that instance is in flight, but that fails the channel's checks (header,
+ * sequence number, size): the u-driver broke the protocol.  It is declared
+ * dead at once instead of after the upcall timeout: the call in flight
+ * fails with -EPROTO and the instance is detached (a death for the
+ * crash-loop count); the process keeps its channel and gets NOTICE_GONE,
+ * so a u-driver that is still sane can attach afresh and be replayed.
+ * Core lock held.
+ */
+static void mb_protocol_violation(struct mb_chan *chan, const struct mb_hdr *h,
+				  const char *why)
+{
+	struct mb_inst *inst = mb_inst_find(h->handle);
+	struct mb_pending *p;
+
+	if (!inst || inst->chan != chan || !inst->cur)
+		return;
+	p = inst->cur;
+	mb_core_event(inst, "violation", "reason=%s seq=%llu want_seq=%llu",
+		      why, h->seq, p->seq);
+	inst->cur = NULL;
+	p->status = -EPROTO;
+	mb_purge_seq_locked(chan, p->seq);
+	complete(&p->done);	/* p lives on the waiter's stack: last use */
+	mb_detach_locked(inst, "protocol", true);
+}
+
 /* write(): one reply, checked before anything is believed. */
 int mb_reply(struct mb_chan *chan, const void *buf, u32 len)
 {
@@ -180,6 +208,9 @@ int mb_reply(struct mb_chan *chan, const void *buf, u32 len)
 
 	if (!mb_hdr_ok(h, len, MB_KIND_REPLY)) {
 		mb_chan_event(chan, "refuse", "reason=bad-header len=%u", len);
+		mutex_lock(&mb_lock);
+		mb_protocol_violation(chan, h, "bad-header");
+		mutex_unlock(&mb_lock);
 		return -EINVAL;
 	}
 	mutex_lock(&mb_lock);
@@ -193,12 +224,14 @@ int mb_reply(struct mb_chan *chan, const void *buf, u32 len)
 	p = inst->cur;
 	if (!p || p->seq != h->seq) {
 		mb_core_event(inst, "refuse", "reason=stale-seq seq=%llu", h->seq);
+		mb_protocol_violation(chan, h, "stale-seq");
 		err = -EINVAL;
 		goto out;
 	}
 	if (len > p->cap) {
 		mb_core_event(inst, "refuse", "reason=oversized len=%u max=%u",
 			      len, p->cap);
+		mb_protocol_violation(chan, h, "oversized");
 		err = -EINVAL;
 		goto out;
 	}

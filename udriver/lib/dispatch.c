@@ -40,6 +40,10 @@ static struct mbu_inst *inst_find(uint32_t handle)
 	return NULL;
 }
 
+/* The kernel detached an instance from us (NOTICE_GONE): scan again now
+ * rather than at the next second. */
+static int rescan_now;
+
 static void inst_forget(uint32_t handle)
 {
 	struct mbu_inst **pp, *i;
@@ -133,8 +137,10 @@ static void serve(struct mbu_chan *c, const void *msg, uint32_t n)
 		return;
 	}
 	if (h->kind == MB_KIND_NOTICE) {
-		if (h->op == MB_NOTICE_GONE)
+		if (h->op == MB_NOTICE_GONE) {
 			inst_forget(h->handle);
+			rescan_now = 1;	/* attach afresh at once if we may */
+		}
 		return;
 	}
 	if (h->kind != MB_KIND_UPCALL)
@@ -174,7 +180,8 @@ int mbu_run(struct mbu_chan *c, const struct mbu_driver *drv,
 	ssize_t n;
 
 	while (!*stop) {
-		if (time(NULL) != last_scan) {
+		if (rescan_now || time(NULL) != last_scan) {
+			rescan_now = 0;
 			scan(c, drv);
 			last_scan = time(NULL);
 		}

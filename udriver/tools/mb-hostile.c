@@ -195,7 +195,9 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 	/* accepted by the channel, refused by the tracker (log: range) */
 	report("reply-out-of-range-mtu-delivered", 0,
 	       wr(mbu_fd(c), &rep, len));
-	/* a second reply to the same upcall is stale */
+	/* a second reply to the same upcall is stale; with no upcall in flight
+	 * it is only refused (with one in flight it would be a protocol
+	 * violation and cost us the instance: the garbage-udriver scenario) */
 	report("reply-duplicate-stale-seq", -EINVAL,
 	       wr(mbu_fd(c), &rep, len));
 }
