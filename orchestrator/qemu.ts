@@ -37,7 +37,7 @@ export function dutAddresses(backend: DutBackend['type']) {
 
 export function kernelCommandLine(c: QemuConfig): string {
   const parts = [
-    'console=ttyS0', 'loglevel=5', 'panic=-1', '8250.nr_uarts=1',
+    'console=ttyS0', 'loglevel=5', 'log_buf_len=1M', 'panic=-1', '8250.nr_uarts=1',
     `microbed.modules=${c.modules.join(',')}`,
     `microbed.mgmt=${MGMT.mac},${MGMT.guest}/${MGMT.prefix}`,
   ]

@@ -64,7 +64,7 @@ export function pickFault(seed: number, i: number): { kind: string; spec: string
 const WORKLOAD = `T="timeout 15"; after=0
 for r in 1 2 3; do
   [ $after = 1 ] && break
-  [ "$(dmesg | grep -c 'event=fault-fired')" -gt $FIRED0 ] && after=1
+  dmesg | sed -n '/event=mark id=$MARK$/,$p' | grep -q 'event=fault-fired' && after=1
   $T ip link set dut0 down; $T ip link set dut0 up
   $T ethtool -S dut0; $T ethtool -d dut0; $T ethtool -g dut0; $T ethtool dut0; $T ethtool -e dut0
   $T ip link set dut0 mtu 1400; $T ip link set dut0 mtu 1500
@@ -99,16 +99,26 @@ ping -c 3 -i 0.2 -W 2 -I dut0 ${peer} | grep -q ' [23] packets received' && time
 
 export interface FaultRun { spec: string; variant: Variant; kind: string; op: string; outcome: Outcome; evidence: string }
 
+let marks = 0
+
+/** The kernel log after the line `microbed: event=mark id=MARK` (all of it if the mark is gone). */
+export function sinceMark(log: string, mark: string): string {
+  const lines = log.split('\n')
+  const i = lines.findIndex(l => l.endsWith(`microbed: event=mark id=${mark}`))
+  return i < 0 ? log : lines.slice(i + 1).join('\n')
+}
+
 async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, fault: { kind: string; spec: string }, g: Guest): Promise<FaultRun> {
   const a = dutAddresses(tb.opts.net)
-  const beforeLog = (await g.ssh.exec('dmesg')).stdout
-  const before = beforeLog.length
-  const firedBefore = beforeLog.split('\n').filter(l => l.includes('event=fault-fired')).length
+  // This fault's kernel log starts at a mark of its own: a guest reused over many faults fills
+  // the log buffer, so offsets into an earlier dmesg would not hold.
+  const mark = `${variant}-${++marks}`
+  await g.ssh.exec(`echo "microbed: event=mark id=${mark}" > /dev/kmsg`)
   const run: FaultRun = { spec: fault.spec, variant, kind: fault.kind, op: fault.spec.split(':')[1]!, outcome: 'broken', evidence: '' }
-  const fresh = async () => (await g.ssh.exec('dmesg', { timeoutMs: 20_000 })).stdout.slice(before)
+  const fresh = async () => sinceMark((await g.ssh.exec('dmesg', { timeoutMs: 20_000 })).stdout, mark)
   // Each step ends when it returns, times out, or the kernel crashes (then the guest is lost
   // anyway: a looping kernel thread would otherwise hold the step until its timeout).
-  for (const [cmd, timeoutMs] of [[armScript(nic, variant, fault.spec, a.mac, `${a.guest}/${a.prefix}`), 90_000], [WORKLOAD.replace('$MAC', a.mac).replace('$FIRED0', String(firedBefore)), 240_000]] as const) {
+  for (const [cmd, timeoutMs] of [[armScript(nic, variant, fault.spec, a.mac, `${a.guest}/${a.prefix}`), 90_000], [WORKLOAD.replace('$MAC', a.mac).replace('$MARK', mark), 240_000]] as const) {
     let settled = false
     const step = g.ssh.exec(cmd, { check: false, timeoutMs }).then(() => undefined, e => { if (!(e instanceof GuestError)) throw e }).finally(() => { settled = true })
     while (!settled && !g.vm.crash()) await Promise.race([step, sleep(500)])

@@ -5,7 +5,7 @@ import { parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
 import { microbedEvents, pingCounts } from '../scenarios/guest-ops.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
 import { parseFuzzLine } from '../scenarios/reliability.ts'
-import { FAULT_KINDS, WORKLOAD_OPS, pickFault } from '../scenarios/fault-campaign.ts'
+import { FAULT_KINDS, WORKLOAD_OPS, pickFault, sinceMark } from '../scenarios/fault-campaign.ts'
 import { renderTable } from '../scenarios/functional.ts'
 import { codeLines } from '../orchestrator/splitstats.ts'
 
@@ -74,6 +74,12 @@ describe('other scenario parsers', () => {
   it("reads mb-fuzz's summary line", () => {
     expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827 })
     expect(() => parseFuzzLine('mb-fuzz: open: Permission denied')).to.throw(/no summary line/)
+  })
+  it("takes a fault's kernel log from its own mark on, or all of it when the mark scrolled out", () => {
+    const log = '[1.0] microbed: event=fault-fired a\n[2.0] microbed: event=mark id=split-2\n[3.0] microbed: event=detach b\n[4.0] microbed: event=mark id=split-20\n[5.0] c'
+    expect(sinceMark(log, 'split-2')).to.equal('[3.0] microbed: event=detach b\n[4.0] microbed: event=mark id=split-20\n[5.0] c')
+    expect(sinceMark(log, 'split-20')).to.equal('[5.0] c')
+    expect(sinceMark('[9.0] x', 'split-3')).to.equal('[9.0] x')
   })
   it('counts code lines without blanks and comments', () => {
     expect(codeLines('/* a\n * b */\nint x; // y\n\n// z\n  return 0;\n')).to.equal(2)
