@@ -38,7 +38,7 @@ options:
   --rate MBIT       iperf3 at a fixed rate (Mbit/s), to compare guest CPU at the same load (default: unlimited)
   --boots N         bench: boots to time (default 5)
   --signal SIG      crash-udriver: the signal that kills the u-driver (default SIGSEGV)
-  --during WHAT     crash-udriver: traffic (default) or ethtool (operations in flight)
+  --during WHAT     crash-udriver: traffic (default), ethtool (operations in flight) or probe (inside device init)
   --crashes N       crash-udriver: how many times to kill it (default 10)
   --seed S          fuzz-channel, fault-campaign: the (first) seed (default 1)
   --faults N        fault-campaign: seeded faults per variant (default 20)

@@ -39,7 +39,7 @@ export interface Options {
   /** fault-campaign: how many seeded faults per variant. */
   faults: number
   /** crash-udriver: the signal that kills the u-driver, what runs meanwhile, how many times. */
-  crash: { signal: string; during: 'traffic' | 'ethtool'; crashes: number }
+  crash: { signal: string; during: 'traffic' | 'ethtool' | 'probe'; crashes: number }
   /** Install missing host packages with apt when root. */
   install: boolean
   verbose: boolean

@@ -11,9 +11,11 @@ import { summarize, type CaseResult } from '../orchestrator/results.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import type { Options } from '../orchestrator/options.ts'
 import { countEvents, microbedEvents, pingCounts, run, waitEvent } from './guest-ops.ts'
+import type { Guest, Testbed } from '../orchestrator/testbed.ts'
+import type { CaseBuilder } from '../orchestrator/scenario.ts'
 
 export const SIGNALS = ['SIGSEGV', 'SIGKILL', 'SIGABRT', 'SIGTERM', 'SIGBUS', 'SIGILL'] as const
-export const DURING = ['traffic', 'ethtool'] as const
+export const DURING = ['traffic', 'ethtool', 'probe'] as const
 
 /** Ping loss the crash window may show above the baseline window (issue 4's target: 1 %). */
 export const MAX_EXTRA_LOSS_PCT = 1
@@ -41,10 +43,48 @@ export function parseCrashOptions(o: { signal?: string; during?: string; crashes
   const signal = (o.signal ?? 'SIGSEGV').toUpperCase().replace(/^(?!SIG)/, 'SIG')
   if (!(SIGNALS as readonly string[]).includes(signal)) throw new UsageError(`--signal ${o.signal} is not one of ${SIGNALS.join(', ')}`)
   const during = o.during ?? 'traffic'
-  if (!(DURING as readonly string[]).includes(during)) throw new UsageError(`--during ${during} is not one of ${DURING.join(', ')}`, 'killing the u-driver during probe is covered by test/split.test.ts')
+  if (!(DURING as readonly string[]).includes(during)) throw new UsageError(`--during ${during} is not one of ${DURING.join(', ')}`)
   const crashes = Number(o.crashes ?? 10)
   if (!Number.isInteger(crashes) || crashes < 1 || crashes > 200) throw new UsageError(`--crashes must be an integer from 1 to 200, not "${o.crashes}"`)
   return { signal, during: during as Options['crash']['during'], crashes }
+}
+
+/**
+ * --during probe: the k-driver is reloaded, and the u-driver that serves its device init stalls in
+ * INIT and is killed there, --crashes times. The device did not exist before, so there is no
+ * configuration to keep and no traffic to carry through: what must hold is no kernel crash, and
+ * the next u-driver completing probe (netdev back, carrier, traffic, ethtool).
+ */
+async function probeCrashes(tb: Testbed, g: Guest, c: CaseBuilder, mod: string, driverName: string): Promise<void> {
+  const o = tb.opts.crash
+  const addrs = dutAddresses(tb.opts.net)
+  const sig = o.signal.replace(/^SIG/, '')
+  const times: number[] = []
+  let inInit = 0, back = 0
+  tb.log.info('--during probe: the configuration and traffic-through-the-crash checks do not apply (the device is being created); kernel crash, kill inside INIT, probe completed and the device working afterwards are checked instead')
+  for (let k = 0; k < o.crashes; k++) {
+    await g.ssh.exec(`kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver; ip link set dut0 down 2>/dev/null; rmmod ${mod}`)
+    // INIT (op 16) stalls 3 s in this u-driver; it is killed 1 s into the stall.
+    const kill = await run(g, `: > /tmp/stall.log; insmod $(tail -1 /etc/microbed/modules/${mod}); (mb-udriver -z 16:3000 </dev/null >>/tmp/stall.log 2>&1 &)
+for i in $(seq 100); do grep -q 'stalling op 16' /tmp/stall.log && break; sleep 0.05; done; sleep 1
+pkill -${sig} -x mb-udriver && grep -c 'stalling op 16' /tmp/stall.log`)
+    if (kill.code === 0 && Number(kill.stdout.trim()) > 0) inInit++
+    const t = await run(g, `t0=\${EPOCHREALTIME/./}; setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid
+for i in $(seq 400); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && break; sleep 0.05; done
+[ -n "$d" ] || exit 1; t1=\${EPOCHREALTIME/./}; echo $(( (t1 - t0) / 1000 ))
+[ "$d" = dut0 ] || ip link set "$d" name dut0; sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addrs.guest}/${addrs.prefix} dev dut0 2>/dev/null; ip link set dut0 up`, 60_000)
+    const ms = Number(t.stdout.trim().split('\n')[0])
+    if (t.code === 0 && Number.isFinite(ms)) { back++; times.push(ms) }
+    tb.log.info(`${driverName} crash ${k + 1}/${o.crashes} during probe (${o.signal}): ${kill.code === 0 ? 'killed in INIT' : 'not killed in INIT'}; ${t.code === 0 ? `netdev back after ${ms} ms` : 'netdev NOT back within 20 s'}`)
+  }
+  const dmesg = (await g.ssh.exec('dmesg')).stdout
+  const crash = detectCrash(dmesg)
+  c.check('no kernel crash in dmesg', crash === null, crash?.excerpt ?? 'dmesg clean')
+  c.check(`the u-driver was killed (${o.signal}) inside the INIT upcall ${o.crashes} times`, inInit === o.crashes, `${inInit}/${o.crashes} kills while the u-driver logged "stalling op 16" (INIT)`)
+  c.check(`the next u-driver completed probe after all ${o.crashes} crashes`, back === o.crashes, `${back}/${o.crashes}: the netdev with ${addrs.mac} came back`)
+  const ops = await run(g, `for i in $(seq 100); do [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] && break; sleep 0.1; done; ethtool -i dut0 | grep -q '^driver: ${driverName}$' && ethtool -S dut0 >/dev/null && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
+  c.check('carrier, ethtool and traffic on the device afterwards', ops.code === 0 && /[23] packets received/.test(ops.stdout), (ops.stdout + ops.stderr).trim().split('\n').pop() ?? '')
+  if (times.length) c.measure({ name: `probe recovery (next u-driver started to netdev back, ${o.signal} in INIT)`, unit: 'ms', ...summarize(times) })
 }
 
 export const crashUdriver: Scenario = {
@@ -57,6 +97,7 @@ export const crashUdriver: Scenario = {
     `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous) is still in force, in the netdev and in the kernel's replay`,
     'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
     'reports the recovery time per crash (median, spread) and the packets lost in the crash window',
+    '--during probe instead reloads the k-driver and kills the u-driver inside its INIT upcall each time: no kernel crash, the next u-driver completes probe (netdev back), and carrier, ethtool and traffic work afterwards; reports the probe recovery time',
   ],
   defaultVariants: ['split'],
   async run(tb, nic, variants) {
@@ -68,6 +109,7 @@ export const crashUdriver: Scenario = {
         const drv = nic.variants[variant]!
         // Room for --crashes deaths: the crash-loop limit is the crash-loop scenario's business.
         await g.ssh.exec(`echo ${o.crashes + 10} > /sys/module/mb_core/parameters/max_restarts`)
+        if (o.during === 'probe') return probeCrashes(tb, g, c, drv.modules[drv.modules.length - 1]!, drv.driverName)
         await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on`)
         await g.ssh.exec(`for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 2 -W 2 -I dut0 ${addrs.host} >/dev/null`)
         const before = (await g.ssh.exec('dmesg')).stdout
