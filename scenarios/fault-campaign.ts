@@ -90,11 +90,14 @@ for i in $(seq 200); do d=$(grep -lx ${mac} /sys/class/net/*/address 2>/dev/null
 sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addr} dev dut0 2>/dev/null; ip link set dut0 up; true`
 }
 
-/** Working again: carrier, pings, a control operation, and (split) a u-driver attached. */
-async function healthy(g: Guest, peer: string, variant: Variant): Promise<boolean> {
+/** Working again: carrier, pings, a control operation, and (split) a u-driver attached. Returns why not. */
+async function healthy(g: Guest, peer: string, variant: Variant): Promise<string | null> {
   const r = await g.ssh.exec(`for i in $(seq 100); do [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] && break; sleep 0.1; done
-ping -c 3 -i 0.2 -W 2 -I dut0 ${peer} | grep -q ' [23] packets received' && timeout 15 ethtool -S dut0 >/dev/null${variant === 'split' ? ' && pgrep -x mb-udriver >/dev/null' : ''}`, { check: false, timeoutMs: 60_000 })
-  return r.code === 0
+[ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] || { echo "no carrier after 10 s ($(cat /sys/class/net/dut0/operstate 2>&1))"; exit 1; }
+ping -c 3 -i 0.2 -W 2 -I dut0 ${peer} | grep -q ' [23] packets received' || { echo "pings unanswered"; exit 1; }
+timeout 15 ethtool -S dut0 >/dev/null 2>/tmp/ethtool.err || { echo "ethtool -S failed: $(tail -1 /tmp/ethtool.err)"; exit 1; }${variant === 'split' ? `
+pgrep -x mb-udriver >/dev/null || { echo "no u-driver running"; exit 1; }` : ''}`, { check: false, timeoutMs: 60_000 })
+  return r.code === 0 ? null : (r.stdout.trim().split('\n').pop() || `health check exited ${r.code}`)
 }
 
 export interface FaultRun { spec: string; variant: Variant; kind: string; op: string; outcome: Outcome; evidence: string }
@@ -108,7 +111,7 @@ export function sinceMark(log: string, mark: string): string {
   return i < 0 ? log : lines.slice(i + 1).join('\n')
 }
 
-async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, fault: { kind: string; spec: string }, g: Guest): Promise<FaultRun> {
+export async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, fault: { kind: string; spec: string }, g: Guest): Promise<FaultRun> {
   const a = dutAddresses(tb.opts.net)
   // This fault's kernel log starts at a mark of its own: a guest reused over many faults fills
   // the log buffer, so offsets into an earlier dmesg would not hold.
@@ -136,11 +139,12 @@ async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, fault: { ki
   const skipped = ev.find(e => e.event === 'fault-skipped' && /not-applicable/.test(e.line))
   if (skipped) return { ...run, outcome: 'not applicable', evidence: skipped.line.replace(/^.*event=/, '') }
   if (!ev.some(e => e.event === 'fault-fired')) return { ...run, outcome: 'not fired', evidence: armed.replace(/^.*event=/, '') || 'no fault-armed line' }
-  const ok = await healthy(g, a.host, variant).catch(() => false)
+  const why = await healthy(g, a.host, variant).catch(e => `health check failed: ${String(e).slice(0, 100)}`)
+  const ok = why === null
   const tail = ev.filter(e => !e.event.startsWith('udriver-')).slice(-4).map(e => e.line.replace(/^.*event=/, '')).join(' | ')
   if (ok) return { ...run, outcome: 'recovered', evidence: tail }
   if (ev.some(e => e.event === 'giveup')) return { ...run, outcome: 'detached cleanly', evidence: tail }
-  return { ...run, outcome: 'broken', evidence: tail }
+  return { ...run, outcome: 'broken', evidence: `${why}; ${tail}` }
 }
 
 export const faultCampaign: Scenario = {

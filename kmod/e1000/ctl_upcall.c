@@ -17,6 +17,11 @@ module_param(attach_timeout_s, uint, 0644);
 MODULE_PARM_DESC(attach_timeout_s,
 		 "seconds device init waits for a u-driver to attach (default 60)");
 
+static unsigned int outage_wait_ms = 3000;
+module_param(outage_wait_ms, uint, 0644);
+MODULE_PARM_DESC(outage_wait_ms,
+		 "ms a control operation waits for a restarted u-driver before failing with -ENOTCONN (default 3000, 0: fail at once)");
+
 static struct mb_split *split_of(struct mb_adapter *a)
 {
 	return a->ctl_priv;
@@ -54,6 +59,10 @@ static void mb_replay_work(struct work_struct *w)
 		      s->st.link_cfg.autoneg);
 	if (err)
 		return;
+	/* Before the re-open below: an operation waiting under rtnl must
+	 * not wait for a step that needs rtnl. */
+	WRITE_ONCE(s->outage, false);
+	wake_up_all(&s->served_wq);
 	/* The interface is up but its data path fell down while no
 	 * u-driver was there (e.g. a failed re-open): bring it back. */
 	rtnl_lock();
@@ -82,6 +91,7 @@ static void cb_attached(void *priv)
 	struct mb_adapter *a = priv;
 	struct mb_split *s = split_of(a);
 
+	WRITE_ONCE(s->retired, false);
 	if (s->initialized)
 		schedule_work(&s->replay_work);
 }
@@ -89,9 +99,34 @@ static void cb_attached(void *priv)
 static void cb_detached(void *priv, bool retired)
 {
 	struct mb_adapter *a = priv;
+	struct mb_split *s = split_of(a);
 
-	if (retired)
-		schedule_work(&split_of(a)->retire_work);
+	if (s->initialized)
+		WRITE_ONCE(s->outage, true);
+	if (retired) {
+		/* Nobody is coming back soon: waiting would only delay the
+		 * -ENOTCONN of every operation during the cool-down. */
+		WRITE_ONCE(s->retired, true);
+		wake_up_all(&s->served_wq);
+		schedule_work(&s->retire_work);
+	}
+}
+
+/*
+ * Outage: the u-driver died and its successor is not replayed yet.  Wait
+ * for it (outage_wait_ms, a signal ends the wait early); the operation
+ * then runs, and fails with -ENOTCONN if there is still nobody.
+ */
+void mb_upcall_await_served(struct mb_adapter *a)
+{
+	struct mb_split *s = split_of(a);
+
+	if (!READ_ONCE(s->outage) || READ_ONCE(s->retired) ||
+	    READ_ONCE(s->quiesced) || !outage_wait_ms)
+		return;
+	wait_event_interruptible_timeout(s->served_wq,
+		!READ_ONCE(s->outage) || READ_ONCE(s->retired) ||
+		READ_ONCE(s->quiesced), msecs_to_jiffies(outage_wait_ms));
 }
 
 static int cb_downcall(void *priv, u16 op, const void *in, u32 len)
@@ -135,6 +170,7 @@ int mb_upcall_attach(struct mb_adapter *a)
 	s->a = a;
 	INIT_WORK(&s->replay_work, mb_replay_work);
 	INIT_WORK(&s->retire_work, mb_retire_work);
+	init_waitqueue_head(&s->served_wq);
 	a->ctl_priv = s;
 	a->st = &s->st;
 	s->inst = mb_core_register(&desc);
@@ -155,13 +191,19 @@ bool mb_upcall_ready(struct mb_adapter *a)
 
 void mb_upcall_quiesce(struct mb_adapter *a)
 {
-	mb_core_quiesce(split_of(a)->inst);
+	struct mb_split *s = split_of(a);
+
+	WRITE_ONCE(s->quiesced, true);
+	wake_up_all(&s->served_wq);
+	mb_core_quiesce(s->inst);
 }
 
 void mb_upcall_detach(struct mb_adapter *a)
 {
 	struct mb_split *s = split_of(a);
 
+	WRITE_ONCE(s->quiesced, true);
+	wake_up_all(&s->served_wq);
 	mb_core_quiesce(s->inst);	/* no new attach, no new replay */
 	cancel_work_sync(&s->replay_work);
 	cancel_work_sync(&s->retire_work);

@@ -19,6 +19,7 @@ struct mb_ctl_ops {
 	void (*quiesce)(struct mb_adapter *a);
 	bool (*ready)(struct mb_adapter *a);	/* a u-driver is attached */
 	void (*set_live)(struct mb_adapter *a, bool live);	/* rings programmed or not: what the register policy allows */
+	void (*await_served)(struct mb_adapter *a);	/* a control operation during an outage waits (bounded) for the replay */
 	/* control operations (spec) */
 	/* probe: reset, EEPROM, MAC, link (the device is new: no state to adopt) */
 	int (*init)(struct mb_adapter *a);
@@ -69,6 +70,7 @@ int mb_upcall_wait_ready(struct mb_adapter *a);
 void mb_upcall_quiesce(struct mb_adapter *a);
 bool mb_upcall_ready(struct mb_adapter *a);
 void mb_upcall_set_live(struct mb_adapter *a, bool live);
+void mb_upcall_await_served(struct mb_adapter *a);
 /* ethtool hooks that only forward (gen_ethtool.c). */
 struct net_device;
 struct ethtool_stats;

@@ -255,6 +255,7 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.quiesce		= mb_upcall_quiesce,
 	.ready			= mb_upcall_ready,
 	.set_live		= mb_upcall_set_live,
+	.await_served		= mb_upcall_await_served,
 	.init			= u_init,
 	.up			= u_up,
 	.down			= u_down,

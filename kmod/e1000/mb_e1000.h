@@ -136,9 +136,16 @@ struct mb_adapter {
 	u32 tx_timeouts;
 };
 
-/* Call one control operation, serialized with all others. */
+/*
+ * Call one control operation, serialized with all others.  Under split,
+ * an operation that arrives while the u-driver is being restarted first
+ * waits (bounded, interruptible) until the new one is served and replayed,
+ * so a crash stays invisible to ip and ethtool.
+ */
 #define mb_ctl(a, op, ...) ({						\
 	int __r;							\
+	if ((a)->ctl->await_served)					\
+		(a)->ctl->await_served(a);				\
 	mutex_lock(&(a)->ctl_lock);					\
 	__r = (a)->ctl->op((a), ##__VA_ARGS__);				\
 	mutex_unlock(&(a)->ctl_lock);					\

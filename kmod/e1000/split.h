@@ -18,6 +18,10 @@ struct mb_split {
 	struct e1000_state st;		/* the kernel's copy */
 	struct e1000_state scratch;	/* candidate copy being checked */
 	bool initialized;		/* INIT succeeded: OUT_INIT fields held */
+	bool outage;			/* u-driver gone, replay not done yet */
+	bool retired;			/* crash loop: no replay until a cool-down */
+	bool quiesced;			/* unloading: nobody waits any more */
+	wait_queue_head_t served_wq;	/* woken when an outage ends */
 	struct work_struct replay_work;
 	struct work_struct retire_work;
 	struct mb_e1000_req req;	/* used under ctl_lock only */

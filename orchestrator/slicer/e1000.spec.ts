@@ -127,6 +127,8 @@ export const e1000: DriverSpec = {
     { name: 'ready', decl: 'bool (*ready)(struct mb_adapter *a)', variants: ['upcall'], doc: 'a u-driver is attached' },
     { name: 'set_live', decl: 'void (*set_live)(struct mb_adapter *a, bool live)', variants: ['upcall'],
       doc: 'rings programmed or not: what the register policy allows' },
+    { name: 'await_served', decl: 'void (*await_served)(struct mb_adapter *a)', variants: ['upcall'],
+      doc: 'a control operation during an outage waits (bounded) for the replay' },
   ],
 
   // ethtool hooks that only forward; the others translate structures (kmod/e1000/ethtool.c).
