@@ -148,13 +148,22 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
   const kroot = unpacked.get(res.kernelPkg.name)!
   await extractVmlinux(join(kroot, 'boot', `vmlinuz-${res.abi}`), kernel)
   const headers = await prepareHeaders(res, log)
-  const { kmods, programs: ours } = await buildOurs(recipe, headers, res.abi, hash, log)
+  removeDeadKbuilds()
+  const work = kbuildDir(hash)
+  let built: Awaited<ReturnType<typeof buildOurs>>
+  let assembled: ReturnType<typeof assemble>
+  try {
+    built = await buildOurs(recipe, headers, res.abi, work, log)
+    assembled = assemble(recipe, res, unpacked, built.kmods, built.programs, key.pub)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+  const { kmods } = built
+  const { entries, modules } = assembled
 
   const tmp = `${dir}.tmp-${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(tmp, { recursive: true })
-  const { entries, modules } = assemble(recipe, res, unpacked, kmods, ours, key.pub)
-  rmSync(join(paths.cache, 'kbuild', hash), { recursive: true, force: true })
   const cpio = buildCpio(entries)
   writeFileSync(join(tmp, 'initramfs.cpio'), cpio)
   const manifest: Manifest = {
@@ -162,6 +171,12 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
     packages: [...res.headerPkgs, ...res.guestPkgs], kmods: kmods.map(k => ({ name: k.name, vermagic: k.vermagic })), modules, sources, initramfsBytes: cpio.length,
   }
   writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+  if (existsSync(join(dir, 'manifest.json'))) {
+    // Another run built the same image meanwhile and may be booting it: keep theirs.
+    rmSync(tmp, { recursive: true, force: true })
+    log.done(`image ${hash}: built by another run meanwhile; using it`)
+    return image(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest, true)
+  }
   rmSync(dir, { recursive: true, force: true })
   renameSync(tmp, dir)
   pruneImages(dir, KEEP_IMAGES)
@@ -216,13 +231,28 @@ interface BuiltProgram { name: string; data: Buffer }
 /** Build products never copied into a build tree nor hashed as inputs. */
 const isBuildProduct = (name: string) => /\.(o|ko|mod|mod\.c|cmd|order|symvers)$/.test(name) || name === 'build'
 
+/** The scratch directory of this process's build of image `hash`: two runs that build the same
+ * image at once (e.g. two scenarios started together) must not share it. */
+function kbuildDir(hash: string): string {
+  return join(paths.cache, 'kbuild', `${hash}-${process.pid}`)
+}
+
+/** Scratch build directories left by processes that died mid-build. */
+function removeDeadKbuilds(): void {
+  const root = join(paths.cache, 'kbuild')
+  if (!existsSync(root)) return
+  for (const d of readdirSync(root)) {
+    const m = /^[0-9a-f]{16}-(\d+)$/.exec(d)
+    if (m && !pidAlive(Number(m[1]))) rmSync(join(root, d), { recursive: true, force: true })
+  }
+}
+
 /**
  * Builds our kernel modules (kmod/NAME, each against the unpacked headers: with its own Makefile
  * given KDIR, else plain kbuild) and the user-space programs (udriver/, static), in a scratch copy
  * of kmod/ and udriver/ so the source tree stays clean and concurrent builds do not collide.
  */
-async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, hash: string, log: Log): Promise<{ kmods: BuiltKmod[]; programs: BuiltProgram[] }> {
-  const work = join(paths.cache, 'kbuild', hash)
+async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: string, log: Log): Promise<{ kmods: BuiltKmod[]; programs: BuiltProgram[] }> {
   rmSync(work, { recursive: true, force: true })
   for (const top of ['kmod', 'udriver']) {
     if (existsSync(join(ROOT, top))) cpSync(join(ROOT, top), join(work, top), { recursive: true, filter: src => !isBuildProduct(src.replace(/.*\//, '')) })
