@@ -104,6 +104,13 @@ export interface FaultRun { spec: string; variant: Variant; kind: string; op: st
 
 let marks = 0
 
+/** The lines of a crash report that say what happened (BUG:, Oops, RIP, lockup, panic), else its start. */
+export function crashHeadline(excerpt: string): string {
+  const lines = excerpt.split('\n')
+  const key = lines.filter(l => /BUG:|Oops|general protection|RIP:|lockup|Kernel panic|WARNING:|Out of memory/.test(l))
+  return (key.length ? key : lines).slice(0, 3).map(l => l.trim()).join(' | ')
+}
+
 /** The kernel log after the line `microbed: event=mark id=MARK` (all of it if the mark is gone). */
 export function sinceMark(log: string, mark: string): string {
   const lines = log.split('\n')
@@ -129,13 +136,13 @@ export async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, faul
     await step
   }
   const crash = g.vm.crash()
-  if (crash) return { ...run, outcome: 'kernel crashed', evidence: crash.excerpt.split('\n').slice(0, 3).join(' | ') }
+  if (crash) return { ...run, outcome: 'kernel crashed', evidence: crashHeadline(crash.excerpt) }
   let log: string
   try { log = await fresh() } catch { return { ...run, outcome: 'hung', evidence: 'the guest no longer answers commands' } }
   const ev = microbedEvents(log)
   const armed = ev.find(e => e.event === 'fault-armed')?.line ?? ''
   const c2 = detectCrash(log)
-  if (c2) return { ...run, outcome: 'kernel crashed', evidence: c2.excerpt.split('\n').slice(0, 3).join(' | ') }
+  if (c2) return { ...run, outcome: 'kernel crashed', evidence: crashHeadline(c2.excerpt) }
   const skipped = ev.find(e => e.event === 'fault-skipped' && /not-applicable/.test(e.line))
   if (skipped) return { ...run, outcome: 'not applicable', evidence: skipped.line.replace(/^.*event=/, '') }
   if (!ev.some(e => e.event === 'fault-fired')) return { ...run, outcome: 'not fired', evidence: armed.replace(/^.*event=/, '') || 'no fault-armed line' }
