@@ -109,7 +109,8 @@ static u32 tx_emit(struct mb_ring *r, u32 i, dma_addr_t dma, u32 len,
 		n = min_t(u32, len, MB_TX_CHUNK);
 		d = tx_desc(r, i);
 		d->addr = cpu_to_le64(dma);
-		d->lower = cpu_to_le32(n | lower | E1000_TXD_CMD_IFCS);
+		d->lower = cpu_to_le32(n | lower | E1000_TXD_CMD_IFCS |
+				       E1000_TXD_CMD_IDE);
 		d->upper = cpu_to_le32(upper);
 		*last = i;
 		i = (i + 1) % r->count;
@@ -130,9 +131,19 @@ static void tx_unmap(struct mb_adapter *a, struct mb_buf *b)
 	b->len = 0;
 }
 
+/* SDM 3.3.8: hand every descriptor up to next_to_use to the device. */
+static void tx_kick(struct mb_adapter *a)
+{
+	wmb();	/* descriptors before the tail */
+	mb_wr(a, E1000_TDT, a->tx.next_to_use);
+}
+
+/* A dropped packet may end a batch whose tail write was deferred
+ * (xmit_more): kick what is queued so it does not wait for the next one. */
 static void tx_drop(struct mb_adapter *a, struct sk_buff *skb)
 {
 	dev_kfree_skb_any(skb);
+	tx_kick(a);
 	u64_stats_update_begin(&a->tx.syncp);
 	a->tx.dropped++;
 	u64_stats_update_end(&a->tx.syncp);
@@ -150,6 +161,7 @@ netdev_tx_t mb_xmit(struct sk_buff *skb, struct net_device *netdev)
 
 	if (unlikely(mb_ring_unused(r) < tx_desc_needed(skb))) {
 		netif_stop_queue(netdev);
+		tx_kick(a);
 		return NETDEV_TX_BUSY;
 	}
 	ctx = tx_offload(r, skb, i, &lower, &upper);
@@ -188,8 +200,6 @@ netdev_tx_t mb_xmit(struct sk_buff *skb, struct net_device *netdev)
 	r->buf[first].eop = last;
 	skb_tx_timestamp(skb);
 	r->next_to_use = i;
-	wmb();	/* descriptors before the tail (SDM 3.3.8) */
-	mb_wr(a, E1000_TDT, i);
 
 	if (unlikely(mb_ring_unused(r) < MB_TX_DESC_MAX)) {
 		netif_stop_queue(netdev);
@@ -197,6 +207,10 @@ netdev_tx_t mb_xmit(struct sk_buff *skb, struct net_device *netdev)
 		if (mb_ring_unused(r) >= MB_TX_WAKE_THRESH)
 			netif_start_queue(netdev);
 	}
+	/* One tail write per batch: the stack says when more packets
+	 * follow at once; a stopped queue gets no more, so kick now. */
+	if (!netdev_xmit_more() || netif_queue_stopped(netdev))
+		tx_kick(a);
 	return NETDEV_TX_OK;
 
 unwind:

@@ -163,13 +163,19 @@ int e1000_hw_up(struct e1000_hw *hw)
 		E1000_TCTL_COLD_FD : E1000_TCTL_COLD_HD);
 	hw_wr(hw, E1000_TIPG, E1000_TIPG_IPGT_COPPER | E1000_TIPG_IPGR1 |
 	      E1000_TIPG_IPGR2);
-	hw_wr(hw, E1000_TIDV, 0);
-	hw_wr(hw, E1000_TADV, 0);
+	/* SDM 13.4.44/13.4.54: TX write-back interrupts delayed by TIDV
+	 * (reset on every IDE descriptor) and bounded by TADV, in 1.024 us
+	 * units: Linux e1000's defaults 8 and 32 */
+	hw_wr(hw, E1000_TIDV, E1000_TIDV_DEFAULT);
+	hw_wr(hw, E1000_TADV, E1000_TADV_DEFAULT);
 	hw_wr(hw, E1000_TCTL, tctl);
 
 	/* SDM 14.4: receive delay timers, then RCTL with EN last */
+	/* RDTR 0 (no packet timer, SDM 13.4.30 advises against it), RADV
+	 * bounds the delay; ITR caps the interrupt rate (SDM 13.4.18) */
 	hw_wr(hw, E1000_RDTR, 0);
-	hw_wr(hw, E1000_RADV, 0);
+	hw_wr(hw, E1000_RADV, E1000_RADV_DEFAULT);
+	hw_wr(hw, E1000_ITR, E1000_ITR_DEFAULT);
 	hw_wr(hw, E1000_RCTL, hw->rctl | E1000_RCTL_EN);
 	hw_flush(hw);
 	/* The kernel turned the carrier off when it went down, possibly

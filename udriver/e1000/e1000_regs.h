@@ -51,6 +51,14 @@
 #define E1000_TIDV	0x03820	/* TX interrupt delay */
 #define E1000_TXDCTL	0x03828	/* TX descriptor control */
 #define E1000_TADV	0x0382C	/* TX absolute interrupt delay */
+
+/* Interrupt moderation defaults, as Linux e1000 (e1000_param.c): delays
+ * in 1.024 us units; ITR in 256 ns units between interrupts, here
+ * 1e9 / (20000 * 256): at most 20000 interrupts/s (SDM 13.4.18). */
+#define E1000_TIDV_DEFAULT	8
+#define E1000_TADV_DEFAULT	32
+#define E1000_RADV_DEFAULT	8
+#define E1000_ITR_DEFAULT	195
 #define E1000_RXCSUM	0x05000	/* RX checksum control */
 #define E1000_MTA	0x05200	/* multicast table array, 128 x 32 bit */
 #define E1000_RAL(n)	(0x05400 + 8 * (n))	/* receive address low */
@@ -158,6 +166,7 @@
 #define E1000_TXD_CMD_EOP	(1u << 24)
 #define E1000_TXD_CMD_IFCS	(1u << 25)
 #define E1000_TXD_CMD_RS	(1u << 27)
+#define E1000_TXD_CMD_IDE	(1u << 31)	/* interrupt delay enable (TIDV/TADV) */
 #define E1000_TXD_STAT_DD	(1u << 0)
 
 /* SDM 3.3.6/3.3.7 TCP/IP context and data descriptors (extended) */
