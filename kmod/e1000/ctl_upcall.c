@@ -117,16 +117,19 @@ static void cb_detached(void *priv, bool retired)
  * for it (outage_wait_ms, a signal ends the wait early); the operation
  * then runs, and fails with -ENOTCONN if there is still nobody.
  */
+static bool mb_outage_over(struct mb_split *s)
+{
+	return !READ_ONCE(s->outage) || READ_ONCE(s->retired) ||
+	       READ_ONCE(s->quiesced);
+}
+
 void mb_upcall_await_served(struct mb_adapter *a)
 {
 	struct mb_split *s = split_of(a);
 
-	if (!READ_ONCE(s->outage) || READ_ONCE(s->retired) ||
-	    READ_ONCE(s->quiesced) || !outage_wait_ms)
-		return;
-	wait_event_interruptible_timeout(s->served_wq,
-		!READ_ONCE(s->outage) || READ_ONCE(s->retired) ||
-		READ_ONCE(s->quiesced), msecs_to_jiffies(outage_wait_ms));
+	/* checks the condition first; a 0 timeout never sleeps */
+	wait_event_interruptible_timeout(s->served_wq, mb_outage_over(s),
+					 msecs_to_jiffies(outage_wait_ms));
 }
 
 static int cb_downcall(void *priv, u16 op, const void *in, u32 len)
@@ -202,9 +205,7 @@ void mb_upcall_detach(struct mb_adapter *a)
 {
 	struct mb_split *s = split_of(a);
 
-	WRITE_ONCE(s->quiesced, true);
-	wake_up_all(&s->served_wq);
-	mb_core_quiesce(s->inst);	/* no new attach, no new replay */
+	mb_upcall_quiesce(a);	/* no new attach, no new replay, no waiters */
 	cancel_work_sync(&s->replay_work);
 	cancel_work_sync(&s->retire_work);
 	mb_core_unregister(s->inst);
