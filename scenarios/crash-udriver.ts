@@ -10,7 +10,7 @@ import { dutAddresses } from '../orchestrator/qemu.ts'
 import { summarize, type CaseResult } from '../orchestrator/results.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import type { Options } from '../orchestrator/options.ts'
-import { countEvents, microbedEvents, pingCounts, run, waitEvent } from './guest-ops.ts'
+import { STOP_UDRIVER, countEvents, microbedEvents, pingCounts, run, startUdriver, waitEvent } from './guest-ops.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed.ts'
 import type { CaseBuilder } from '../orchestrator/scenario.ts'
 
@@ -63,13 +63,13 @@ async function probeCrashes(tb: Testbed, g: Guest, c: CaseBuilder, mod: string, 
   let inInit = 0, back = 0
   tb.log.info('--during probe: the configuration and traffic-through-the-crash checks do not apply (the device is being created); kernel crash, kill inside INIT, probe completed and the device working afterwards are checked instead')
   for (let k = 0; k < o.crashes; k++) {
-    await g.ssh.exec(`kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver; ip link set dut0 down 2>/dev/null; rmmod ${mod}`)
+    await g.ssh.exec(`${STOP_UDRIVER}; ip link set dut0 down 2>/dev/null; rmmod ${mod}`)
     // INIT (op 16) stalls 3 s in this u-driver; it is killed 1 s into the stall.
     const kill = await run(g, `: > /tmp/stall.log; insmod $(tail -1 /etc/microbed/modules/${mod}); (mb-udriver -z 16:3000 </dev/null >>/tmp/stall.log 2>&1 &)
 for i in $(seq 100); do grep -q 'stalling op 16' /tmp/stall.log && break; sleep 0.05; done; sleep 1
 pkill -${sig} -x mb-udriver && grep -c 'stalling op 16' /tmp/stall.log`)
     if (kill.code === 0 && Number(kill.stdout.trim()) > 0) inInit++
-    const t = await run(g, `t0=\${EPOCHREALTIME/./}; setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid
+    const t = await run(g, `t0=\${EPOCHREALTIME/./}; ${startUdriver()}
 for i in $(seq 400); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && break; sleep 0.05; done
 [ -n "$d" ] || exit 1; t1=\${EPOCHREALTIME/./}; echo $(( (t1 - t0) / 1000 ))
 [ "$d" = dut0 ] || ip link set "$d" name dut0; sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addrs.guest}/${addrs.prefix} dev dut0 2>/dev/null; ip link set dut0 up`, 60_000)

@@ -15,7 +15,7 @@ import { sleep } from '../orchestrator/retry.ts'
 import { bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
-import { microbedEvents } from './guest-ops.ts'
+import { STOP_UDRIVER, microbedEvents, startUdriver } from './guest-ops.ts'
 
 export const OUTCOMES = ['recovered', 'detached cleanly', 'kernel crashed', 'hung', 'broken', 'not fired', 'not applicable'] as const
 export type Outcome = (typeof OUTCOMES)[number]
@@ -80,8 +80,8 @@ function armScript(nic: NicSpec, variant: Variant, spec: string, mac: string, ad
   const drv = nic.variants[variant]!
   const mod = drv.modules[drv.modules.length - 1]!
   const load = variant === 'split'
-    ? `kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver; ip link set dut0 down; rmmod ${mod}
-MB_FIRST_ARGS="-f ${spec}" setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid
+    ? `${STOP_UDRIVER}; ip link set dut0 down; rmmod ${mod}
+${startUdriver(`-f ${spec}`)}
 insmod $(tail -1 /etc/microbed/modules/${mod})`
     : `ip link set dut0 down; rmmod ${mod}; insmod $(tail -1 /etc/microbed/modules/${mod}) fault=${spec}`
   return `${load}

@@ -26,3 +26,11 @@ export const waitEvent = (g: Guest, event: string, n: number, s: number) =>
 export function pingCounts(text: string): { sent: number; received: number } {
   return { sent: Number(/(\d+) packets transmitted/.exec(text)?.[1] ?? 0), received: Number(/(\d+) packets received/.exec(text)?.[1] ?? 0) }
 }
+
+/** Stops the guest's u-driver supervisor and its u-driver (the instance is left without one). */
+export const STOP_UDRIVER = 'kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver'
+
+/** Starts the u-driver supervisor again; `firstArgs` (e.g. a fault) go to its first run only. */
+export function startUdriver(firstArgs?: string): string {
+  return `${firstArgs ? `MB_FIRST_ARGS="${firstArgs}" ` : ''}setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid`
+}

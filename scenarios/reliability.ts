@@ -8,7 +8,7 @@ import type { CaseResult } from '../orchestrator/results.ts'
 import { detectCrash } from '../orchestrator/crash.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
-import { countEvents, microbedEvents, run, waitEvent } from './guest-ops.ts'
+import { STOP_UDRIVER, countEvents, microbedEvents, run, startUdriver, waitEvent } from './guest-ops.ts'
 
 async function trafficCheck(g: Guest, c: CaseBuilder, peer: string, what = 'traffic through dut0 afterwards') {
   const r = await run(g, `for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
@@ -62,12 +62,6 @@ export const hangUdriver = scenario('hang-udriver',
 /** The garbage kinds of mb-udriver -f garbage.SUB (udriver/lib/fault.h), in the order they run. */
 export const GARBAGE_KINDS = ['seq', 'length', 'random'] as const
 
-/** Restarts the guest's supervisor, with a fault armed in the u-driver's first run only if given. */
-export function rearmSupervisor(spec?: string): string {
-  return `kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver
-${spec ? `MB_FIRST_ARGS="-f ${spec}" ` : ''}setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid`
-}
-
 export const garbageUdriver = scenario('garbage-udriver',
   'the u-driver answers a control operation with garbage (wrong seq, wrong length, random bytes); the kernel refuses it, declares it dead and recovers',
   [
@@ -80,7 +74,7 @@ export const garbageUdriver = scenario('garbage-udriver',
     const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
     for (const kind of GARBAGE_KINDS) {
       const replays = await countEvents(g, 'replay')
-      await g.ssh.exec(rearmSupervisor(`garbage.${kind}:GET_LINK_CFG:1`))
+      await g.ssh.exec(`${STOP_UDRIVER}\n${startUdriver(`-f garbage.${kind}:GET_LINK_CFG:1`)}`)
       const armed = await waitEvent(g, 'replay', replays, 15)
       if (armed.code !== 0) { c.check(`garbage.${kind}: a u-driver with the fault armed attached`, false, 'no replay within 15 s after the supervisor restarted'); continue }
       const before = (await g.ssh.exec('dmesg')).stdout.length
@@ -109,7 +103,7 @@ export const garbageUdriver = scenario('garbage-udriver',
       if (replay && detach) c.measure({ name: `garbage.${kind}: recovery (detach to replay)`, value: replay.ms - detach.ms, unit: 'ms' })
       c.measure({ name: `garbage.${kind}: ethtool failed after`, value: ms, unit: 'ms' })
     }
-    await g.ssh.exec(rearmSupervisor())
+    await g.ssh.exec(`${STOP_UDRIVER}\n${startUdriver()}`)
     await dmesgClean(g, c)
     await trafficCheck(g, c, peer)
   })
@@ -140,7 +134,7 @@ export const crashLoop = scenario('crash-loop',
     c.check('during the cool-down a new u-driver is refused', Number(refused.stdout.trim().split('\n').pop()) > 0, `refusals logged: ${refused.stdout.trim().split('\n').pop()}`)
     await run(g, `sleep ${windowS + 1}`)
     const replays = await countEvents(g, 'replay')
-    await g.ssh.exec('setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid')
+    await g.ssh.exec(startUdriver())
     const back = await waitEvent(g, 'replay', replays, 15)
     if (back.code === 0) await run(g, 'ip link set dut0 up')
     const tail = microbedEvents((await g.ssh.exec('dmesg')).stdout).slice(-3).map(e => e.line.replace(/^.*microbed: /, '')).join(' | ')
@@ -156,10 +150,10 @@ export const crashDuringProbe = scenario('crash-during-probe',
   ],
   async (tb, nic, g, c, peer) => {
     const addrs = dutAddresses(tb.opts.net)
-    await g.ssh.exec('kill -TERM $(cat /run/mb-supervise.pid); sleep 0.3; pkill -KILL -x mb-udriver; ip link set dut0 down; rmmod mb_e1000_split')
+    await g.ssh.exec(`${STOP_UDRIVER}; ip link set dut0 down; rmmod mb_e1000_split`)
     await g.ssh.exec('insmod /lib/modules/microbed/mb_e1000_split.ko; (mb-udriver -z 16:3000 </dev/null >/tmp/stall.log 2>&1 &); sleep 1; pkill -SEGV -x mb-udriver; sleep 0.3')
     await dmesgClean(g, c)
-    await g.ssh.exec('setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid')
+    await g.ssh.exec(startUdriver())
     const dev = await run(g, `for i in $(seq 200); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && echo $d && exit 0; sleep 0.1; done; exit 1`)
     c.check('the next u-driver completed init: the netdev is back', dev.code === 0, dev.code === 0 ? `netdev ${dev.stdout.trim()}` : 'no netdev 20 s after a healthy u-driver started')
     if (dev.code === 0) {
