@@ -26,7 +26,7 @@ export const FAULT_KINDS: Record<string, string[]> = {
   late: [], garbage: ['random', 'length', 'seq'], loop: [], leak: [],
 }
 /** The control operations the workload below reaches (TX_TIMEOUT and RESTORE need a failure first). */
-export const WORKLOAD_OPS = ['INIT', 'UP', 'DOWN', 'WATCHDOG', 'SET_MTU', 'SET_MAC', 'SET_RX_MODE', 'GET_LINK_CFG', 'SET_LINK_CFG',
+export const WORKLOAD_OPS = ['INIT', 'UP', 'DOWN', 'WATCHDOG', 'SET_MTU', 'SET_MAC', 'SET_RX_MODE', 'GET_LINK_KSETTINGS', 'SET_LINK_KSETTINGS',
   'RESTART_AUTONEG', 'GET_LINK', 'SET_MSGLEVEL', 'GET_REGS', 'GET_RING_COUNTS', 'GET_STATS', 'GET_STAT_NAMES', 'STATS_COUNT', 'REGS_COUNT']
 
 /** mulberry32: a small PRNG, so a campaign's faults are the same for the same seed everywhere. */

@@ -65,7 +65,7 @@ export const GARBAGE_KINDS = ['seq', 'length', 'random'] as const
 export const garbageUdriver = scenario('garbage-udriver',
   'the u-driver answers a control operation with garbage (wrong seq, wrong length, random bytes); the kernel refuses it, declares it dead and recovers',
   [
-    `for each garbage kind (${GARBAGE_KINDS.join(', ')}): a u-driver armed with mb-udriver -f garbage.KIND:GET_LINK_CFG:1 answers \`ethtool dut0\` with it`,
+    `for each garbage kind (${GARBAGE_KINDS.join(', ')}): a u-driver armed with mb-udriver -f garbage.KIND:GET_LINK_KSETTINGS:1 answers \`ethtool dut0\` with it`,
     'the kernel refuses the reply (event=refuse) and ethtool gets an error within the upcall timeout plus 5 s, never hangs',
     'a reply with a wrong seq or length, naming the instance while its upcall is in flight, is a protocol violation: event=violation and detach reason=protocol at once; random bytes name no instance, so the upcall timeout declares that u-driver dead (detach reason=timeout, kill)',
     'the device is served again afterwards by itself (replay result=0), ethtool works and traffic flows; no kernel crash',
@@ -74,7 +74,7 @@ export const garbageUdriver = scenario('garbage-udriver',
     const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
     for (const kind of GARBAGE_KINDS) {
       const replays = await countEvents(g, 'replay')
-      await g.ssh.exec(`${STOP_UDRIVER}\n${startUdriver(`-f garbage.${kind}:GET_LINK_CFG:1`)}`)
+      await g.ssh.exec(`${STOP_UDRIVER}\n${startUdriver(`-f garbage.${kind}:GET_LINK_KSETTINGS:1`)}`)
       const armed = await waitEvent(g, 'replay', replays, 15)
       if (armed.code !== 0) { c.check(`garbage.${kind}: a u-driver with the fault armed attached`, false, 'no replay within 15 s after the supervisor restarted'); continue }
       const before = (await g.ssh.exec('dmesg')).stdout.length

@@ -64,6 +64,8 @@ static void good_state(struct e1000_state *s)
 	s->link_cfg.autoneg = 1; s->link_cfg.full_duplex = 1;
 	s->link_cfg.advertised = E1000_ADV_ALL; s->link_cfg.speed = 1000;
 	s->mtu = 1500; s->rx_buf_len = 2048; s->msg_enable = 7;
+	s->fc_autoneg = 1; s->fc_req = s->fc_cur = E1000_FC_RX | E1000_FC_TX;
+	s->rx_usecs = 50; s->wol = E1000_WAKE_MAGIC;
 }
 
 /* A valid reply to op (want entries for tables); returns its length. */
@@ -74,9 +76,42 @@ static uint32_t build(uint16_t op, uint32_t want, struct mb_e1000_rep *r)
 	memset(r, 0, sizeof(*r));
 	good_state(&r->st);
 	switch (op) {
-	case MB_E1000_GET_LINK_CFG:
-		r->r.get_link_cfg.cfg = r->st.link_cfg;
-		len += sizeof(r->r.get_link_cfg);
+	case MB_E1000_GET_LINK_KSETTINGS:
+		r->r.get_link_ksettings.supported = 0xef;
+		r->r.get_link_ksettings.advertising = 0xef;
+		r->r.get_link_ksettings.autoneg = 1;
+		r->r.get_link_ksettings.phy_address = 1;
+		r->r.get_link_ksettings.speed = 1000;
+		r->r.get_link_ksettings.duplex = E1000_DUPLEX_FULL;
+		len += sizeof(r->r.get_link_ksettings);
+		break;
+	case MB_E1000_GET_PAUSE:
+		r->r.get_pause.autoneg = r->r.get_pause.rx = r->r.get_pause.tx = 1;
+		len += sizeof(r->r.get_pause);
+		break;
+	case MB_E1000_GET_COALESCE:
+		r->r.get_coalesce.rx_usecs = 50;
+		len += sizeof(r->r.get_coalesce);
+		break;
+	case MB_E1000_GET_WOL:
+		r->r.get_wol.supported = E1000_WAKE_ALL;
+		r->r.get_wol.wolopts = E1000_WAKE_MAGIC;
+		len += sizeof(r->r.get_wol);
+		break;
+	case MB_E1000_TEST_COUNT:
+		r->r.test_count.n = E1000_TESTS;
+		len += sizeof(r->r.test_count);
+		break;
+	case MB_E1000_GET_TEST_NAMES:
+		r->r.get_test_names.n = want;
+		for (i = 0; i < want; i++)
+			snprintf(r->r.get_test_names.v[i], E1000_STAT_NAME_LEN, "test_%u", i);
+		len += offsetof(struct mb_e1000_r_get_test_names, v) + want * E1000_STAT_NAME_LEN;
+		break;
+	case MB_E1000_SELF_TEST_ONLINE:
+	case MB_E1000_SELF_TEST_OFFLINE:
+		r->r.self_test_online.n = want;	/* same layout as offline (asserted below) */
+		len += offsetof(struct mb_e1000_r_self_test_online, v) + want * 8;
 		break;
 	case MB_E1000_GET_RING_COUNTS:
 		r->r.get_ring_counts.tx = r->r.get_ring_counts.rx = 256;
@@ -113,8 +148,12 @@ static uint32_t build(uint16_t op, uint32_t want, struct mb_e1000_rep *r)
 	return len;
 }
 
+_Static_assert(sizeof(struct mb_e1000_r_self_test_online) == sizeof(struct mb_e1000_r_self_test_offline), "same tables");
+
 static uint32_t want_of(uint16_t op)
 {
+	if (op == MB_E1000_GET_TEST_NAMES || op == MB_E1000_SELF_TEST_ONLINE || op == MB_E1000_SELF_TEST_OFFLINE)
+		return E1000_TESTS;
 	return op == MB_E1000_GET_REGS || op == MB_E1000_GET_STATS || op == MB_E1000_GET_STAT_NAMES ? 20 : 0;
 }
 
@@ -164,10 +203,10 @@ static void replies(long rounds)
 		l = rnd() % sizeof(junk);
 		for (len = 0; len < l; len++)
 			junk[len] = (uint8_t)rnd();
-		if (check((uint16_t)(MB_OP_DRIVER_BASE + rnd() % 21), rnd() % 70, junk, l, &f) != -EINVAL)
+		if (check((uint16_t)(MB_OP_DRIVER_BASE + rnd() % (MB_E1000_OP_END - MB_OP_DRIVER_BASE + 1)), rnd() % 70, junk, l, &f) != -EINVAL)
 			bad++;
 		/* a valid header over a random body */
-		op = (uint16_t)(MB_OP_DRIVER_BASE + rnd() % 20);
+		op = (uint16_t)(MB_OP_DRIVER_BASE + rnd() % (MB_E1000_OP_END - MB_OP_DRIVER_BASE));
 		len = build(op, want_of(op), &u.r);
 		for (l = sizeof(struct mb_hdr); l < len; l++)
 			((uint8_t *)&u.r)[l] = (uint8_t)rnd();
@@ -184,17 +223,30 @@ static void replies(long rounds)
 	RANGE("link_up", MB_E1000_WATCHDOG, r.st.link_up = 2);
 	RANGE("full_duplex", MB_E1000_WATCHDOG, r.st.full_duplex = 255);
 	RANGE("speed", MB_E1000_WATCHDOG, r.st.speed = 999);
-	RANGE("link_cfg.autoneg", MB_E1000_SET_LINK_CFG, r.st.link_cfg.autoneg = 2);
-	RANGE("link_cfg.full_duplex", MB_E1000_SET_LINK_CFG, r.st.link_cfg.full_duplex = 7);
-	RANGE("link_cfg.advertised", MB_E1000_SET_LINK_CFG, r.st.link_cfg.advertised = 0x8000);
-	RANGE("link_cfg.speed", MB_E1000_SET_LINK_CFG, r.st.link_cfg.speed = 0);
+	RANGE("link_cfg.autoneg", MB_E1000_SET_LINK_KSETTINGS, r.st.link_cfg.autoneg = 2);
+	RANGE("link_cfg.full_duplex", MB_E1000_SET_LINK_KSETTINGS, r.st.link_cfg.full_duplex = 7);
+	RANGE("link_cfg.advertised", MB_E1000_SET_LINK_KSETTINGS, r.st.link_cfg.advertised = 0x8000);
+	RANGE("link_cfg.speed", MB_E1000_SET_LINK_KSETTINGS, r.st.link_cfg.speed = 0);
+	RANGE("fc_autoneg", MB_E1000_SET_PAUSE, r.st.fc_autoneg = 2);
+	RANGE("fc_req", MB_E1000_SET_PAUSE, r.st.fc_req = 4);
+	RANGE("fc_cur", MB_E1000_WATCHDOG, r.st.fc_cur = 0x80);
+	RANGE("rx_usecs", MB_E1000_SET_COALESCE, r.st.rx_usecs = E1000_RX_USECS_MAX + 1);
+	RANGE("wol", MB_E1000_SET_WOL, r.st.wol = 1);	/* WAKE_PHY: not ours */
 	RANGE("mtu", MB_E1000_SET_MTU, r.st.mtu = E1000_MTU_MIN - 1);
 	RANGE("mtu", MB_E1000_SET_MTU, r.st.mtu = E1000_MTU_MAX + 1);
 	RANGE("rx_buf_len", MB_E1000_SET_MTU, r.st.rx_buf_len = 3000);
 	RANGE("rx_buf_len", MB_E1000_SET_MTU, r.st.mtu = 9000);	/* 2048 < 9000 + 18 */
 	RANGE("rx_flags", MB_E1000_SET_RX_MODE, r.st.rx_flags = 4);
-	RANGE("cfg.autoneg", MB_E1000_GET_LINK_CFG, r.r.get_link_cfg.cfg.autoneg = 2);
-	RANGE("cfg.advertised", MB_E1000_GET_LINK_CFG, r.r.get_link_cfg.cfg.advertised = 0x40);
+	RANGE("autoneg", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.autoneg = 2);
+	RANGE("port", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.port = 3);
+	RANGE("phy_address", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.phy_address = 32);
+	RANGE("speed", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.speed = 999);
+	RANGE("duplex", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.duplex = 2);
+	RANGE("rx", MB_E1000_GET_PAUSE, r.r.get_pause.rx = 2);
+	RANGE("rx_usecs", MB_E1000_GET_COALESCE, r.r.get_coalesce.rx_usecs = 10001);
+	RANGE("supported", MB_E1000_GET_WOL, r.r.get_wol.supported = 0x40);
+	RANGE("n", MB_E1000_TEST_COUNT, r.r.test_count.n = E1000_TESTS + 1);
+	RANGE("n", MB_E1000_SELF_TEST_OFFLINE, r.r.self_test_offline.n = E1000_TESTS + 1);
 	RANGE("tx", MB_E1000_GET_RING_COUNTS, r.r.get_ring_counts.tx = 257);
 	RANGE("rx", MB_E1000_GET_RING_COUNTS, r.r.get_ring_counts.rx = 0xffffffff);
 	RANGE("n", MB_E1000_STATS_COUNT, r.r.stats_count.n = E1000_STATS_MAX + 1);
@@ -278,7 +330,14 @@ static uint32_t ubuild(uint16_t op, struct mb_e1000_req *q)
 	case MB_E1000_SET_MTU: q->a.set_mtu.mtu = 9000; len += sizeof(q->a.set_mtu); break;
 	case MB_E1000_SET_MAC: len += sizeof(q->a.set_mac); break;
 	case MB_E1000_SET_RX_MODE: q->a.set_rx_mode.n = 40; len += sizeof(q->a.set_rx_mode); break;
-	case MB_E1000_SET_LINK_CFG: len += sizeof(q->a.set_link_cfg); break;
+	case MB_E1000_SET_LINK_KSETTINGS: len += sizeof(q->a.set_link_ksettings); break;
+	case MB_E1000_SET_PAUSE: len += sizeof(q->a.set_pause); break;
+	case MB_E1000_SET_COALESCE: len += sizeof(q->a.set_coalesce); break;
+	case MB_E1000_SET_WOL: len += sizeof(q->a.set_wol); break;
+	case MB_E1000_SET_LED: len += sizeof(q->a.set_led); break;
+	case MB_E1000_GET_TEST_NAMES: len += sizeof(q->a.get_test_names); break;
+	case MB_E1000_SELF_TEST_ONLINE: len += sizeof(q->a.self_test_online); break;
+	case MB_E1000_SELF_TEST_OFFLINE: len += sizeof(q->a.self_test_offline); break;
 	case MB_E1000_SET_MSGLEVEL: len += sizeof(q->a.set_msglevel); break;
 	case MB_E1000_GET_REGS: q->a.get_regs.n = 1000; len += sizeof(q->a.get_regs); break;
 	case MB_E1000_GET_STATS: len += sizeof(q->a.get_stats); break;

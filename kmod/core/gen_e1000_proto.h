@@ -14,9 +14,10 @@ _Static_assert(E1000_MC_MAX == 32, "e1000.spec.ts: E1000_MC_MAX");
 _Static_assert(E1000_REGS_DUMP_MAX == 64, "e1000.spec.ts: E1000_REGS_DUMP_MAX");
 _Static_assert(E1000_STATS_MAX == 64, "e1000.spec.ts: E1000_STATS_MAX");
 _Static_assert(E1000_STAT_NAME_LEN == 32, "e1000.spec.ts: E1000_STAT_NAME_LEN");
+_Static_assert(E1000_TESTS == 3, "e1000.spec.ts: E1000_TESTS");
 _Static_assert(sizeof(struct e1000_link_cfg) == 8, "e1000.spec.ts: struct e1000_link_cfg");
 _Static_assert(sizeof(struct e1000_hw_stats) == 432, "e1000.spec.ts: struct e1000_hw_stats");
-_Static_assert(sizeof(struct e1000_state) == 608, "e1000.spec.ts: struct e1000_state");
+_Static_assert(sizeof(struct e1000_state) == 616, "e1000.spec.ts: struct e1000_state");
 _Static_assert(sizeof(((struct e1000_state *)0)->mac) == 6, "e1000.spec.ts: mac");
 _Static_assert(sizeof(((struct e1000_state *)0)->perm_mac) == 6, "e1000.spec.ts: perm_mac");
 _Static_assert(sizeof(((struct e1000_state *)0)->eeprom) == 128, "e1000.spec.ts: eeprom");
@@ -29,6 +30,11 @@ _Static_assert(sizeof(((struct e1000_state *)0)->mtu) == 4, "e1000.spec.ts: mtu"
 _Static_assert(sizeof(((struct e1000_state *)0)->rx_buf_len) == 4, "e1000.spec.ts: rx_buf_len");
 _Static_assert(sizeof(((struct e1000_state *)0)->rx_flags) == 4, "e1000.spec.ts: rx_flags");
 _Static_assert(sizeof(((struct e1000_state *)0)->msg_enable) == 4, "e1000.spec.ts: msg_enable");
+_Static_assert(sizeof(((struct e1000_state *)0)->fc_autoneg) == 1, "e1000.spec.ts: fc_autoneg");
+_Static_assert(sizeof(((struct e1000_state *)0)->fc_req) == 1, "e1000.spec.ts: fc_req");
+_Static_assert(sizeof(((struct e1000_state *)0)->fc_cur) == 1, "e1000.spec.ts: fc_cur");
+_Static_assert(sizeof(((struct e1000_state *)0)->rx_usecs) == 4, "e1000.spec.ts: rx_usecs");
+_Static_assert(sizeof(((struct e1000_state *)0)->wol) == 4, "e1000.spec.ts: wol");
 _Static_assert(sizeof(((struct e1000_state *)0)->stats) == 432, "e1000.spec.ts: stats");
 
 enum mb_e1000_op {
@@ -40,8 +46,8 @@ enum mb_e1000_op {
 	MB_E1000_SET_MTU = 21,	/* new MTU and RX buffer size */
 	MB_E1000_SET_MAC = 22,	/* station address into RAR[0] */
 	MB_E1000_SET_RX_MODE = 23,	/* promiscuous, all-multicast, multicast table */
-	MB_E1000_GET_LINK_CFG = 24,	/* link settings for ethtool */
-	MB_E1000_SET_LINK_CFG = 25,	/* ethtool -s */
+	MB_E1000_GET_LINK_KSETTINGS = 24,	/* ethtool: link settings, in ethtool's terms */
+	MB_E1000_SET_LINK_KSETTINGS = 25,	/* ethtool -s */
 	MB_E1000_RESTART_AUTONEG = 26,	/* ethtool -r */
 	MB_E1000_GET_LINK = 27,	/* 1 if the link is up */
 	MB_E1000_SET_MSGLEVEL = 28,	/* ethtool -s msglvl */
@@ -52,7 +58,18 @@ enum mb_e1000_op {
 	MB_E1000_STATS_COUNT = 33,	/* number of statistics */
 	MB_E1000_REGS_COUNT = 34,	/* number of dumped registers */
 	MB_E1000_RESTORE = 35,	/* a new u-driver adopts the kernel's state of a running device */
-	MB_E1000_OP_END = 36
+	MB_E1000_GET_PAUSE = 36,	/* ethtool -a */
+	MB_E1000_SET_PAUSE = 37,	/* ethtool -A */
+	MB_E1000_GET_COALESCE = 38,	/* ethtool -c */
+	MB_E1000_SET_COALESCE = 39,	/* ethtool -C rx-usecs */
+	MB_E1000_GET_WOL = 40,	/* ethtool: wake-on-LAN */
+	MB_E1000_SET_WOL = 41,	/* ethtool -s wol */
+	MB_E1000_SET_LED = 42,	/* ethtool -p: identify the port */
+	MB_E1000_TEST_COUNT = 43,	/* number of self-tests */
+	MB_E1000_GET_TEST_NAMES = 44,	/* self-test names, ethtool -t */
+	MB_E1000_SELF_TEST_ONLINE = 45,	/* ethtool -t online: 0 passed */
+	MB_E1000_SELF_TEST_OFFLINE = 46,	/* ethtool -t offline (data path stopped) */
+	MB_E1000_OP_END = 47
 };
 
 /* e1000 downcalls */
@@ -75,11 +92,23 @@ struct mb_e1000_a_set_rx_mode {
 	uint8_t mc[E1000_MC_MAX][E1000_ETH_ALEN];
 	uint32_t n;
 };
-struct mb_e1000_r_get_link_cfg {
-	struct e1000_link_cfg cfg;
+struct mb_e1000_r_get_link_ksettings {
+	uint64_t supported;
+	uint64_t advertising;
+	uint8_t autoneg;
+	uint8_t port;
+	uint8_t phy_address;
+	uint8_t pad0[1];
+	uint32_t speed;
+	uint8_t duplex;
+	uint8_t pad1[7];
 };
-struct mb_e1000_a_set_link_cfg {
-	struct e1000_link_cfg cfg;
+struct mb_e1000_a_set_link_ksettings {
+	uint32_t autoneg;
+	uint32_t speed;
+	uint32_t duplex;
+	uint8_t pad0[4];
+	uint64_t advertising;
 };
 struct mb_e1000_a_set_msglevel {
 	uint32_t level;
@@ -118,6 +147,59 @@ struct mb_e1000_r_stats_count {
 struct mb_e1000_r_regs_count {
 	uint32_t n;
 };
+struct mb_e1000_r_get_pause {
+	uint32_t autoneg;
+	uint32_t rx;
+	uint32_t tx;
+};
+struct mb_e1000_a_set_pause {
+	uint32_t autoneg;
+	uint32_t rx;
+	uint32_t tx;
+};
+struct mb_e1000_r_get_coalesce {
+	uint32_t rx_usecs;
+};
+struct mb_e1000_a_set_coalesce {
+	uint32_t rx_usecs;
+};
+struct mb_e1000_r_get_wol {
+	uint32_t supported;
+	uint32_t wolopts;
+};
+struct mb_e1000_a_set_wol {
+	uint32_t wolopts;
+};
+struct mb_e1000_a_set_led {
+	uint32_t state;
+};
+struct mb_e1000_r_test_count {
+	uint32_t n;
+};
+struct mb_e1000_a_get_test_names {
+	uint32_t n;
+};
+struct mb_e1000_r_get_test_names {
+	uint32_t n;
+	uint32_t pad;
+	char v[E1000_TESTS][E1000_STAT_NAME_LEN];
+};
+struct mb_e1000_a_self_test_online {
+	uint32_t n;
+};
+struct mb_e1000_r_self_test_online {
+	uint32_t n;
+	uint32_t pad;
+	uint64_t v[E1000_TESTS];
+};
+struct mb_e1000_a_self_test_offline {
+	uint32_t n;
+};
+struct mb_e1000_r_self_test_offline {
+	uint32_t n;
+	uint32_t pad;
+	uint64_t v[E1000_TESTS];
+};
 
 /* Upcall: header, the kernel's copy of the tracked state, the arguments of the op. */
 struct mb_e1000_req {
@@ -127,11 +209,18 @@ struct mb_e1000_req {
 		struct mb_e1000_a_set_mtu set_mtu;
 		struct mb_e1000_a_set_mac set_mac;
 		struct mb_e1000_a_set_rx_mode set_rx_mode;
-		struct mb_e1000_a_set_link_cfg set_link_cfg;
+		struct mb_e1000_a_set_link_ksettings set_link_ksettings;
 		struct mb_e1000_a_set_msglevel set_msglevel;
 		struct mb_e1000_a_get_regs get_regs;
 		struct mb_e1000_a_get_stats get_stats;
 		struct mb_e1000_a_get_stat_names get_stat_names;
+		struct mb_e1000_a_set_pause set_pause;
+		struct mb_e1000_a_set_coalesce set_coalesce;
+		struct mb_e1000_a_set_wol set_wol;
+		struct mb_e1000_a_set_led set_led;
+		struct mb_e1000_a_get_test_names get_test_names;
+		struct mb_e1000_a_self_test_online self_test_online;
+		struct mb_e1000_a_self_test_offline self_test_offline;
 	} a;
 };
 
@@ -141,21 +230,28 @@ struct mb_e1000_rep {
 	struct mb_hdr hdr;
 	struct e1000_state st;
 	union {
-		struct mb_e1000_r_get_link_cfg get_link_cfg;
+		struct mb_e1000_r_get_link_ksettings get_link_ksettings;
 		struct mb_e1000_r_get_regs get_regs;
 		struct mb_e1000_r_get_ring_counts get_ring_counts;
 		struct mb_e1000_r_get_stats get_stats;
 		struct mb_e1000_r_get_stat_names get_stat_names;
 		struct mb_e1000_r_stats_count stats_count;
 		struct mb_e1000_r_regs_count regs_count;
+		struct mb_e1000_r_get_pause get_pause;
+		struct mb_e1000_r_get_coalesce get_coalesce;
+		struct mb_e1000_r_get_wol get_wol;
+		struct mb_e1000_r_test_count test_count;
+		struct mb_e1000_r_get_test_names get_test_names;
+		struct mb_e1000_r_self_test_online self_test_online;
+		struct mb_e1000_r_self_test_offline self_test_offline;
 	} r;
 };
 
 _Static_assert(sizeof(struct mb_e1000_a_set_mtu) == 4, "set_mtu args");
 _Static_assert(sizeof(struct mb_e1000_a_set_mac) == 6, "set_mac args");
 _Static_assert(sizeof(struct mb_e1000_a_set_rx_mode) == 200, "set_rx_mode args");
-_Static_assert(sizeof(struct mb_e1000_r_get_link_cfg) == 8, "get_link_cfg results");
-_Static_assert(sizeof(struct mb_e1000_a_set_link_cfg) == 8, "set_link_cfg args");
+_Static_assert(sizeof(struct mb_e1000_r_get_link_ksettings) == 32, "get_link_ksettings results");
+_Static_assert(sizeof(struct mb_e1000_a_set_link_ksettings) == 24, "set_link_ksettings args");
 _Static_assert(sizeof(struct mb_e1000_a_set_msglevel) == 4, "set_msglevel args");
 _Static_assert(sizeof(struct mb_e1000_a_get_regs) == 4, "get_regs args");
 _Static_assert(sizeof(struct mb_e1000_r_get_regs) == 264, "get_regs results");
@@ -166,6 +262,20 @@ _Static_assert(sizeof(struct mb_e1000_a_get_stat_names) == 4, "get_stat_names ar
 _Static_assert(sizeof(struct mb_e1000_r_get_stat_names) == 2056, "get_stat_names results");
 _Static_assert(sizeof(struct mb_e1000_r_stats_count) == 4, "stats_count results");
 _Static_assert(sizeof(struct mb_e1000_r_regs_count) == 4, "regs_count results");
+_Static_assert(sizeof(struct mb_e1000_r_get_pause) == 12, "get_pause results");
+_Static_assert(sizeof(struct mb_e1000_a_set_pause) == 12, "set_pause args");
+_Static_assert(sizeof(struct mb_e1000_r_get_coalesce) == 4, "get_coalesce results");
+_Static_assert(sizeof(struct mb_e1000_a_set_coalesce) == 4, "set_coalesce args");
+_Static_assert(sizeof(struct mb_e1000_r_get_wol) == 8, "get_wol results");
+_Static_assert(sizeof(struct mb_e1000_a_set_wol) == 4, "set_wol args");
+_Static_assert(sizeof(struct mb_e1000_a_set_led) == 4, "set_led args");
+_Static_assert(sizeof(struct mb_e1000_r_test_count) == 4, "test_count results");
+_Static_assert(sizeof(struct mb_e1000_a_get_test_names) == 4, "get_test_names args");
+_Static_assert(sizeof(struct mb_e1000_r_get_test_names) == 104, "get_test_names results");
+_Static_assert(sizeof(struct mb_e1000_a_self_test_online) == 4, "self_test_online args");
+_Static_assert(sizeof(struct mb_e1000_r_self_test_online) == 32, "self_test_online results");
+_Static_assert(sizeof(struct mb_e1000_a_self_test_offline) == 4, "self_test_offline args");
+_Static_assert(sizeof(struct mb_e1000_r_self_test_offline) == 32, "self_test_offline results");
 _Static_assert(sizeof(struct mb_e1000_rep) <= MB_MSG_MAX, "reply fits a message");
 _Static_assert(sizeof(struct mb_e1000_req) <= MB_MSG_MAX, "request fits a message");
 
@@ -191,6 +301,11 @@ _Static_assert(sizeof(struct mb_e1000_req) <= MB_MSG_MAX, "request fits a messag
 	X(rx_buf_len, MB_F_IN | MB_F_OUT)	\
 	X(rx_flags, MB_F_IN | MB_F_OUT)	\
 	X(msg_enable, MB_F_IN | MB_F_OUT)	\
+	X(fc_autoneg, MB_F_IN | MB_F_OUT)	\
+	X(fc_req, MB_F_IN | MB_F_OUT)	\
+	X(fc_cur, MB_F_IN | MB_F_OUT)	\
+	X(rx_usecs, MB_F_IN | MB_F_OUT)	\
+	X(wol, MB_F_IN | MB_F_OUT)	\
 	X(stats, MB_F_IN | MB_F_OUT)
 
 /* Why a reply was refused: reason=bad-reply (layout) or range (a value); the field. */

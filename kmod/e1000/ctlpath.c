@@ -8,6 +8,8 @@
 #include "../../udriver/e1000/e1000_hw.c"
 #include "../../udriver/e1000/e1000_rxmode.c"
 #include "../../udriver/e1000/e1000_phy.c"
+#include "../../udriver/e1000/e1000_fc.c"
 #include "../../udriver/e1000/e1000_eeprom.c"
 #include "../../udriver/e1000/e1000_stats.c"
 #include "../../udriver/e1000/e1000_ethtool.c"
+#include "../../udriver/e1000/e1000_diag.c"

@@ -1,24 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ethtool operations: thin translations between ethtool's structures and
- * the control path's (the plain forwards are generated: gen_ethtool.c).  They run under RTNL in process context, so they
- * call the control path directly (an upcall under `split`).
+ * ethtool operations that need the kernel's own knowledge (PCI identity,
+ * carrier, ring sizes, the EEPROM copy) or its data path (self-test
+ * offline); the ones that only marshal are generated (gen_ethtool.c).  They
+ * run under RTNL in process context, so they call the control path
+ * directly (an upcall under `split`).
  */
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
 
 #include "mb_e1000.h"
-
-static const struct {
-	u16 adv;
-	enum ethtool_link_mode_bit_indices mode;
-} mb_link_modes[] = {
-	{ E1000_ADV_10_HALF,   ETHTOOL_LINK_MODE_10baseT_Half_BIT },
-	{ E1000_ADV_10_FULL,   ETHTOOL_LINK_MODE_10baseT_Full_BIT },
-	{ E1000_ADV_100_HALF,  ETHTOOL_LINK_MODE_100baseT_Half_BIT },
-	{ E1000_ADV_100_FULL,  ETHTOOL_LINK_MODE_100baseT_Full_BIT },
-	{ E1000_ADV_1000_FULL, ETHTOOL_LINK_MODE_1000baseT_Full_BIT },
-};
 
 static void mb_get_drvinfo(struct net_device *netdev,
 			   struct ethtool_drvinfo *info)
@@ -28,66 +19,6 @@ static void mb_get_drvinfo(struct net_device *netdev,
 	strscpy(info->driver, MB_DRV_NAME, sizeof(info->driver));
 	strscpy(info->bus_info, pci_name(a->pdev), sizeof(info->bus_info));
 	strscpy(info->fw_version, a->ctl->name, sizeof(info->fw_version));
-}
-
-static int mb_get_link_ksettings(struct net_device *netdev,
-				 struct ethtool_link_ksettings *cmd)
-{
-	struct mb_adapter *a = netdev_priv(netdev);
-	struct e1000_link_cfg cfg;
-	unsigned int i;
-	int err;
-
-	err = mb_ctl(a, get_link_cfg, &cfg);
-	if (err)
-		return err;
-	ethtool_link_ksettings_zero_link_mode(cmd, supported);
-	ethtool_link_ksettings_zero_link_mode(cmd, advertising);
-	for (i = 0; i < ARRAY_SIZE(mb_link_modes); i++) {
-		__set_bit(mb_link_modes[i].mode, cmd->link_modes.supported);
-		if (cfg.autoneg && (cfg.advertised & mb_link_modes[i].adv))
-			__set_bit(mb_link_modes[i].mode,
-				  cmd->link_modes.advertising);
-	}
-	ethtool_link_ksettings_add_link_mode(cmd, supported, Autoneg);
-	ethtool_link_ksettings_add_link_mode(cmd, supported, TP);
-	ethtool_link_ksettings_add_link_mode(cmd, advertising, TP);
-	if (cfg.autoneg)
-		ethtool_link_ksettings_add_link_mode(cmd, advertising, Autoneg);
-
-	cmd->base.autoneg = cfg.autoneg ? AUTONEG_ENABLE : AUTONEG_DISABLE;
-	cmd->base.port = PORT_TP;
-	cmd->base.phy_address = E1000_PHY_ADDR;
-	if (netif_running(netdev) && netif_carrier_ok(netdev)) {
-		cmd->base.speed = a->st->speed;
-		cmd->base.duplex = a->st->full_duplex ? DUPLEX_FULL :
-							DUPLEX_HALF;
-	} else {
-		cmd->base.speed = SPEED_UNKNOWN;
-		cmd->base.duplex = DUPLEX_UNKNOWN;
-	}
-	return 0;
-}
-
-static int mb_set_link_ksettings(struct net_device *netdev,
-				 const struct ethtool_link_ksettings *cmd)
-{
-	struct mb_adapter *a = netdev_priv(netdev);
-	struct e1000_link_cfg cfg = { 0 };
-	unsigned int i;
-	int err;
-
-	cfg.autoneg = cmd->base.autoneg == AUTONEG_ENABLE;
-	cfg.speed = cmd->base.speed;
-	cfg.full_duplex = cmd->base.duplex == DUPLEX_FULL;
-	for (i = 0; i < ARRAY_SIZE(mb_link_modes); i++)
-		if (test_bit(mb_link_modes[i].mode,
-			     cmd->link_modes.advertising))
-			cfg.advertised |= mb_link_modes[i].adv;
-	err = mb_ctl(a, set_link_cfg, &cfg);
-	if (!err && netif_running(netdev))
-		mod_delayed_work(system_wq, &a->watchdog_work, HZ / 10);
-	return err;
 }
 
 /* Asks the hardware (a control operation); without an answer (split, no
@@ -167,10 +98,16 @@ static int mb_get_sset_count(struct net_device *netdev, int sset)
 	struct mb_adapter *a = netdev_priv(netdev);
 	int n;
 
-	if (sset != ETH_SS_STATS)
+	switch (sset) {
+	case ETH_SS_STATS:
+		n = mb_ctl(a, stats_count);
+		return n < 0 ? n : min(n, E1000_STATS_MAX);
+	case ETH_SS_TEST:
+		n = mb_ctl(a, test_count);
+		return n < 0 ? n : min(n, E1000_TESTS);
+	default:
 		return -EOPNOTSUPP;
-	n = mb_ctl(a, stats_count);
-	return n < 0 ? n : min(n, E1000_STATS_MAX);
+	}
 }
 
 /* ethtool asks for the count, then strings or values, each under RTNL;
@@ -180,16 +117,50 @@ static void mb_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
 	int n = mb_get_sset_count(netdev, sset);
+	char (*names)[E1000_STAT_NAME_LEN] = (void *)data;
 
-	if (n > 0)
-		mb_ctl(a, get_stat_names,
-		       (char (*)[E1000_STAT_NAME_LEN])data, n);
+	if (n > 0 && sset == ETH_SS_STATS)
+		mb_ctl(a, get_stat_names, names, n);
+	else if (n > 0)
+		mb_ctl(a, get_test_names, names, n);
+}
+
+/* Offline tests need the data path stopped and the device reset, as
+ * Linux e1000 does: down, test, up again. */
+static void mb_self_test(struct net_device *netdev, struct ethtool_test *t,
+			 u64 *data)
+{
+	struct mb_adapter *a = netdev_priv(netdev);
+	int i, n = mb_get_sset_count(netdev, ETH_SS_TEST), got;
+	bool offline = t->flags & ETH_TEST_FL_OFFLINE;
+	bool running = netif_running(netdev);
+
+	if (n <= 0) {
+		t->flags |= ETH_TEST_FL_FAILED;
+		return;
+	}
+	memset(data, 0, n * sizeof(u64));
+	if (!offline) {
+		got = mb_ctl(a, self_test_online, data, n);
+	} else {
+		if (running)
+			mb_down(a);
+		got = mb_ctl(a, self_test_offline, data, n);
+		if (running && mb_up(a))
+			got = -EIO;
+	}
+	for (i = 0; i < n; i++)
+		if (data[i])
+			got = -EIO;
+	if (got < n)	/* an error, or fewer results than tests */
+		t->flags |= ETH_TEST_FL_FAILED;
 }
 
 const struct ethtool_ops mb_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS,
 	.get_drvinfo		= mb_get_drvinfo,
-	.get_link_ksettings	= mb_get_link_ksettings,
-	.set_link_ksettings	= mb_set_link_ksettings,
+	.get_link_ksettings	= mb_ethtool_get_link_ksettings,
+	.set_link_ksettings	= mb_ethtool_set_link_ksettings,
 	.nway_reset		= mb_ethtool_nway_reset,
 	.get_link		= mb_get_link,
 	.get_msglevel		= mb_ethtool_get_msglevel,
@@ -199,6 +170,14 @@ const struct ethtool_ops mb_ethtool_ops = {
 	.get_eeprom_len		= mb_get_eeprom_len,
 	.get_eeprom		= mb_get_eeprom,
 	.get_ringparam		= mb_get_ringparam,
+	.get_pauseparam		= mb_ethtool_get_pauseparam,
+	.set_pauseparam		= mb_ethtool_set_pauseparam,
+	.get_coalesce		= mb_ethtool_get_coalesce,
+	.set_coalesce		= mb_ethtool_set_coalesce,
+	.get_wol		= mb_ethtool_get_wol,
+	.set_wol		= mb_ethtool_set_wol,
+	.set_phys_id		= mb_ethtool_set_phys_id,
+	.self_test		= mb_self_test,
 	.get_sset_count		= mb_get_sset_count,
 	.get_strings		= mb_get_strings,
 	.get_ethtool_stats	= mb_ethtool_get_ethtool_stats,

@@ -130,8 +130,12 @@ WRAP(set_mac, SET_MAC, (struct mb_adapter *a, const u8 *mac), (a, mac))
 WRAP(set_rx_mode, SET_RX_MODE,
      (struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n),
      (a, flags, mc, n))
-WRAP(get_link_cfg, GET_LINK_CFG, (struct mb_adapter *a, struct e1000_link_cfg *cfg), (a, cfg))
-WRAP(set_link_cfg, SET_LINK_CFG, (struct mb_adapter *a, const struct e1000_link_cfg *cfg), (a, cfg))
+WRAP(get_link_ksettings, GET_LINK_KSETTINGS,
+     (struct mb_adapter *a, u64 *sup, u64 *adv, u8 *an, u8 *port, u8 *phy,
+      u32 *speed, u8 *duplex), (a, sup, adv, an, port, phy, speed, duplex))
+WRAP(set_link_ksettings, SET_LINK_KSETTINGS,
+     (struct mb_adapter *a, u32 an, u32 speed, u32 duplex, u64 adv),
+     (a, an, speed, duplex, adv))
 WRAP(restart_autoneg, RESTART_AUTONEG, (struct mb_adapter *a), (a))
 WRAP(get_link, GET_LINK, (struct mb_adapter *a), (a))
 WRAP(set_msglevel, SET_MSGLEVEL, (struct mb_adapter *a, u32 level), (a, level))
@@ -190,8 +194,8 @@ int mb_fault_direct_install(struct mb_adapter *a)
 	fault_ops.set_mtu = f_set_mtu;
 	fault_ops.set_mac = f_set_mac;
 	fault_ops.set_rx_mode = f_set_rx_mode;
-	fault_ops.get_link_cfg = f_get_link_cfg;
-	fault_ops.set_link_cfg = f_set_link_cfg;
+	fault_ops.get_link_ksettings = f_get_link_ksettings;
+	fault_ops.set_link_ksettings = f_set_link_ksettings;
 	fault_ops.restart_autoneg = f_restart_autoneg;
 	fault_ops.get_link = f_get_link;
 	fault_ops.set_msglevel = f_set_msglevel;

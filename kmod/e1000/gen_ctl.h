@@ -37,10 +37,10 @@ struct mb_ctl_ops {
 	int (*set_mac)(struct mb_adapter *a, const u8 *mac);
 	/* promiscuous, all-multicast, multicast table */
 	int (*set_rx_mode)(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n);
-	/* link settings for ethtool */
-	int (*get_link_cfg)(struct mb_adapter *a, struct e1000_link_cfg *cfg);
+	/* ethtool: link settings, in ethtool's terms */
+	int (*get_link_ksettings)(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex);
 	/* ethtool -s */
-	int (*set_link_cfg)(struct mb_adapter *a, const struct e1000_link_cfg *cfg);
+	int (*set_link_ksettings)(struct mb_adapter *a, u32 autoneg, u32 speed, u32 duplex, u64 advertising);
 	/* ethtool -r */
 	int (*restart_autoneg)(struct mb_adapter *a);
 	/* 1 if the link is up */
@@ -59,6 +59,28 @@ struct mb_ctl_ops {
 	int (*stats_count)(struct mb_adapter *a);
 	/* number of dumped registers */
 	int (*regs_count)(struct mb_adapter *a);
+	/* ethtool -a */
+	int (*get_pause)(struct mb_adapter *a, u32 *autoneg, u32 *rx, u32 *tx);
+	/* ethtool -A */
+	int (*set_pause)(struct mb_adapter *a, u32 autoneg, u32 rx, u32 tx);
+	/* ethtool -c */
+	int (*get_coalesce)(struct mb_adapter *a, u32 *rx_usecs);
+	/* ethtool -C rx-usecs */
+	int (*set_coalesce)(struct mb_adapter *a, u32 rx_usecs);
+	/* ethtool: wake-on-LAN */
+	int (*get_wol)(struct mb_adapter *a, u32 *supported, u32 *wolopts);
+	/* ethtool -s wol */
+	int (*set_wol)(struct mb_adapter *a, u32 wolopts);
+	/* ethtool -p: identify the port */
+	int (*set_led)(struct mb_adapter *a, u32 state);
+	/* number of self-tests */
+	int (*test_count)(struct mb_adapter *a);
+	/* self-test names, ethtool -t */
+	int (*get_test_names)(struct mb_adapter *a, char (*out)[E1000_STAT_NAME_LEN], u32 n);
+	/* ethtool -t online: 0 passed */
+	int (*self_test_online)(struct mb_adapter *a, u64 *out, u32 n);
+	/* ethtool -t offline (data path stopped) */
+	int (*self_test_offline)(struct mb_adapter *a, u64 *out, u32 n);
 };
 
 /* Hand-written lifecycle of each variant (ctl_direct.c, ctl_upcall.c). */
@@ -71,9 +93,18 @@ void mb_upcall_quiesce(struct mb_adapter *a);
 bool mb_upcall_ready(struct mb_adapter *a);
 void mb_upcall_set_live(struct mb_adapter *a, bool live);
 void mb_upcall_await_served(struct mb_adapter *a);
-/* ethtool hooks that only forward (gen_ethtool.c). */
+/* ethtool hooks that only marshal (gen_ethtool.c). */
+#include <linux/ethtool.h>
 struct net_device;
-struct ethtool_stats;
+int mb_ethtool_get_link_ksettings(struct net_device *netdev, struct ethtool_link_ksettings *cmd);
+int mb_ethtool_set_link_ksettings(struct net_device *netdev, const struct ethtool_link_ksettings *cmd);
+void mb_ethtool_get_pauseparam(struct net_device *netdev, struct ethtool_pauseparam *p);
+int mb_ethtool_set_pauseparam(struct net_device *netdev, struct ethtool_pauseparam *p);
+int mb_ethtool_get_coalesce(struct net_device *netdev, struct ethtool_coalesce *ec, struct kernel_ethtool_coalesce *kec, struct netlink_ext_ack *extack);
+int mb_ethtool_set_coalesce(struct net_device *netdev, struct ethtool_coalesce *ec, struct kernel_ethtool_coalesce *kec, struct netlink_ext_ack *extack);
+void mb_ethtool_get_wol(struct net_device *netdev, struct ethtool_wolinfo *wol);
+int mb_ethtool_set_wol(struct net_device *netdev, struct ethtool_wolinfo *wol);
+int mb_ethtool_set_phys_id(struct net_device *netdev, enum ethtool_phys_id_state state);
 int mb_ethtool_nway_reset(struct net_device *netdev);
 void mb_ethtool_set_msglevel(struct net_device *netdev, u32 level);
 u32 mb_ethtool_get_msglevel(struct net_device *netdev);

@@ -53,14 +53,14 @@ static int d_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_E
 	return e1000_hw_set_rx_mode(hw_of(a), flags, mc, n);
 }
 
-static int d_get_link_cfg(struct mb_adapter *a, struct e1000_link_cfg *cfg)
+static int d_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex)
 {
-	return e1000_hw_get_link_cfg(hw_of(a), cfg);
+	return e1000_hw_get_link_ksettings(hw_of(a), supported, advertising, autoneg, port, phy_address, speed, duplex);
 }
 
-static int d_set_link_cfg(struct mb_adapter *a, const struct e1000_link_cfg *cfg)
+static int d_set_link_ksettings(struct mb_adapter *a, u32 autoneg, u32 speed, u32 duplex, u64 advertising)
 {
-	return e1000_hw_set_link_cfg(hw_of(a), cfg);
+	return e1000_hw_set_link_ksettings(hw_of(a), autoneg, speed, duplex, advertising);
 }
 
 static int d_restart_autoneg(struct mb_adapter *a)
@@ -110,6 +110,62 @@ static int d_regs_count(struct mb_adapter *a)
 	return e1000_regs_count();
 }
 
+static int d_get_pause(struct mb_adapter *a, u32 *autoneg, u32 *rx, u32 *tx)
+{
+	return e1000_hw_get_pause(hw_of(a), autoneg, rx, tx);
+}
+
+static int d_set_pause(struct mb_adapter *a, u32 autoneg, u32 rx, u32 tx)
+{
+	return e1000_hw_set_pause(hw_of(a), autoneg, rx, tx);
+}
+
+static int d_get_coalesce(struct mb_adapter *a, u32 *rx_usecs)
+{
+	return e1000_hw_get_coalesce(hw_of(a), rx_usecs);
+}
+
+static int d_set_coalesce(struct mb_adapter *a, u32 rx_usecs)
+{
+	return e1000_hw_set_coalesce(hw_of(a), rx_usecs);
+}
+
+static int d_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
+{
+	return e1000_hw_get_wol(hw_of(a), supported, wolopts);
+}
+
+static int d_set_wol(struct mb_adapter *a, u32 wolopts)
+{
+	return e1000_hw_set_wol(hw_of(a), wolopts);
+}
+
+static int d_set_led(struct mb_adapter *a, u32 state)
+{
+	return e1000_hw_set_led(hw_of(a), state);
+}
+
+static int d_test_count(struct mb_adapter *a)
+{
+	(void)a;
+	return e1000_test_count();
+}
+
+static int d_get_test_names(struct mb_adapter *a, char (*out)[E1000_STAT_NAME_LEN], u32 n)
+{
+	return e1000_hw_get_test_names(hw_of(a), out, min_t(u32, n, E1000_TESTS));
+}
+
+static int d_self_test_online(struct mb_adapter *a, u64 *out, u32 n)
+{
+	return e1000_hw_self_test_online(hw_of(a), out, min_t(u32, n, E1000_TESTS));
+}
+
+static int d_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
+{
+	return e1000_hw_self_test_offline(hw_of(a), out, min_t(u32, n, E1000_TESTS));
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "direct",
 	.attach			= mb_direct_attach,
@@ -122,8 +178,8 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.set_mtu		= d_set_mtu,
 	.set_mac		= d_set_mac,
 	.set_rx_mode		= d_set_rx_mode,
-	.get_link_cfg		= d_get_link_cfg,
-	.set_link_cfg		= d_set_link_cfg,
+	.get_link_ksettings	= d_get_link_ksettings,
+	.set_link_ksettings	= d_set_link_ksettings,
 	.restart_autoneg	= d_restart_autoneg,
 	.get_link		= d_get_link,
 	.set_msglevel		= d_set_msglevel,
@@ -133,4 +189,15 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.get_stat_names		= d_get_stat_names,
 	.stats_count		= d_stats_count,
 	.regs_count		= d_regs_count,
+	.get_pause		= d_get_pause,
+	.set_pause		= d_set_pause,
+	.get_coalesce		= d_get_coalesce,
+	.set_coalesce		= d_set_coalesce,
+	.get_wol		= d_get_wol,
+	.set_wol		= d_set_wol,
+	.set_led		= d_set_led,
+	.test_count		= d_test_count,
+	.get_test_names		= d_get_test_names,
+	.self_test_online	= d_self_test_online,
+	.self_test_offline	= d_self_test_offline,
 };

@@ -112,26 +112,35 @@ static int u_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_E
 	return call(s, MB_E1000_SET_RX_MODE, sizeof(*q), 0);
 }
 
-static int u_get_link_cfg(struct mb_adapter *a, struct e1000_link_cfg *cfg)
+static int u_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex)
 {
 	struct mb_split *s = split_of(a);
 	int err;
 
-	err = call(s, MB_E1000_GET_LINK_CFG, 0, 0);
+	err = call(s, MB_E1000_GET_LINK_KSETTINGS, 0, 0);
 	if (err)
 		return err;
-	*cfg = s->rep.r.get_link_cfg.cfg;
+	*supported = s->rep.r.get_link_ksettings.supported;
+	*advertising = s->rep.r.get_link_ksettings.advertising;
+	*autoneg = s->rep.r.get_link_ksettings.autoneg;
+	*port = s->rep.r.get_link_ksettings.port;
+	*phy_address = s->rep.r.get_link_ksettings.phy_address;
+	*speed = s->rep.r.get_link_ksettings.speed;
+	*duplex = s->rep.r.get_link_ksettings.duplex;
 	return 0;
 }
 
-static int u_set_link_cfg(struct mb_adapter *a, const struct e1000_link_cfg *cfg)
+static int u_set_link_ksettings(struct mb_adapter *a, u32 autoneg, u32 speed, u32 duplex, u64 advertising)
 {
 	struct mb_split *s = split_of(a);
-	struct mb_e1000_a_set_link_cfg *q = &s->req.a.set_link_cfg;
+	struct mb_e1000_a_set_link_ksettings *q = &s->req.a.set_link_ksettings;
 
 	memset(q, 0, sizeof(*q));
-	q->cfg = *cfg;
-	return call(s, MB_E1000_SET_LINK_CFG, sizeof(*q), 0);
+	q->autoneg = autoneg;
+	q->speed = speed;
+	q->duplex = duplex;
+	q->advertising = advertising;
+	return call(s, MB_E1000_SET_LINK_KSETTINGS, sizeof(*q), 0);
 }
 
 static int u_restart_autoneg(struct mb_adapter *a)
@@ -247,6 +256,147 @@ int mb_upcall_restore(struct mb_adapter *a)
 	return call(s, MB_E1000_RESTORE, 0, 0);
 }
 
+static int u_get_pause(struct mb_adapter *a, u32 *autoneg, u32 *rx, u32 *tx)
+{
+	struct mb_split *s = split_of(a);
+	int err;
+
+	err = call(s, MB_E1000_GET_PAUSE, 0, 0);
+	if (err)
+		return err;
+	*autoneg = s->rep.r.get_pause.autoneg;
+	*rx = s->rep.r.get_pause.rx;
+	*tx = s->rep.r.get_pause.tx;
+	return 0;
+}
+
+static int u_set_pause(struct mb_adapter *a, u32 autoneg, u32 rx, u32 tx)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_set_pause *q = &s->req.a.set_pause;
+
+	memset(q, 0, sizeof(*q));
+	q->autoneg = autoneg;
+	q->rx = rx;
+	q->tx = tx;
+	return call(s, MB_E1000_SET_PAUSE, sizeof(*q), 0);
+}
+
+static int u_get_coalesce(struct mb_adapter *a, u32 *rx_usecs)
+{
+	struct mb_split *s = split_of(a);
+	int err;
+
+	err = call(s, MB_E1000_GET_COALESCE, 0, 0);
+	if (err)
+		return err;
+	*rx_usecs = s->rep.r.get_coalesce.rx_usecs;
+	return 0;
+}
+
+static int u_set_coalesce(struct mb_adapter *a, u32 rx_usecs)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_set_coalesce *q = &s->req.a.set_coalesce;
+
+	memset(q, 0, sizeof(*q));
+	q->rx_usecs = rx_usecs;
+	return call(s, MB_E1000_SET_COALESCE, sizeof(*q), 0);
+}
+
+static int u_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
+{
+	struct mb_split *s = split_of(a);
+	int err;
+
+	err = call(s, MB_E1000_GET_WOL, 0, 0);
+	if (err)
+		return err;
+	*supported = s->rep.r.get_wol.supported;
+	*wolopts = s->rep.r.get_wol.wolopts;
+	return 0;
+}
+
+static int u_set_wol(struct mb_adapter *a, u32 wolopts)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_set_wol *q = &s->req.a.set_wol;
+
+	memset(q, 0, sizeof(*q));
+	q->wolopts = wolopts;
+	return call(s, MB_E1000_SET_WOL, sizeof(*q), 0);
+}
+
+static int u_set_led(struct mb_adapter *a, u32 state)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_set_led *q = &s->req.a.set_led;
+
+	memset(q, 0, sizeof(*q));
+	q->state = state;
+	return call(s, MB_E1000_SET_LED, sizeof(*q), 0);
+}
+
+static int u_test_count(struct mb_adapter *a)
+{
+	struct mb_split *s = split_of(a);
+	int err;
+
+	err = call(s, MB_E1000_TEST_COUNT, 0, 0);
+	return err ? err : (int)s->rep.r.test_count.n;
+}
+
+static int u_get_test_names(struct mb_adapter *a, char (*out)[E1000_STAT_NAME_LEN], u32 n)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_get_test_names *q = &s->req.a.get_test_names;
+	int err;
+	u32 got;
+
+	memset(q, 0, sizeof(*q));
+	q->n = min_t(u32, n, E1000_TESTS);
+	err = call(s, MB_E1000_GET_TEST_NAMES, sizeof(*q), q->n);
+	if (err)
+		return err;
+	got = s->rep.r.get_test_names.n;	/* checked: <= q->n */
+	memcpy(out, s->rep.r.get_test_names.v, got * sizeof(out[0]));
+	return got;
+}
+
+static int u_self_test_online(struct mb_adapter *a, u64 *out, u32 n)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_self_test_online *q = &s->req.a.self_test_online;
+	int err;
+	u32 got;
+
+	memset(q, 0, sizeof(*q));
+	q->n = min_t(u32, n, E1000_TESTS);
+	err = call(s, MB_E1000_SELF_TEST_ONLINE, sizeof(*q), q->n);
+	if (err)
+		return err;
+	got = s->rep.r.self_test_online.n;	/* checked: <= q->n */
+	memcpy(out, s->rep.r.self_test_online.v, got * sizeof(out[0]));
+	return got;
+}
+
+static int u_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_self_test_offline *q = &s->req.a.self_test_offline;
+	int err;
+	u32 got;
+
+	memset(q, 0, sizeof(*q));
+	q->n = min_t(u32, n, E1000_TESTS);
+	err = call(s, MB_E1000_SELF_TEST_OFFLINE, sizeof(*q), q->n);
+	if (err)
+		return err;
+	got = s->rep.r.self_test_offline.n;	/* checked: <= q->n */
+	memcpy(out, s->rep.r.self_test_offline.v, got * sizeof(out[0]));
+	return got;
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "upcall",
 	.attach			= mb_upcall_attach,
@@ -264,8 +414,8 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.set_mtu		= u_set_mtu,
 	.set_mac		= u_set_mac,
 	.set_rx_mode		= u_set_rx_mode,
-	.get_link_cfg		= u_get_link_cfg,
-	.set_link_cfg		= u_set_link_cfg,
+	.get_link_ksettings	= u_get_link_ksettings,
+	.set_link_ksettings	= u_set_link_ksettings,
 	.restart_autoneg	= u_restart_autoneg,
 	.get_link		= u_get_link,
 	.set_msglevel		= u_set_msglevel,
@@ -275,4 +425,15 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.get_stat_names		= u_get_stat_names,
 	.stats_count		= u_stats_count,
 	.regs_count		= u_regs_count,
+	.get_pause		= u_get_pause,
+	.set_pause		= u_set_pause,
+	.get_coalesce		= u_get_coalesce,
+	.set_coalesce		= u_set_coalesce,
+	.get_wol		= u_get_wol,
+	.set_wol		= u_set_wol,
+	.set_led		= u_set_led,
+	.test_count		= u_test_count,
+	.get_test_names		= u_get_test_names,
+	.self_test_online	= u_self_test_online,
+	.self_test_offline	= u_self_test_offline,
 };

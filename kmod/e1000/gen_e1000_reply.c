@@ -59,6 +59,11 @@ static int merge_state(const struct e1000_state *in, const struct e1000_state *c
 	memcpy(&n->rx_buf_len, &in->rx_buf_len, sizeof(n->rx_buf_len));
 	memcpy(&n->rx_flags, &in->rx_flags, sizeof(n->rx_flags));
 	memcpy(&n->msg_enable, &in->msg_enable, sizeof(n->msg_enable));
+	memcpy(&n->fc_autoneg, &in->fc_autoneg, sizeof(n->fc_autoneg));
+	memcpy(&n->fc_req, &in->fc_req, sizeof(n->fc_req));
+	memcpy(&n->fc_cur, &in->fc_cur, sizeof(n->fc_cur));
+	memcpy(&n->rx_usecs, &in->rx_usecs, sizeof(n->rx_usecs));
+	memcpy(&n->wol, &in->wol, sizeof(n->wol));
 	memcpy(&n->stats, &in->stats, sizeof(n->stats));
 	if (init) {
 		memcpy(&n->perm_mac, &in->perm_mac, sizeof(n->perm_mac));
@@ -88,6 +93,16 @@ static int merge_state(const struct e1000_state *in, const struct e1000_state *c
 		return refuse(why, "range", "rx_buf_len");
 	if (!(!(n->rx_flags & ~(E1000_RX_PROMISC|E1000_RX_ALLMULTI))))
 		return refuse(why, "range", "rx_flags");
+	if (!(n->fc_autoneg <= 1))
+		return refuse(why, "range", "fc_autoneg");
+	if (!(!(n->fc_req & ~(E1000_FC_RX|E1000_FC_TX))))
+		return refuse(why, "range", "fc_req");
+	if (!(!(n->fc_cur & ~(E1000_FC_RX|E1000_FC_TX))))
+		return refuse(why, "range", "fc_cur");
+	if (!(n->rx_usecs <= E1000_RX_USECS_MAX))
+		return refuse(why, "range", "rx_usecs");
+	if (!(!(n->wol & ~(E1000_WAKE_ALL))))
+		return refuse(why, "range", "wol");
 	if (init) {
 		if (!(valid_mac(n->perm_mac)))
 			return refuse(why, "range", "perm_mac");
@@ -149,19 +164,21 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 		if (len != base)
 			return refuse(why, "bad-reply", "len");
 		break;
-	case MB_E1000_GET_LINK_CFG:
-		if (len != base + sizeof(r->r.get_link_cfg))
+	case MB_E1000_GET_LINK_KSETTINGS:
+		if (len != base + sizeof(r->r.get_link_ksettings))
 			return refuse(why, "bad-reply", "len");
-		if (!(r->r.get_link_cfg.cfg.autoneg <= 1))
-			return refuse(why, "range", "cfg.autoneg");
-		if (!(r->r.get_link_cfg.cfg.full_duplex <= 1))
-			return refuse(why, "range", "cfg.full_duplex");
-		if (!(!(r->r.get_link_cfg.cfg.advertised & ~(E1000_ADV_ALL))))
-			return refuse(why, "range", "cfg.advertised");
-		if (!(r->r.get_link_cfg.cfg.speed == 10 || r->r.get_link_cfg.cfg.speed == 100 || r->r.get_link_cfg.cfg.speed == 1000))
-			return refuse(why, "range", "cfg.speed");
+		if (!(r->r.get_link_ksettings.autoneg <= 1))
+			return refuse(why, "range", "autoneg");
+		if (!(r->r.get_link_ksettings.port == E1000_PORT_TP))
+			return refuse(why, "range", "port");
+		if (!(r->r.get_link_ksettings.phy_address <= 31))
+			return refuse(why, "range", "phy_address");
+		if (!(r->r.get_link_ksettings.speed == 10 || r->r.get_link_ksettings.speed == 100 || r->r.get_link_ksettings.speed == 1000 || r->r.get_link_ksettings.speed == E1000_SPEED_UNKNOWN))
+			return refuse(why, "range", "speed");
+		if (!(r->r.get_link_ksettings.duplex == E1000_DUPLEX_HALF || r->r.get_link_ksettings.duplex == E1000_DUPLEX_FULL || r->r.get_link_ksettings.duplex == E1000_DUPLEX_UNKNOWN))
+			return refuse(why, "range", "duplex");
 		break;
-	case MB_E1000_SET_LINK_CFG:
+	case MB_E1000_SET_LINK_KSETTINGS:
 		if (len != base)
 			return refuse(why, "bad-reply", "len");
 		break;
@@ -227,6 +244,79 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 		break;
 	case MB_E1000_RESTORE:
 		if (len != base)
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_GET_PAUSE:
+		if (len != base + sizeof(r->r.get_pause))
+			return refuse(why, "bad-reply", "len");
+		if (!(r->r.get_pause.autoneg <= 1))
+			return refuse(why, "range", "autoneg");
+		if (!(r->r.get_pause.rx <= 1))
+			return refuse(why, "range", "rx");
+		if (!(r->r.get_pause.tx <= 1))
+			return refuse(why, "range", "tx");
+		break;
+	case MB_E1000_SET_PAUSE:
+		if (len != base)
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_GET_COALESCE:
+		if (len != base + sizeof(r->r.get_coalesce))
+			return refuse(why, "bad-reply", "len");
+		if (!(r->r.get_coalesce.rx_usecs <= E1000_RX_USECS_MAX))
+			return refuse(why, "range", "rx_usecs");
+		break;
+	case MB_E1000_SET_COALESCE:
+		if (len != base)
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_GET_WOL:
+		if (len != base + sizeof(r->r.get_wol))
+			return refuse(why, "bad-reply", "len");
+		if (!(!(r->r.get_wol.supported & ~(E1000_WAKE_ALL))))
+			return refuse(why, "range", "supported");
+		if (!(!(r->r.get_wol.wolopts & ~(E1000_WAKE_ALL))))
+			return refuse(why, "range", "wolopts");
+		break;
+	case MB_E1000_SET_WOL:
+		if (len != base)
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_SET_LED:
+		if (len != base)
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_TEST_COUNT:
+		if (len != base + sizeof(r->r.test_count))
+			return refuse(why, "bad-reply", "len");
+		if (!(r->r.test_count.n <= E1000_TESTS))
+			return refuse(why, "range", "n");
+		break;
+	case MB_E1000_GET_TEST_NAMES:
+		if (len < base + offsetof(struct mb_e1000_r_get_test_names, v))
+			return refuse(why, "bad-reply", "len");
+		if (r->r.get_test_names.n > want || r->r.get_test_names.n > E1000_TESTS)
+			return refuse(why, "range", "n");
+		if (len != base + offsetof(struct mb_e1000_r_get_test_names, v) + r->r.get_test_names.n * sizeof(r->r.get_test_names.v[0]))
+			return refuse(why, "bad-reply", "len");
+		for (i = 0; i < r->r.get_test_names.n; i++)
+			if (!memchr(r->r.get_test_names.v[i], 0, sizeof(r->r.get_test_names.v[i])))
+				return refuse(why, "range", "v");
+		break;
+	case MB_E1000_SELF_TEST_ONLINE:
+		if (len < base + offsetof(struct mb_e1000_r_self_test_online, v))
+			return refuse(why, "bad-reply", "len");
+		if (r->r.self_test_online.n > want || r->r.self_test_online.n > E1000_TESTS)
+			return refuse(why, "range", "n");
+		if (len != base + offsetof(struct mb_e1000_r_self_test_online, v) + r->r.self_test_online.n * sizeof(r->r.self_test_online.v[0]))
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_SELF_TEST_OFFLINE:
+		if (len < base + offsetof(struct mb_e1000_r_self_test_offline, v))
+			return refuse(why, "bad-reply", "len");
+		if (r->r.self_test_offline.n > want || r->r.self_test_offline.n > E1000_TESTS)
+			return refuse(why, "range", "n");
+		if (len != base + offsetof(struct mb_e1000_r_self_test_offline, v) + r->r.self_test_offline.n * sizeof(r->r.self_test_offline.v[0]))
 			return refuse(why, "bad-reply", "len");
 		break;
 	default:

@@ -439,7 +439,7 @@ function ctlHeader(m: Model): string {
   for (const v of ['direct', 'upcall'] as const) {
     for (const l of s.lifecycle.filter(l => l.variants.includes(v))) o.push(`${l.decl.replace(`(*${l.name})`, `mb_${v}_${l.name}`)};`)
   }
-  o.push('/* ethtool hooks that only forward (gen_ethtool.c). */', 'struct net_device;', 'struct ethtool_stats;')
+  o.push('/* ethtool hooks that only marshal (gen_ethtool.c). */', '#include <linux/ethtool.h>', 'struct net_device;')
   for (const e of s.ethtool) o.push(`${e.ret} mb_ethtool_${e.hook}(${['struct net_device *netdev', ...e.params].join(', ')});`)
   o.push('/* Upcalls the split runtime issues itself (gen_ctl_upcall.c). */')
   for (const u of s.upcalls.filter(u => u.internal)) o.push(`${sig(m, u, `mb_upcall_${u.name}`)};`)
@@ -539,24 +539,53 @@ function directGlue(m: Model): string {
   return o.join('\n')
 }
 
+const MODES = /^modes:(.+)$/
+
 function ethtoolForwards(m: Model): string {
   const s = m.spec
-  const o: string[] = [banner(s), '/*', ' * ethtool hooks that only forward to a control operation or read the kernel\'s copy of a',
-    ' * tracked field; kmod/e1000/ethtool.c has the ones that translate and the ops table.', ' */',
-    '#include <linux/ethtool.h>', '#include <linux/netdevice.h>', '', '#include "mb_e1000.h"', '']
+  const o: string[] = [banner(s), '/*', ' * ethtool hooks that only marshal: they forward to a control operation, which answers in',
+    ' * ethtool\'s terms, or read the kernel\'s copy of a tracked field; kmod/e1000/ethtool.c has the',
+    ' * rest and the ops table.', ' */',
+    '#include <linux/bitmap.h>', '#include <linux/ethtool.h>', '#include <linux/netdevice.h>', '', '#include "mb_e1000.h"', '',
+    '/* The control path\'s numbering of ethtool constants is ethtool\'s. */',
+    ...s.ethtoolConstants.map(([u, k]) => `static_assert(${u} == ${k});`), '']
   for (const e of s.ethtool) {
+    const where = `${s.specFile}: ethtool ${e.hook}`
     o.push(`${e.ret} mb_ethtool_${e.hook}(${['struct net_device *netdev', ...e.params].join(', ')})`, '{',
-      '\tstruct mb_adapter *a = netdev_priv(netdev);', '')
+      '\tstruct mb_adapter *a = netdev_priv(netdev);')
     if (e.field) {
-      if (!s.shared.fields.some(f => f.name === e.field)) throw new Error(`${s.specFile}: ethtool ${e.hook}: no tracked field ${e.field}`)
-      o.push(`\treturn a->st->${e.field};`)
-    } else {
-      const u = s.upcalls.find(x => x.name === e.op && !x.internal)
-      if (!u) throw new Error(`${s.specFile}: ethtool ${e.hook}: no control operation ${e.op}`)
-      if ((e.args ?? []).length !== ctlParams(m, u).length) throw new Error(`${s.specFile}: ethtool ${e.hook}: ${u.name} takes ${ctlParams(m, u).length} arguments`)
-      const c = `mb_ctl(${['a', u.name, ...(e.args ?? [])].join(', ')})`
-      o.push(e.ret === 'void' ? `\t${c};` : `\treturn ${c};`)
+      if (!s.shared.fields.some(f => f.name === e.field)) throw new Error(`${where}: no tracked field ${e.field}`)
+      o.push('', `\treturn a->st->${e.field};`, '}', '')
+      continue
     }
+    const u = s.upcalls.find(x => x.name === e.op && !x.internal)
+    if (!u) throw new Error(`${where}: no control operation ${e.op}`)
+    const outs = u.result?.kind === 'out' ? u.result.fields : []
+    if (e.out && Object.keys(e.out).sort().join() !== outs.map(f => f.name).sort().join())
+      throw new Error(`${where}: "out" must place exactly the results of ${u.name} (${outs.map(f => f.name).join(', ')})`)
+    if (!e.out && outs.length) throw new Error(`${where}: ${u.name} has results; say where they go ("out")`)
+    const args = (e.args ?? []).map((x, i) => MODES.test(x) ? `arg${i}` : x)
+    const params = ctlParams(m, u)
+    if (args.length + (e.out ? outs.length : 0) !== params.length) throw new Error(`${where}: ${u.name} takes ${params.length} arguments`)
+    for (const f of outs) o.push(`\t${ktype(f.type)} ${f.name};`)
+    ;(e.args ?? []).forEach((x, i) => { if (MODES.test(x)) o.push(`\tu64 arg${i};`) })
+    const status = e.ret === 'void' && !outs.length && !e.relink ? null : 'err'
+    if (status) o.push('\tint err;')
+    o.push('')
+    ;(e.args ?? []).forEach((x, i) => { const mm = MODES.exec(x); if (mm) o.push(`\tbitmap_to_arr64(&arg${i}, ${mm[1]}, 64);`) })
+    const c = `mb_ctl(${['a', u.name, ...args, ...outs.map(f => `&${f.name}`)].join(', ')})`
+    if (!status) {
+      o.push(e.ret === 'void' ? `\t${c};` : `\treturn ${c};`, '}', '')
+      continue
+    }
+    o.push(`\terr = ${c};`)
+    if (outs.length || e.relink) o.push('\tif (err)', e.ret === 'void' ? '\t\treturn;' : '\t\treturn err;')
+    for (const f of outs) {
+      const mm = MODES.exec(e.out![f.name]!)
+      o.push(mm ? `\tbitmap_from_arr64(${mm[1]}, &${f.name}, 64);` : `\t${e.out![f.name]} = ${f.name};`)
+    }
+    if (e.relink) o.push('\tif (netif_running(netdev))', '\t\tmod_delayed_work(system_wq, &a->watchdog_work, HZ / 10);')
+    if (e.ret !== 'void') o.push(outs.length || e.relink ? '\treturn 0;' : '\treturn err;')
     o.push('}', '')
   }
   return o.join('\n')

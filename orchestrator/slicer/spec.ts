@@ -135,8 +135,12 @@ export interface LifecycleSpec {
 }
 
 /**
- * An ethtool hook that is a plain forward: to a control operation (`op`, with `args` as the C
- * arguments after the adapter) or a read of a tracked field of the kernel's copy (`field`).
+ * An ethtool hook that only marshals: a forward to a control operation (`op`, with `args` as the
+ * C arguments after the adapter) or a read of a tracked field of the kernel's copy (`field`).
+ * The control path answers in ethtool's own terms, so the kernel side only copies:
+ *  - an argument `modes:EXPR` passes an ethtool link-mode bitmap as a u64 of its first 64 bits;
+ *  - `out` names, for each result field of the operation, where it goes after success: a C
+ *    lvalue, or `modes:LVALUE` (a u64 of link-mode bits into an ethtool bitmap).
  */
 export interface EthtoolForward {
   /** struct ethtool_ops member */
@@ -146,7 +150,10 @@ export interface EthtoolForward {
   ret: 'int' | 'void' | 'u32'
   op?: string
   args?: string[]
+  out?: Record<string, string>
   field?: string
+  /** after success on a running interface, check the link soon: the operation renegotiates it */
+  relink?: boolean
 }
 
 export interface DriverSpec {
@@ -169,4 +176,7 @@ export interface DriverSpec {
   downcalls: DowncallSpec[]
   lifecycle: LifecycleSpec[]
   ethtool: EthtoolForward[]
+  /** [control-path constant, kernel constant] pairs that must be equal (asserted in the kernel's
+   *  ethtool glue): the numbering the control path answers ethtool in */
+  ethtoolConstants: [string, string][]
 }

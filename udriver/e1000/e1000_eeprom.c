@@ -25,18 +25,18 @@ int e1000_eeprom_read(struct e1000_hw *hw, uint32_t word, uint16_t *val)
 	return 0;
 }
 
-/* Read the whole image into the tracked state and verify its checksum. */
-int e1000_eeprom_load(struct e1000_hw *hw)
+/* Read the whole image into image[] and verify its checksum. */
+int e1000_eeprom_verify(struct e1000_hw *hw, uint16_t *image)
 {
 	uint16_t sum = 0;
 	uint32_t i;
 	int err;
 
 	for (i = 0; i < E1000_EEPROM_WORDS; i++) {
-		err = e1000_eeprom_read(hw, i, &hw->st.eeprom[i]);
+		err = e1000_eeprom_read(hw, i, &image[i]);
 		if (err)
 			return err;
-		sum += hw->st.eeprom[i];
+		sum += image[i];
 	}
 	if (sum != E1000_EEPROM_SUM) {
 		hw_log(hw, MB_LOG_ERR, "EEPROM checksum %04x, expected %04x\n",
@@ -44,4 +44,10 @@ int e1000_eeprom_load(struct e1000_hw *hw)
 		return -MB_EIO;
 	}
 	return 0;
+}
+
+/* Probe: the image becomes tracked state (ethtool -e is served from it). */
+int e1000_eeprom_load(struct e1000_hw *hw)
+{
+	return e1000_eeprom_verify(hw, hw->st.eeprom);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ethtool-style queries and the periodic watchdog: register dump, ring
- * sizes as the hardware sees them, message level.
+ * ethtool-style queries and settings, and the periodic watchdog: register
+ * dump, ring sizes as the hardware sees them, message level, interrupt
+ * moderation, wake-on-LAN.
  */
 #include "e1000_hw.h"
 
@@ -13,7 +14,7 @@ static const uint32_t e1000_dump_regs[] = {
 	E1000_RDTR, E1000_RADV, E1000_TDBAL, E1000_TDBAH, E1000_TDLEN,
 	E1000_TDH, E1000_TDT, E1000_TIDV, E1000_TADV, E1000_RAL(0),
 	E1000_RAH(0), E1000_PBA, E1000_LEDCTL, E1000_MANC, E1000_FCT,
-	E1000_VET,
+	E1000_VET, E1000_WUC, E1000_WUFC,
 };
 
 #define NDUMP (sizeof(e1000_dump_regs) / sizeof(e1000_dump_regs[0]))
@@ -55,5 +56,76 @@ int e1000_hw_watchdog(struct e1000_hw *hw)
 	if (up < 0)
 		return up;
 	e1000_hw_update_stats(hw);
+	return 0;
+}
+
+/* ---- ethtool -c/-C: interrupt moderation ----------------------------- */
+
+/* SDM 13.4.18: ITR counts 256 ns intervals between interrupts. */
+void e1000_hw_apply_itr(struct e1000_hw *hw)
+{
+	hw_wr(hw, E1000_ITR, hw->st.rx_usecs * 1000u / 256u);
+}
+
+int e1000_hw_get_coalesce(struct e1000_hw *hw, uint32_t *rx_usecs)
+{
+	*rx_usecs = hw->st.rx_usecs;
+	return 0;
+}
+
+/* 0 turns moderation off; Linux e1000's 1-4 (dynamic modes) are not
+ * offered, so they are refused like any other value out of range. */
+int e1000_hw_set_coalesce(struct e1000_hw *hw, uint32_t rx_usecs)
+{
+	if (rx_usecs && (rx_usecs < E1000_RX_USECS_MIN ||
+			 rx_usecs > E1000_RX_USECS_MAX))
+		return -MB_EINVAL;
+	hw->st.rx_usecs = rx_usecs;
+	e1000_hw_apply_itr(hw);
+	return 0;
+}
+
+/* ---- ethtool -w/-W: wake-on-LAN ------------------------------------- */
+
+/* SDM 5.6.10: the EEPROM's APM enable bit for port A says whether this
+ * board can wake at all (Linux e1000 reads the same word). */
+uint32_t e1000_wol_supported(const struct e1000_hw *hw)
+{
+	return hw->st.eeprom[E1000_EEPROM_ICW3_A] & E1000_EEPROM_APME ?
+	       E1000_WAKE_ALL : 0;
+}
+
+/* SDM 13.6.2: the wake-up filters, and PME enabled when any is set.  They
+ * take effect when the device is put in D3; the register dump shows them. */
+void e1000_hw_apply_wol(struct e1000_hw *hw)
+{
+	uint32_t w = hw->st.wol, wufc = 0;
+
+	if (w & E1000_WAKE_MAGIC)
+		wufc |= E1000_WUFC_MAG;
+	if (w & E1000_WAKE_UCAST)
+		wufc |= E1000_WUFC_EX;
+	if (w & E1000_WAKE_MCAST)
+		wufc |= E1000_WUFC_MC;
+	if (w & E1000_WAKE_BCAST)
+		wufc |= E1000_WUFC_BC;
+	hw_wr(hw, E1000_WUFC, wufc);
+	hw_wr(hw, E1000_WUC, wufc ? E1000_WUC_PME_EN : 0);
+}
+
+int e1000_hw_get_wol(struct e1000_hw *hw, uint32_t *supported,
+		     uint32_t *wolopts)
+{
+	*supported = e1000_wol_supported(hw);
+	*wolopts = hw->st.wol;
+	return 0;
+}
+
+int e1000_hw_set_wol(struct e1000_hw *hw, uint32_t wolopts)
+{
+	if (wolopts & ~e1000_wol_supported(hw))
+		return -MB_EOPNOTSUPP;
+	hw->st.wol = wolopts;
+	e1000_hw_apply_wol(hw);
 	return 0;
 }

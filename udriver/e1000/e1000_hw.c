@@ -40,6 +40,9 @@ void e1000_hw_setup(struct e1000_hw *hw, struct mb_dev *dev)
 	hw->st.link_cfg.advertised = E1000_ADV_ALL;
 	hw->st.link_cfg.speed = 1000;
 	hw->st.link_cfg.full_duplex = 1;
+	hw->st.fc_autoneg = 1;		/* Linux e1000's default: full */
+	hw->st.fc_req = E1000_FC_RX | E1000_FC_TX;
+	hw->st.rx_usecs = E1000_RX_USECS_DEFAULT;
 	e1000_hw_set_mtu(hw, hw->st.mtu);
 }
 
@@ -72,7 +75,7 @@ static int e1000_hw_reset(struct e1000_hw *hw)
 	return 0;
 }
 
-/* SDM 14.4 first steps: station address and MTA; flow control off. */
+/* SDM 14.4 first steps: station address and MTA; wake-up filters. */
 static int e1000_hw_program_filters(struct e1000_hw *hw)
 {
 	uint32_t i;
@@ -87,12 +90,8 @@ static int e1000_hw_program_filters(struct e1000_hw *hw)
 	}
 	for (i = 0; i < E1000_MTA_WORDS; i++)
 		hw_wr(hw, E1000_MTA + 4 * i, hw->mta[i]);
-	/* SDM 14.3: without flow control, FCAL/FCAH/FCT/FCTTV are 0 */
-	hw_wr(hw, E1000_FCAL, 0);
-	hw_wr(hw, E1000_FCAH, 0);
-	hw_wr(hw, E1000_FCT, 0);
-	hw_wr(hw, E1000_FCTTV, 0);
 	hw_wr(hw, E1000_VET, 0);
+	e1000_hw_apply_wol(hw);
 	return 0;
 }
 
@@ -131,6 +130,9 @@ int e1000_hw_init(struct e1000_hw *hw)
 	}
 	__builtin_memcpy(hw->st.mac, hw->st.perm_mac, E1000_ETH_ALEN);
 	__builtin_memset(hw->mta, 0, sizeof(hw->mta));
+	/* As Linux e1000: magic-packet wake-up armed if the EEPROM enables
+	 * APM wake-up for this port. */
+	hw->st.wol = e1000_wol_supported(hw) ? E1000_WAKE_MAGIC : 0;
 
 	err = e1000_hw_program_filters(hw);
 	if (err)
@@ -175,7 +177,8 @@ int e1000_hw_up(struct e1000_hw *hw)
 	 * bounds the delay; ITR caps the interrupt rate (SDM 13.4.18) */
 	hw_wr(hw, E1000_RDTR, 0);
 	hw_wr(hw, E1000_RADV, E1000_RADV_DEFAULT);
-	hw_wr(hw, E1000_ITR, E1000_ITR_DEFAULT);
+	e1000_hw_apply_itr(hw);
+	e1000_fc_setup(hw);	/* thresholds follow the MTU */
 	hw_wr(hw, E1000_RCTL, hw->rctl | E1000_RCTL_EN);
 	hw_flush(hw);
 	/* The kernel turned the carrier off when it went down, possibly
@@ -208,6 +211,10 @@ int e1000_hw_restore(struct e1000_hw *hw)
 		err = e1000_hw_set_mac(hw, hw->st.mac);
 	if (!err)
 		err = e1000_hw_setup_link(hw);
+	if (!err) {
+		e1000_hw_apply_itr(hw);
+		e1000_hw_apply_wol(hw);
+	}
 	if (!err && hw_msg(hw, E1000_MSG_DRV))
 		hw_log(hw, MB_LOG_INFO, "state restored: mtu %u, link %s\n",
 		       hw->st.mtu, hw->st.link_up ? "up" : "down");

@@ -32,6 +32,53 @@
 #define E1000_ADV_1000_FULL	0x0020u
 #define E1000_ADV_ALL		0x002Fu
 
+/* Link modes in ethtool's numbering (UAPI enum ethtool_link_mode_bit_indices,
+ * asserted against it in the generated kernel glue): the control path answers
+ * ethtool in ethtool's terms, the kernel only copies. */
+#define E1000_LM_10_HALF	0
+#define E1000_LM_10_FULL	1
+#define E1000_LM_100_HALF	2
+#define E1000_LM_100_FULL	3
+#define E1000_LM_1000_FULL	5
+#define E1000_LM_AUTONEG	6
+#define E1000_LM_TP		7
+#define E1000_LM_PAUSE		13
+#define E1000_LM_ASYM_PAUSE	14
+#define E1000_LM_BIT(m)		(1ull << (m))
+/* ethtool's base settings (UAPI): port, duplex, unknown speed */
+#define E1000_PORT_TP		0x00
+#define E1000_DUPLEX_HALF	0x00
+#define E1000_DUPLEX_FULL	0x01
+#define E1000_DUPLEX_UNKNOWN	0xFF
+#define E1000_SPEED_UNKNOWN	0xFFFFFFFFu
+
+/* Flow control (802.3x PAUSE) directions: fc_req, fc_cur */
+#define E1000_FC_RX		(1u << 0)	/* honour received PAUSE */
+#define E1000_FC_TX		(1u << 1)	/* send PAUSE when full */
+
+/* Wake-on-LAN options in ethtool's numbering (UAPI WAKE_*) */
+#define E1000_WAKE_UCAST	(1u << 1)
+#define E1000_WAKE_MCAST	(1u << 2)
+#define E1000_WAKE_BCAST	(1u << 3)
+#define E1000_WAKE_MAGIC	(1u << 5)
+#define E1000_WAKE_ALL		(E1000_WAKE_UCAST | E1000_WAKE_MCAST | \
+				 E1000_WAKE_BCAST | E1000_WAKE_MAGIC)
+
+/* ethtool -C rx-usecs: 0 turns moderation off; else the minimum gap
+ * between interrupts, as Linux e1000 bounds it (10..10000 us) */
+#define E1000_RX_USECS_MIN	10
+#define E1000_RX_USECS_MAX	10000
+#define E1000_RX_USECS_DEFAULT	50	/* ITR 195: 20000 interrupts/s */
+
+/* ethtool -p: enum ethtool_phys_id_state (asserted in the kernel glue) */
+#define E1000_ID_INACTIVE	0
+#define E1000_ID_ACTIVE		1
+#define E1000_ID_ON		2
+#define E1000_ID_OFF		3
+
+/* ethtool -t: the self-tests, in the order of their results */
+enum { E1000_TEST_REG, E1000_TEST_EEPROM, E1000_TEST_LINK, E1000_TESTS };
+
 /* msg_enable bits: same values as Linux NETIF_MSG_* */
 #define E1000_MSG_DRV		0x0001u
 #define E1000_MSG_PROBE		0x0002u
@@ -76,7 +123,12 @@ struct e1000_state {
 	uint32_t rx_buf_len;			/* RX buffer the kernel must post */
 	uint32_t rx_flags;			/* E1000_RX_* in force */
 	uint32_t msg_enable;
-	uint32_t pad;
+	uint8_t fc_autoneg;			/* pause resolved by autoneg */
+	uint8_t fc_req;				/* E1000_FC_* asked for */
+	uint8_t fc_cur;				/* E1000_FC_* in force */
+	uint8_t pad;
+	uint32_t rx_usecs;			/* interrupt gap, 0: off */
+	uint32_t wol;				/* E1000_WAKE_* armed */
 	struct e1000_hw_stats stats;
 };
 
@@ -86,6 +138,8 @@ struct e1000_hw {
 	struct e1000_state st;
 	uint32_t rctl;				/* RCTL shadow, minus EN */
 	uint32_t mta[E1000_MTA_WORDS];		/* MTA shadow, replayed on reset */
+	uint32_t ledctl_saved;			/* LEDCTL before ethtool -p */
+	bool identifying;			/* ethtool -p in progress */
 };
 
 /* Lifecycle (e1000_hw.c) */
@@ -107,13 +161,28 @@ int e1000_phy_read(struct e1000_hw *hw, uint32_t reg, uint16_t *val);
 int e1000_phy_write(struct e1000_hw *hw, uint32_t reg, uint16_t val);
 int e1000_hw_setup_link(struct e1000_hw *hw);
 int e1000_hw_check_link(struct e1000_hw *hw);	/* reports changes, 1 if up */
-int e1000_hw_get_link_cfg(struct e1000_hw *hw, struct e1000_link_cfg *cfg);
-int e1000_hw_set_link_cfg(struct e1000_hw *hw, const struct e1000_link_cfg *cfg);
+int e1000_hw_get_link_ksettings(struct e1000_hw *hw, uint64_t *supported,
+				 uint64_t *advertising, uint8_t *autoneg,
+				 uint8_t *port, uint8_t *phy_address,
+				 uint32_t *speed, uint8_t *duplex);
+int e1000_hw_set_link_ksettings(struct e1000_hw *hw, uint32_t autoneg,
+				uint32_t speed, uint32_t duplex,
+				uint64_t advertising);
 int e1000_hw_restart_autoneg(struct e1000_hw *hw);
+
+/* Flow control (e1000_fc.c) */
+uint16_t e1000_fc_anar_bits(const struct e1000_hw *hw);
+void e1000_fc_setup(struct e1000_hw *hw);	/* thresholds, after reset */
+void e1000_fc_link_up(struct e1000_hw *hw);	/* resolve and apply */
+int e1000_hw_get_pause(struct e1000_hw *hw, uint32_t *autoneg, uint32_t *rx,
+		       uint32_t *tx);
+int e1000_hw_set_pause(struct e1000_hw *hw, uint32_t autoneg, uint32_t rx,
+		       uint32_t tx);
 
 /* EEPROM (e1000_eeprom.c) */
 int e1000_eeprom_read(struct e1000_hw *hw, uint32_t word, uint16_t *val);
 int e1000_eeprom_load(struct e1000_hw *hw);	/* image + checksum */
+int e1000_eeprom_verify(struct e1000_hw *hw, uint16_t *image);	/* re-read */
 
 /* Statistics (e1000_stats.c) */
 void e1000_hw_update_stats(struct e1000_hw *hw);
@@ -128,6 +197,24 @@ uint32_t e1000_regs_count(void);
 uint32_t e1000_hw_get_regs(struct e1000_hw *hw, uint32_t *out, uint32_t n);
 int e1000_hw_get_ring_counts(struct e1000_hw *hw, uint32_t *tx, uint32_t *rx);
 int e1000_hw_set_msglevel(struct e1000_hw *hw, uint32_t level);
+void e1000_hw_apply_itr(struct e1000_hw *hw);
+int e1000_hw_get_coalesce(struct e1000_hw *hw, uint32_t *rx_usecs);
+int e1000_hw_set_coalesce(struct e1000_hw *hw, uint32_t rx_usecs);
+uint32_t e1000_wol_supported(const struct e1000_hw *hw);
+void e1000_hw_apply_wol(struct e1000_hw *hw);
+int e1000_hw_get_wol(struct e1000_hw *hw, uint32_t *supported,
+		     uint32_t *wolopts);
+int e1000_hw_set_wol(struct e1000_hw *hw, uint32_t wolopts);
+
+/* Diagnostics: ethtool -t and -p (e1000_diag.c) */
+uint32_t e1000_test_count(void);
+uint32_t e1000_hw_get_test_names(struct e1000_hw *hw,
+				 char (*names)[E1000_STAT_NAME_LEN], uint32_t n);
+uint32_t e1000_hw_self_test_online(struct e1000_hw *hw, uint64_t *out,
+				   uint32_t n);
+uint32_t e1000_hw_self_test_offline(struct e1000_hw *hw, uint64_t *out,
+				    uint32_t n);
+int e1000_hw_set_led(struct e1000_hw *hw, uint32_t state);
 
 /* Register helpers shared by the files above (e1000_hw.c) */
 int e1000_wait_bits(struct e1000_hw *hw, uint32_t reg, uint32_t mask,

@@ -52,17 +52,19 @@ int e1000_phy_write(struct e1000_hw *hw, uint32_t reg, uint16_t val)
 			  E1000_MDIC_OP_WRITE, &v);
 }
 
-/* advertised mode -> PHY register bit (ANAR for 10/100, 1000T_CTRL for 1000) */
+/* advertised mode -> PHY register bit (ANAR for 10/100, 1000T_CTRL for
+ * 1000) and ethtool link mode */
 static const struct {
 	uint16_t adv;
 	uint8_t reg;
 	uint16_t bit;
+	uint8_t mode;
 } adv_map[] = {
-	{ E1000_ADV_10_HALF,   PHY_AUTONEG_ADV, PHY_ANAR_10_HD },
-	{ E1000_ADV_10_FULL,   PHY_AUTONEG_ADV, PHY_ANAR_10_FD },
-	{ E1000_ADV_100_HALF,  PHY_AUTONEG_ADV, PHY_ANAR_100_HD },
-	{ E1000_ADV_100_FULL,  PHY_AUTONEG_ADV, PHY_ANAR_100_FD },
-	{ E1000_ADV_1000_FULL, PHY_1000T_CTRL,  PHY_1000T_CTRL_FD },
+	{ E1000_ADV_10_HALF,   PHY_AUTONEG_ADV, PHY_ANAR_10_HD,  E1000_LM_10_HALF },
+	{ E1000_ADV_10_FULL,   PHY_AUTONEG_ADV, PHY_ANAR_10_FD,  E1000_LM_10_FULL },
+	{ E1000_ADV_100_HALF,  PHY_AUTONEG_ADV, PHY_ANAR_100_HD, E1000_LM_100_HALF },
+	{ E1000_ADV_100_FULL,  PHY_AUTONEG_ADV, PHY_ANAR_100_FD, E1000_LM_100_FULL },
+	{ E1000_ADV_1000_FULL, PHY_1000T_CTRL,  PHY_1000T_CTRL_FD, E1000_LM_1000_FULL },
 };
 #define ADV_MAP_N (sizeof(adv_map) / sizeof(adv_map[0]))
 
@@ -89,7 +91,7 @@ static int e1000_setup_autoneg(struct e1000_hw *hw, bool force_restart)
 {
 	uint16_t anar, t1000, ctrl, status;
 	uint16_t want_anar = adv_bits(hw->st.link_cfg.advertised,
-				      PHY_AUTONEG_ADV);
+				      PHY_AUTONEG_ADV) | e1000_fc_anar_bits(hw);
 	uint16_t want_t1000 = adv_bits(hw->st.link_cfg.advertised,
 				       PHY_1000T_CTRL);
 	int err;
@@ -106,11 +108,12 @@ static int e1000_setup_autoneg(struct e1000_hw *hw, bool force_restart)
 
 	if (!force_restart && (ctrl & PHY_CTRL_AN_ENABLE) &&
 	    (status & PHY_STATUS_AN_DONE) &&
-	    (anar & PHY_ANAR_SPEED_MASK) == want_anar &&
+	    (anar & (PHY_ANAR_SPEED_MASK | PHY_PAUSE_MASK)) == want_anar &&
 	    (t1000 & T1000_MASK) == want_t1000)
 		return 0;
 
-	anar = (anar & ~PHY_ANAR_SPEED_MASK) | want_anar | PHY_ANAR_SELECTOR;
+	anar = (anar & ~(PHY_ANAR_SPEED_MASK | PHY_PAUSE_MASK)) | want_anar |
+	       PHY_ANAR_SELECTOR;
 	t1000 = (t1000 & ~T1000_MASK) | want_t1000;
 	err = e1000_phy_write(hw, PHY_AUTONEG_ADV, anar);
 	if (!err)
@@ -197,6 +200,8 @@ int e1000_hw_check_link(struct e1000_hw *hw)
 	hw->st.link_up = up;
 	hw->st.speed = up ? speed : 0;
 	hw->st.full_duplex = up ? fd : 0;
+	if (up)
+		e1000_fc_link_up(hw);
 	if (hw_msg(hw, E1000_MSG_LINK)) {
 		if (up)
 			hw_log(hw, MB_LOG_INFO, "link up, %u Mb/s, %s duplex\n",
@@ -208,18 +213,61 @@ int e1000_hw_check_link(struct e1000_hw *hw)
 	return up;
 }
 
-int e1000_hw_get_link_cfg(struct e1000_hw *hw, struct e1000_link_cfg *cfg)
+/* ethtool's link settings, in ethtool's terms (link-mode bit masks). */
+int e1000_hw_get_link_ksettings(struct e1000_hw *hw, uint64_t *supported,
+				uint64_t *advertising, uint8_t *autoneg,
+				uint8_t *port, uint8_t *phy_address,
+				uint32_t *speed, uint8_t *duplex)
 {
-	*cfg = hw->st.link_cfg;
+	const struct e1000_link_cfg *c = &hw->st.link_cfg;
+	uint64_t sup = E1000_LM_BIT(E1000_LM_AUTONEG) | E1000_LM_BIT(E1000_LM_TP) |
+		       E1000_LM_BIT(E1000_LM_PAUSE) |
+		       E1000_LM_BIT(E1000_LM_ASYM_PAUSE);
+	uint64_t adv = E1000_LM_BIT(E1000_LM_TP);
+	uint16_t pause = e1000_fc_anar_bits(hw);
+	uint32_t i;
+
+	for (i = 0; i < ADV_MAP_N; i++) {
+		sup |= E1000_LM_BIT(adv_map[i].mode);
+		if (c->autoneg && (c->advertised & adv_map[i].adv))
+			adv |= E1000_LM_BIT(adv_map[i].mode);
+	}
+	if (c->autoneg) {
+		adv |= E1000_LM_BIT(E1000_LM_AUTONEG);
+		if (pause & PHY_ANAR_PAUSE)
+			adv |= E1000_LM_BIT(E1000_LM_PAUSE);
+		if (pause & PHY_ANAR_ASM_DIR)
+			adv |= E1000_LM_BIT(E1000_LM_ASYM_PAUSE);
+	}
+	*supported = sup;
+	*advertising = adv;
+	*autoneg = c->autoneg;
+	*port = E1000_PORT_TP;
+	*phy_address = E1000_PHY_ADDR;
+	/* what the last link check saw; the kernel dropped the carrier (and
+	 * we our link_up) when the interface went down */
+	*speed = hw->st.link_up ? hw->st.speed : E1000_SPEED_UNKNOWN;
+	*duplex = !hw->st.link_up ? E1000_DUPLEX_UNKNOWN :
+		  hw->st.full_duplex ? E1000_DUPLEX_FULL : E1000_DUPLEX_HALF;
 	return 0;
 }
 
-int e1000_hw_set_link_cfg(struct e1000_hw *hw, const struct e1000_link_cfg *cfg)
+int e1000_hw_set_link_ksettings(struct e1000_hw *hw, uint32_t autoneg,
+				uint32_t speed, uint32_t duplex,
+				uint64_t advertising)
 {
-	struct e1000_link_cfg c = *cfg;
+	struct e1000_link_cfg c = { 0 };
+	uint32_t i;
 
-	if (c.autoneg > 1)
+	if (autoneg > 1 || (!autoneg && duplex != E1000_DUPLEX_HALF &&
+			    duplex != E1000_DUPLEX_FULL))
 		return -MB_EINVAL;
+	c.autoneg = (uint8_t)autoneg;
+	c.speed = speed;
+	c.full_duplex = duplex == E1000_DUPLEX_FULL;
+	for (i = 0; i < ADV_MAP_N; i++)
+		if (advertising & E1000_LM_BIT(adv_map[i].mode))
+			c.advertised |= adv_map[i].adv;
 	if (!c.autoneg && c.speed == 1000) {
 		/* IEEE 802.3 clause 40: 1000BASE-T needs autonegotiation;
 		 * forced 1000/full means "advertise only 1000/full". */
@@ -229,15 +277,12 @@ int e1000_hw_set_link_cfg(struct e1000_hw *hw, const struct e1000_link_cfg *cfg)
 		c.advertised = E1000_ADV_1000_FULL;
 	}
 	if (c.autoneg) {
-		c.advertised &= E1000_ADV_ALL;
 		if (!c.advertised)
 			return -MB_EINVAL;
 		c.speed = 1000;
 		c.full_duplex = 1;
 	} else if (c.speed != 10 && c.speed != 100) {
 		return -MB_EINVAL;
-	} else {
-		c.full_duplex = c.full_duplex ? 1 : 0;
 	}
 	hw->st.link_cfg = c;
 	return e1000_setup_link_mode(hw, true);

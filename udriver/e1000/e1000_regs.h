@@ -53,21 +53,22 @@
 #define E1000_TADV	0x0382C	/* TX absolute interrupt delay */
 
 /* Interrupt moderation defaults, as Linux e1000 (e1000_param.c): delays
- * in 1.024 us units; ITR in 256 ns units between interrupts, here
- * 1e9 / (20000 * 256): at most 20000 interrupts/s (SDM 13.4.18). */
+ * in 1.024 us units.  ITR (256 ns units between interrupts) follows
+ * ethtool -C rx-usecs, E1000_RX_USECS_DEFAULT in e1000_hw.h. */
 #define E1000_TIDV_DEFAULT	8
 #define E1000_TADV_DEFAULT	32
 #define E1000_RADV_DEFAULT	8
-#define E1000_ITR_DEFAULT	195
 #define E1000_RXCSUM	0x05000	/* RX checksum control */
 #define E1000_MTA	0x05200	/* multicast table array, 128 x 32 bit */
 #define E1000_RAL(n)	(0x05400 + 8 * (n))	/* receive address low */
 #define E1000_RAH(n)	(0x05404 + 8 * (n))	/* receive address high */
 #define E1000_VFTA	0x05600	/* VLAN filter table array */
 #define E1000_WUC	0x05800	/* wake-up control */
+#define E1000_WUFC	0x05808	/* wake-up filter control */
 #define E1000_MANC	0x05820	/* management control */
 
 #define E1000_MTA_WORDS	128
+#define E1000_VFTA_WORDS 128
 #define E1000_RAR_ENTRIES 16
 
 /* SDM 13.4.1 CTRL */
@@ -208,6 +209,9 @@
 #define PHY_ANAR_ASM_DIR	(1u << 11)
 #define PHY_ANAR_SPEED_MASK	0x01E0u
 
+/* IEEE 802.3 annex 28B.2: pause bits, same place in ANAR and LPA */
+#define PHY_PAUSE_MASK		(PHY_ANAR_PAUSE | PHY_ANAR_ASM_DIR)
+
 #define PHY_1000T_CTRL_HD	(1u << 8)
 #define PHY_1000T_CTRL_FD	(1u << 9)
 
@@ -216,5 +220,28 @@
 #define E1000_EEPROM_SUM	0xBABAu
 #define E1000_EEPROM_MAC_WORD	0x00	/* words 00h-02h: Ethernet address */
 #define E1000_EEPROM_ICW1	0x0A	/* initialization control word 1 */
+#define E1000_EEPROM_ICW3_A	0x24	/* initialization control 3, port A */
+#define E1000_EEPROM_APME	(1u << 10)	/* ICW3: APM wake-up enable */
+
+/* SDM 13.4.33 FCAL/FCAH/FCT: the 802.3x PAUSE destination and type */
+#define E1000_FCAL_PAUSE	0x00C28001u	/* 01:80:C2:00:00:01, low */
+#define E1000_FCAH_PAUSE	0x0100u
+#define E1000_FCT_PAUSE		0x8808u
+#define E1000_FCTTV_DEFAULT	0xFFFFu		/* pause time in XOFF frames */
+#define E1000_FCRTL_XONE	(1u << 31)	/* send XON at the low mark */
+#define E1000_PBA_RX_MASK	0xFFFFu		/* PBA: RX packet buffer, KB */
+
+/* SDM 13.4.15 LEDCTL: LED0 (link/activity) mode and blink */
+#define E1000_LEDCTL_LED0_MASK	0x000000FFu
+#define E1000_LEDCTL_LED0_ON	0x0000000Eu	/* mode LED_ON */
+#define E1000_LEDCTL_LED0_OFF	0x0000000Fu	/* mode LED_OFF */
+#define E1000_LEDCTL_LED0_BLINK	(1u << 7)
+
+/* SDM 13.6.1/13.6.2 WUC, WUFC */
+#define E1000_WUC_PME_EN	(1u << 1)
+#define E1000_WUFC_MAG		(1u << 1)	/* magic packet */
+#define E1000_WUFC_EX		(1u << 2)	/* directed (exact) unicast */
+#define E1000_WUFC_MC		(1u << 3)	/* multicast */
+#define E1000_WUFC_BC		(1u << 4)	/* broadcast */
 
 #endif /* MB_E1000_REGS_H */

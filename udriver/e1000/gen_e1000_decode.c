@@ -40,10 +40,10 @@ int mb_e1000_decode_upcall(const void *msg, uint32_t len)
 	case MB_E1000_SET_RX_MODE:
 		want += sizeof(q->a.set_rx_mode);
 		break;
-	case MB_E1000_GET_LINK_CFG:
+	case MB_E1000_GET_LINK_KSETTINGS:
 		break;
-	case MB_E1000_SET_LINK_CFG:
-		want += sizeof(q->a.set_link_cfg);
+	case MB_E1000_SET_LINK_KSETTINGS:
+		want += sizeof(q->a.set_link_ksettings);
 		break;
 	case MB_E1000_RESTART_AUTONEG:
 		break;
@@ -68,6 +68,35 @@ int mb_e1000_decode_upcall(const void *msg, uint32_t len)
 	case MB_E1000_REGS_COUNT:
 		break;
 	case MB_E1000_RESTORE:
+		break;
+	case MB_E1000_GET_PAUSE:
+		break;
+	case MB_E1000_SET_PAUSE:
+		want += sizeof(q->a.set_pause);
+		break;
+	case MB_E1000_GET_COALESCE:
+		break;
+	case MB_E1000_SET_COALESCE:
+		want += sizeof(q->a.set_coalesce);
+		break;
+	case MB_E1000_GET_WOL:
+		break;
+	case MB_E1000_SET_WOL:
+		want += sizeof(q->a.set_wol);
+		break;
+	case MB_E1000_SET_LED:
+		want += sizeof(q->a.set_led);
+		break;
+	case MB_E1000_TEST_COUNT:
+		break;
+	case MB_E1000_GET_TEST_NAMES:
+		want += sizeof(q->a.get_test_names);
+		break;
+	case MB_E1000_SELF_TEST_ONLINE:
+		want += sizeof(q->a.self_test_online);
+		break;
+	case MB_E1000_SELF_TEST_OFFLINE:
+		want += sizeof(q->a.self_test_offline);
 		break;
 	default:
 		return -EINVAL;

@@ -25,6 +25,11 @@ static void track_in(struct e1000_state *st, const struct e1000_state *k)
 	memcpy(&st->rx_buf_len, &k->rx_buf_len, sizeof(st->rx_buf_len));
 	memcpy(&st->rx_flags, &k->rx_flags, sizeof(st->rx_flags));
 	memcpy(&st->msg_enable, &k->msg_enable, sizeof(st->msg_enable));
+	memcpy(&st->fc_autoneg, &k->fc_autoneg, sizeof(st->fc_autoneg));
+	memcpy(&st->fc_req, &k->fc_req, sizeof(st->fc_req));
+	memcpy(&st->fc_cur, &k->fc_cur, sizeof(st->fc_cur));
+	memcpy(&st->rx_usecs, &k->rx_usecs, sizeof(st->rx_usecs));
+	memcpy(&st->wol, &k->wol, sizeof(st->wol));
 	memcpy(&st->stats, &k->stats, sizeof(st->stats));
 }
 
@@ -83,14 +88,14 @@ int mb_e1000_dispatch(struct e1000_hw *hw, const void *msg, uint32_t len,
 		if (!status)
 			status = e1000_hw_set_rx_mode(hw, q->a.set_rx_mode.flags, q->a.set_rx_mode.mc, q->a.set_rx_mode.n);
 		break;
-	case MB_E1000_GET_LINK_CFG:
+	case MB_E1000_GET_LINK_KSETTINGS:
 		if (!status)
-			status = e1000_hw_get_link_cfg(hw, &r->r.get_link_cfg.cfg);
-		res = sizeof(r->r.get_link_cfg);
+			status = e1000_hw_get_link_ksettings(hw, &r->r.get_link_ksettings.supported, &r->r.get_link_ksettings.advertising, &r->r.get_link_ksettings.autoneg, &r->r.get_link_ksettings.port, &r->r.get_link_ksettings.phy_address, &r->r.get_link_ksettings.speed, &r->r.get_link_ksettings.duplex);
+		res = sizeof(r->r.get_link_ksettings);
 		break;
-	case MB_E1000_SET_LINK_CFG:
+	case MB_E1000_SET_LINK_KSETTINGS:
 		if (!status)
-			status = e1000_hw_set_link_cfg(hw, &q->a.set_link_cfg.cfg);
+			status = e1000_hw_set_link_ksettings(hw, q->a.set_link_ksettings.autoneg, q->a.set_link_ksettings.speed, q->a.set_link_ksettings.duplex, q->a.set_link_ksettings.advertising);
 		break;
 	case MB_E1000_RESTART_AUTONEG:
 		if (!status)
@@ -143,6 +148,63 @@ int mb_e1000_dispatch(struct e1000_hw *hw, const void *msg, uint32_t len,
 	case MB_E1000_RESTORE:
 		if (!status)
 			status = e1000_hw_restore(hw);
+		break;
+	case MB_E1000_GET_PAUSE:
+		if (!status)
+			status = e1000_hw_get_pause(hw, &r->r.get_pause.autoneg, &r->r.get_pause.rx, &r->r.get_pause.tx);
+		res = sizeof(r->r.get_pause);
+		break;
+	case MB_E1000_SET_PAUSE:
+		if (!status)
+			status = e1000_hw_set_pause(hw, q->a.set_pause.autoneg, q->a.set_pause.rx, q->a.set_pause.tx);
+		break;
+	case MB_E1000_GET_COALESCE:
+		if (!status)
+			status = e1000_hw_get_coalesce(hw, &r->r.get_coalesce.rx_usecs);
+		res = sizeof(r->r.get_coalesce);
+		break;
+	case MB_E1000_SET_COALESCE:
+		if (!status)
+			status = e1000_hw_set_coalesce(hw, q->a.set_coalesce.rx_usecs);
+		break;
+	case MB_E1000_GET_WOL:
+		if (!status)
+			status = e1000_hw_get_wol(hw, &r->r.get_wol.supported, &r->r.get_wol.wolopts);
+		res = sizeof(r->r.get_wol);
+		break;
+	case MB_E1000_SET_WOL:
+		if (!status)
+			status = e1000_hw_set_wol(hw, q->a.set_wol.wolopts);
+		break;
+	case MB_E1000_SET_LED:
+		if (!status)
+			status = e1000_hw_set_led(hw, q->a.set_led.state);
+		break;
+	case MB_E1000_TEST_COUNT:
+		if (!status)
+			r->r.test_count.n = e1000_test_count();
+		res = sizeof(r->r.test_count);
+		break;
+	case MB_E1000_GET_TEST_NAMES:
+		if (!status)
+			r->r.get_test_names.n = e1000_hw_get_test_names(hw, r->r.get_test_names.v,
+					clamp(q->a.get_test_names.n, E1000_TESTS));
+		res = offsetof(struct mb_e1000_r_get_test_names, v) +
+		      r->r.get_test_names.n * sizeof(r->r.get_test_names.v[0]);
+		break;
+	case MB_E1000_SELF_TEST_ONLINE:
+		if (!status)
+			r->r.self_test_online.n = e1000_hw_self_test_online(hw, r->r.self_test_online.v,
+					clamp(q->a.self_test_online.n, E1000_TESTS));
+		res = offsetof(struct mb_e1000_r_self_test_online, v) +
+		      r->r.self_test_online.n * sizeof(r->r.self_test_online.v[0]);
+		break;
+	case MB_E1000_SELF_TEST_OFFLINE:
+		if (!status)
+			r->r.self_test_offline.n = e1000_hw_self_test_offline(hw, r->r.self_test_offline.v,
+					clamp(q->a.self_test_offline.n, E1000_TESTS));
+		res = offsetof(struct mb_e1000_r_self_test_offline, v) +
+		      r->r.self_test_offline.n * sizeof(r->r.self_test_offline.v[0]);
 		break;
 	}
 	r->st = hw->st;
