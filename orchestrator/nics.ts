@@ -32,7 +32,12 @@ export const NICS: Record<string, NicSpec> = {
     variants: {
       native: {
         modules: ['e1000'], driverName: 'e1000',
-        known: { 'link down/up from QEMU (QMP) seen as carrier within 2 s': "Linux's e1000 confirms a link change in its watchdog, which runs every 2 s, so under TCG it takes about 2 s" },
+        known: {
+          'link down/up from QEMU (QMP) seen as carrier within 2 s': "Linux's e1000 confirms a link change in its watchdog, which runs every 2 s, so under TCG it takes about 2 s",
+          ...Object.fromEntries(['ethtool -c (coalescing)', 'ethtool -C rx-usecs 100', 'ethtool -C rx-usecs 5 refused'].map(op => [op,
+            "Linux's e1000 offers coalescing settings only from the 82545 on (e1000_get_coalesce: -EOPNOTSUPP below it), though it programs the 82540EM's ITR itself; ours exposes that ITR (SDM 13.4.18)"])),
+          'ethtool -t offline': "Linux's e1000 register test writes registers QEMU's 82540EM model does not implement (result 40) and its loopback test needs a MAC/PHY loopback the model lacks (result 13); ours tests only registers the model implements and has no loopback test",
+        },
       },
       monolithic: { modules: ['mb_e1000'], driverName: 'mb_e1000' },
       split: { modules: ['mb_core', 'mb_e1000_split'], driverName: 'mb_e1000', udriver: 'mb-udriver' },
@@ -41,7 +46,17 @@ export const NICS: Record<string, NicSpec> = {
   },
   rtl8139: {
     name: 'rtl8139', qemuDevice: 'rtl8139', pciId: '10ec:8139', description: 'Realtek RTL8139C+ (revision 0x20, driven natively by 8139cp)',
-    variants: { native: { modules: ['8139cp'], driverName: '8139cp' } },
+    variants: {
+      native: {
+        modules: ['8139cp'], driverName: '8139cp',
+        known: {
+          'MTU 9000': "8139cp's maximum MTU is below 9000: the kernel refuses it ('mtu greater than device maximum')",
+          ...Object.fromEntries(['ethtool -a (pause parameters)', 'ethtool -A autoneg off rx off tx off', 'ethtool -A autoneg on rx on tx on',
+            'ethtool -c (coalescing)', 'ethtool -C rx-usecs 100', 'ethtool -C rx-usecs 5 refused', 'ethtool -t online', 'ethtool -t offline',
+            'ethtool -p 1 (identify)'].map(op => [op, '8139cp has no such ethtool operation (Operation not supported)'])),
+        },
+      },
+    },
     unavailable: { monolithic: 'there is no RTL8139 microdriver yet', split: 'there is no RTL8139 microdriver yet' },
   },
 }

@@ -21,7 +21,7 @@ export const DURING = ['traffic', 'ethtool', 'probe'] as const
 export const MAX_EXTRA_LOSS_PCT = 1
 
 /** The configuration set before the crashes; it must survive them. */
-const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42' }
+const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42', rxUsecs: 100 }
 
 /**
  * Recovery times: from each `detach` to the next `replay result=0` (the control path is back and
@@ -94,7 +94,7 @@ export const crashUdriver: Scenario = {
     'no kernel crash on the console or in dmesg',
     `traffic kept flowing through the crashes: ping every 10 ms from dut0 loses at most ${MAX_EXTRA_LOSS_PCT} point more than in a baseline window under the same load; iperf3 from the host completes`,
     'the u-driver came back by itself after every crash (the kernel logged detach, attach and replay result=0)',
-    `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous) is still in force, in the netdev and in the kernel's replay`,
+    `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous, rx-usecs ${CONFIG.rxUsecs}, pause off) is still in force, in the netdev, in the kernel's replay and in the last u-driver's answers`,
     'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
     'reports the recovery time per crash (median, spread) and the packets lost in the crash window',
     '--during probe instead reloads the k-driver and kills the u-driver inside its INIT upcall each time: no kernel crash, the next u-driver completes probe (netdev back), and carrier, ethtool and traffic work afterwards; reports the probe recovery time',
@@ -110,7 +110,8 @@ export const crashUdriver: Scenario = {
         // Room for --crashes deaths: the crash-loop limit is the crash-loop scenario's business.
         await g.ssh.exec(`echo ${o.crashes + 10} > /sys/module/mb_core/parameters/max_restarts`)
         if (o.during === 'probe') return probeCrashes(tb, g, c, drv.modules[drv.modules.length - 1]!, drv.driverName)
-        await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on`)
+        // ethtool settings too: the new u-driver must hold them (they travel in the tracked state)
+        await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on && ethtool -C dut0 rx-usecs ${CONFIG.rxUsecs} && ethtool -A dut0 autoneg off rx off tx off`)
         await g.ssh.exec(`for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 2 -W 2 -I dut0 ${addrs.host} >/dev/null`)
         const before = (await g.ssh.exec('dmesg')).stdout
 
@@ -168,9 +169,13 @@ export const crashUdriver: Scenario = {
         const mac = (await g.ssh.exec('cat /sys/class/net/dut0/address')).stdout.trim()
         const flags = (await g.ssh.exec('ip link show dut0')).stdout
         const lastReplay = microbedEvents(fresh).filter(e => e.event === 'replay').pop()?.line ?? '(no replay)'
+        // Answered by the last u-driver, from the state it adopted.
+        const et = (await g.ssh.exec('ethtool -c dut0; ethtool -a dut0', { check: false })).stdout
+        const usecs = /^rx-usecs:\s+(\d+)/m.exec(et)?.[1], pauseOff = /^RX:\s+off/m.test(et) && /^TX:\s+off/m.test(et)
         c.check('the configuration set before the crashes is still in force',
-          mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay),
-          `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
+          mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay) &&
+            usecs === String(CONFIG.rxUsecs) && pauseOff,
+          `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}; ethtool: rx-usecs ${usecs ?? '?'}, pause ${pauseOff ? 'off' : 'not off'}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
         const ops = await run(g, `ethtool -i dut0 | grep -q '^driver: ${drv.driverName}$' && ethtool -S dut0 >/dev/null && ip link set dut0 mtu 1500 && ip link set dut0 mtu ${CONFIG.mtu} && ethtool -r dut0 && for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done && sleep 1 && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
         c.check('ip and ethtool operations work afterwards', ops.code === 0 && /[23] packets received/.test(ops.stdout), (ops.stdout + ops.stderr).trim().split('\n').pop() ?? '')
 

@@ -50,6 +50,19 @@ function cmdOp(name: string, cmd: string, verify?: (g: Guest, out: string) => Pr
   }
 }
 
+const pauseOf = (out: string) => ['Autonegotiate', 'RX', 'TX'].map(k => new RegExp(`^${k}:\\s+(\\S+)`, 'm').exec(out)?.[0].replace(/\s+/g, ' ')).filter(Boolean).join(', ') || first(out)
+const wolOf = (out: string) => ['Supports Wake-on', 'Wake-on'].map(k => new RegExp(`^\\s*${k}: \\S+`, 'm').exec(out)?.[0].trim()).filter(Boolean).join(', ') || 'no Wake-on lines'
+const selfTestOf = (out: string) => out.split('\n').filter(l => /test result|\(o[nf]+line\)|\(on\/offline\)/i.test(l)).map(l => l.trim().replace(/\s+/g, ' ')).join('; ') || first(out)
+
+/** ethtool -t: every result line is evidence, pass or fail (which test failed matters). */
+const selfTest = (mode: 'online' | 'offline'): Op => ({
+  name: `ethtool -t ${mode}`, readOnly: mode === 'online',
+  async run(g) {
+    const r = await sh(g, `ethtool -t dut0 ${mode}`, 60_000)
+    return { ok: r.code === 0 && /test result is PASS/.test(r.out), evidence: `exit ${r.code}; ${selfTestOf(r.out)}` }
+  },
+})
+
 const expectAttr = (attr: string, want: string) => async (g: Guest): Promise<OpResult> => {
   const v = await sysfs(g, attr)
   return { ok: v === want, evidence: `${attr}=${v} (want ${want})` }
@@ -140,6 +153,56 @@ const OPS: Op[] = [
     ({ ok: /RX:\s+\d+/.test(out) && /TX:\s+\d+/.test(out), evidence: out.replace(/\s+/g, ' ').slice(0, 160) }), true),
   cmdOp('ethtool -k (offloads)', 'ethtool -k dut0', async (_g, out) =>
     ({ ok: /rx-checksumming: (on|off)/.test(out), evidence: ['rx-checksumming', 'tx-checksumming', 'scatter-gather', 'tcp-segmentation-offload'].map(k => new RegExp(`^${k}: \\S+`, 'm').exec(out)?.[0]).filter(Boolean).join(', ') }), true),
+  cmdOp('ethtool -a (pause parameters)', 'ethtool -a dut0', async (_g, out) =>
+    ({ ok: /^Autonegotiate:\s+(on|off)/m.test(out) && /^RX:\s+(on|off)/m.test(out) && /^TX:\s+(on|off)/m.test(out), evidence: pauseOf(out) }), true),
+  cmdOp('ethtool -A autoneg off rx off tx off', 'ethtool -A dut0 autoneg off rx off tx off', async g => {
+    const out = (await sh(g, 'ethtool -a dut0')).out
+    return { ok: /^Autonegotiate:\s+off/m.test(out) && /^RX:\s+off/m.test(out) && /^TX:\s+off/m.test(out), evidence: pauseOf(out) }
+  }),
+  cmdOp('ethtool -A autoneg on rx on tx on', 'ethtool -A dut0 autoneg on rx on tx on', async g => {
+    // With pause autonegotiated, what is in force depends on the partner; the request is checked.
+    const out = (await sh(g, 'ethtool -a dut0')).out
+    return { ok: /^Autonegotiate:\s+on/m.test(out), evidence: pauseOf(out) }
+  }),
+  cmdOp('ethtool -c (coalescing)', 'ethtool -c dut0', async (_g, out) =>
+    ({ ok: /^rx-usecs:\s+\d+/m.test(out), evidence: /^rx-usecs:.*/m.exec(out)?.[0] ?? first(out) }), true),
+  cmdOp('ethtool -C rx-usecs 100', 'ethtool -C dut0 rx-usecs 100', async g => {
+    const v = /^rx-usecs:\s+(\d+)/m.exec((await sh(g, 'ethtool -c dut0')).out)?.[1]
+    return { ok: v === '100', evidence: `rx-usecs ${v ?? '?'} (want 100)` }
+  }),
+  {
+    name: 'ethtool -C rx-usecs 5 refused', readOnly: true,
+    async run(g) {
+      const r = await sh(g, 'ethtool -C dut0 rx-usecs 5')
+      const v = /^rx-usecs:\s+(\d+)/m.exec((await sh(g, 'ethtool -c dut0')).out)?.[1]
+      return { ok: r.code !== 0 && v === '100', evidence: `exit ${r.code}: ${first(r.out) || '(no message)'}; rx-usecs ${v ?? '?'}` }
+    },
+  },
+  {
+    // Wake-up needs the platform's consent (PCI PM: the device's power/wakeup attribute exists
+    // only when it can wake the system); without it the driver must refuse, and report "d".
+    name: 'ethtool -s wol g (accepted if the platform can wake, refused if not)', readOnly: true,
+    async run(g) {
+      const canWake = (await sh(g, 'cat /sys/class/net/dut0/device/power/wakeup')).code === 0
+      const r = await sh(g, 'ethtool -s dut0 wol g')
+      const now = wolOf((await sh(g, 'ethtool dut0')).out)
+      await sh(g, 'ethtool -s dut0 wol d')
+      const ok = canWake ? r.code === 0 && /Wake-on: g$/.test(now) : r.code !== 0 && /Wake-on: d$/.test(now)
+      return { ok, evidence: `platform ${canWake ? 'can' : 'cannot'} wake; \`ethtool -s dut0 wol g\` exit ${r.code}${r.code ? `: ${first(r.out)}` : ''}; ${now}` }
+    },
+  },
+  selfTest('online'),
+  selfTest('offline'),
+  {
+    name: 'ethtool -p 1 (identify)', readOnly: true,
+    async run(g) {
+      const t0 = Date.now()
+      const r = await sh(g, 'ethtool -p dut0 1')
+      const ms = Date.now() - t0
+      // The kernel holds the LED for the requested second, then sends INACTIVE.
+      return { ok: r.code === 0 && ms >= 900, evidence: `exit ${r.code}${r.out ? `: ${first(r.out)}` : ''}; returned after ${ms} ms` }
+    },
+  },
   {
     name: 'link down/up from QEMU (QMP) seen as carrier within 2 s',
     async run(g) {

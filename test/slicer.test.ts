@@ -334,6 +334,7 @@ static uint32_t ubuild(uint16_t op, struct mb_e1000_req *q)
 	case MB_E1000_SET_PAUSE: len += sizeof(q->a.set_pause); break;
 	case MB_E1000_SET_COALESCE: len += sizeof(q->a.set_coalesce); break;
 	case MB_E1000_SET_WOL: len += sizeof(q->a.set_wol); break;
+	case MB_E1000_GET_WOL: len += sizeof(q->a.get_wol); break;
 	case MB_E1000_SET_LED: len += sizeof(q->a.set_led); break;
 	case MB_E1000_GET_TEST_NAMES: len += sizeof(q->a.get_test_names); break;
 	case MB_E1000_SELF_TEST_ONLINE: len += sizeof(q->a.self_test_online); break;

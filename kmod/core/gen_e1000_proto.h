@@ -163,12 +163,16 @@ struct mb_e1000_r_get_coalesce {
 struct mb_e1000_a_set_coalesce {
 	uint32_t rx_usecs;
 };
+struct mb_e1000_a_get_wol {
+	uint32_t can_wake;
+};
 struct mb_e1000_r_get_wol {
 	uint32_t supported;
 	uint32_t wolopts;
 };
 struct mb_e1000_a_set_wol {
 	uint32_t wolopts;
+	uint32_t can_wake;
 };
 struct mb_e1000_a_set_led {
 	uint32_t state;
@@ -216,6 +220,7 @@ struct mb_e1000_req {
 		struct mb_e1000_a_get_stat_names get_stat_names;
 		struct mb_e1000_a_set_pause set_pause;
 		struct mb_e1000_a_set_coalesce set_coalesce;
+		struct mb_e1000_a_get_wol get_wol;
 		struct mb_e1000_a_set_wol set_wol;
 		struct mb_e1000_a_set_led set_led;
 		struct mb_e1000_a_get_test_names get_test_names;
@@ -266,8 +271,9 @@ _Static_assert(sizeof(struct mb_e1000_r_get_pause) == 12, "get_pause results");
 _Static_assert(sizeof(struct mb_e1000_a_set_pause) == 12, "set_pause args");
 _Static_assert(sizeof(struct mb_e1000_r_get_coalesce) == 4, "get_coalesce results");
 _Static_assert(sizeof(struct mb_e1000_a_set_coalesce) == 4, "set_coalesce args");
+_Static_assert(sizeof(struct mb_e1000_a_get_wol) == 4, "get_wol args");
 _Static_assert(sizeof(struct mb_e1000_r_get_wol) == 8, "get_wol results");
-_Static_assert(sizeof(struct mb_e1000_a_set_wol) == 4, "set_wol args");
+_Static_assert(sizeof(struct mb_e1000_a_set_wol) == 8, "set_wol args");
 _Static_assert(sizeof(struct mb_e1000_a_set_led) == 4, "set_led args");
 _Static_assert(sizeof(struct mb_e1000_r_test_count) == 4, "test_count results");
 _Static_assert(sizeof(struct mb_e1000_a_get_test_names) == 4, "get_test_names args");

@@ -68,9 +68,9 @@ struct mb_ctl_ops {
 	/* ethtool -C rx-usecs */
 	int (*set_coalesce)(struct mb_adapter *a, u32 rx_usecs);
 	/* ethtool: wake-on-LAN */
-	int (*get_wol)(struct mb_adapter *a, u32 *supported, u32 *wolopts);
+	int (*get_wol)(struct mb_adapter *a, u32 can_wake, u32 *supported, u32 *wolopts);
 	/* ethtool -s wol */
-	int (*set_wol)(struct mb_adapter *a, u32 wolopts);
+	int (*set_wol)(struct mb_adapter *a, u32 wolopts, u32 can_wake);
 	/* ethtool -p: identify the port */
 	int (*set_led)(struct mb_adapter *a, u32 state);
 	/* number of self-tests */

@@ -130,14 +130,14 @@ static int d_set_coalesce(struct mb_adapter *a, u32 rx_usecs)
 	return e1000_hw_set_coalesce(hw_of(a), rx_usecs);
 }
 
-static int d_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
+static int d_get_wol(struct mb_adapter *a, u32 can_wake, u32 *supported, u32 *wolopts)
 {
-	return e1000_hw_get_wol(hw_of(a), supported, wolopts);
+	return e1000_hw_get_wol(hw_of(a), can_wake, supported, wolopts);
 }
 
-static int d_set_wol(struct mb_adapter *a, u32 wolopts)
+static int d_set_wol(struct mb_adapter *a, u32 wolopts, u32 can_wake)
 {
-	return e1000_hw_set_wol(hw_of(a), wolopts);
+	return e1000_hw_set_wol(hw_of(a), wolopts, can_wake);
 }
 
 static int d_set_led(struct mb_adapter *a, u32 state)

@@ -304,12 +304,15 @@ static int u_set_coalesce(struct mb_adapter *a, u32 rx_usecs)
 	return call(s, MB_E1000_SET_COALESCE, sizeof(*q), 0);
 }
 
-static int u_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
+static int u_get_wol(struct mb_adapter *a, u32 can_wake, u32 *supported, u32 *wolopts)
 {
 	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_get_wol *q = &s->req.a.get_wol;
 	int err;
 
-	err = call(s, MB_E1000_GET_WOL, 0, 0);
+	memset(q, 0, sizeof(*q));
+	q->can_wake = can_wake;
+	err = call(s, MB_E1000_GET_WOL, sizeof(*q), 0);
 	if (err)
 		return err;
 	*supported = s->rep.r.get_wol.supported;
@@ -317,13 +320,14 @@ static int u_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
 	return 0;
 }
 
-static int u_set_wol(struct mb_adapter *a, u32 wolopts)
+static int u_set_wol(struct mb_adapter *a, u32 wolopts, u32 can_wake)
 {
 	struct mb_split *s = split_of(a);
 	struct mb_e1000_a_set_wol *q = &s->req.a.set_wol;
 
 	memset(q, 0, sizeof(*q));
 	q->wolopts = wolopts;
+	q->can_wake = can_wake;
 	return call(s, MB_E1000_SET_WOL, sizeof(*q), 0);
 }
 

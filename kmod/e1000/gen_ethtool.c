@@ -120,10 +120,8 @@ int mb_ethtool_get_coalesce(struct net_device *netdev, struct ethtool_coalesce *
 int mb_ethtool_set_coalesce(struct net_device *netdev, struct ethtool_coalesce *ec, struct kernel_ethtool_coalesce *kec, struct netlink_ext_ack *extack)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
-	int err;
 
-	err = mb_ctl(a, set_coalesce, ec->rx_coalesce_usecs);
-	return err;
+	return mb_ctl(a, set_coalesce, ec->rx_coalesce_usecs);
 }
 
 void mb_ethtool_get_wol(struct net_device *netdev, struct ethtool_wolinfo *wol)
@@ -133,7 +131,7 @@ void mb_ethtool_get_wol(struct net_device *netdev, struct ethtool_wolinfo *wol)
 	u32 wolopts;
 	int err;
 
-	err = mb_ctl(a, get_wol, &supported, &wolopts);
+	err = mb_ctl(a, get_wol, device_can_wakeup(&a->pdev->dev), &supported, &wolopts);
 	if (err)
 		return;
 	wol->supported = supported;
@@ -143,28 +141,22 @@ void mb_ethtool_get_wol(struct net_device *netdev, struct ethtool_wolinfo *wol)
 int mb_ethtool_set_wol(struct net_device *netdev, struct ethtool_wolinfo *wol)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
-	int err;
 
-	err = mb_ctl(a, set_wol, wol->wolopts);
-	return err;
+	return mb_ctl(a, set_wol, wol->wolopts, device_can_wakeup(&a->pdev->dev));
 }
 
 int mb_ethtool_set_phys_id(struct net_device *netdev, enum ethtool_phys_id_state state)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
-	int err;
 
-	err = mb_ctl(a, set_led, state);
-	return err;
+	return mb_ctl(a, set_led, state);
 }
 
 int mb_ethtool_nway_reset(struct net_device *netdev)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
-	int err;
 
-	err = mb_ctl(a, restart_autoneg);
-	return err;
+	return mb_ctl(a, restart_autoneg);
 }
 
 void mb_ethtool_set_msglevel(struct net_device *netdev, u32 level)

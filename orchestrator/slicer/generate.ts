@@ -569,7 +569,7 @@ function ethtoolForwards(m: Model): string {
     if (args.length + (e.out ? outs.length : 0) !== params.length) throw new Error(`${where}: ${u.name} takes ${params.length} arguments`)
     for (const f of outs) o.push(`\t${ktype(f.type)} ${f.name};`)
     ;(e.args ?? []).forEach((x, i) => { if (MODES.test(x)) o.push(`\tu64 arg${i};`) })
-    const status = e.ret === 'void' && !outs.length && !e.relink ? null : 'err'
+    const status = outs.length || e.relink ? 'err' : null
     if (status) o.push('\tint err;')
     o.push('')
     ;(e.args ?? []).forEach((x, i) => { const mm = MODES.exec(x); if (mm) o.push(`\tbitmap_to_arr64(&arg${i}, ${mm[1]}, 64);`) })
@@ -578,14 +578,13 @@ function ethtoolForwards(m: Model): string {
       o.push(e.ret === 'void' ? `\t${c};` : `\treturn ${c};`, '}', '')
       continue
     }
-    o.push(`\terr = ${c};`)
-    if (outs.length || e.relink) o.push('\tif (err)', e.ret === 'void' ? '\t\treturn;' : '\t\treturn err;')
+    o.push(`\terr = ${c};`, '\tif (err)', e.ret === 'void' ? '\t\treturn;' : '\t\treturn err;')
     for (const f of outs) {
       const mm = MODES.exec(e.out![f.name]!)
       o.push(mm ? `\tbitmap_from_arr64(${mm[1]}, &${f.name}, 64);` : `\t${e.out![f.name]} = ${f.name};`)
     }
     if (e.relink) o.push('\tif (netif_running(netdev))', '\t\tmod_delayed_work(system_wq, &a->watchdog_work, HZ / 10);')
-    if (e.ret !== 'void') o.push(outs.length || e.relink ? '\treturn 0;' : '\treturn err;')
+    if (e.ret !== 'void') o.push('\treturn 0;')
     o.push('}', '')
   }
   return o.join('\n')

@@ -113,17 +113,20 @@ void e1000_hw_apply_wol(struct e1000_hw *hw)
 	hw_wr(hw, E1000_WUC, wufc ? E1000_WUC_PME_EN : 0);
 }
 
-int e1000_hw_get_wol(struct e1000_hw *hw, uint32_t *supported,
-		     uint32_t *wolopts)
+/* can_wake: the platform lets this PCI function wake the system (the
+ * kernel knows, from PCI power management); without it nothing is armed,
+ * as Linux e1000 answers. */
+int e1000_hw_get_wol(struct e1000_hw *hw, uint32_t can_wake,
+		     uint32_t *supported, uint32_t *wolopts)
 {
 	*supported = e1000_wol_supported(hw);
-	*wolopts = hw->st.wol;
+	*wolopts = can_wake ? hw->st.wol : 0;
 	return 0;
 }
 
-int e1000_hw_set_wol(struct e1000_hw *hw, uint32_t wolopts)
+int e1000_hw_set_wol(struct e1000_hw *hw, uint32_t wolopts, uint32_t can_wake)
 {
-	if (wolopts & ~e1000_wol_supported(hw))
+	if (wolopts & ~e1000_wol_supported(hw) || (wolopts && !can_wake))
 		return -MB_EOPNOTSUPP;
 	hw->st.wol = wolopts;
 	e1000_hw_apply_wol(hw);

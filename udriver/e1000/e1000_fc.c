@@ -7,20 +7,25 @@
  */
 #include "e1000_hw.h"
 
-/* Annex 28B.2: symmetric PAUSE is the PAUSE bit, one direction needs
- * ASM_DIR (receive only advertises both, transmit only ASM_DIR alone). */
+/* Annex 28B.2 as Linux e1000 advertises it: both directions or receive
+ * only ask for PAUSE and ASM_DIR (symmetric, or the partner's asymmetric
+ * PAUSE towards us), transmit only ASM_DIR alone. */
 uint16_t e1000_fc_anar_bits(const struct e1000_hw *hw)
 {
-	switch (hw->st.fc_req & (E1000_FC_RX | E1000_FC_TX)) {
-	case E1000_FC_RX | E1000_FC_TX:
-		return PHY_ANAR_PAUSE;
-	case E1000_FC_RX:
+	if (hw->st.fc_req & E1000_FC_RX)
 		return PHY_ANAR_PAUSE | PHY_ANAR_ASM_DIR;
-	case E1000_FC_TX:
-		return PHY_ANAR_ASM_DIR;
-	default:
-		return 0;
-	}
+	return hw->st.fc_req & E1000_FC_TX ? PHY_ANAR_ASM_DIR : 0;
+}
+
+/* SDM 5.6.4: the EEPROM's pause advertisement (ICW2 bits 13:12) sets the
+ * default, as in Linux e1000: none, transmit only, or both. */
+void e1000_fc_default(struct e1000_hw *hw)
+{
+	uint16_t w = hw->st.eeprom[E1000_EEPROM_ICW2] & E1000_EEPROM_PAUSE_MASK;
+
+	hw->st.fc_autoneg = 1;
+	hw->st.fc_req = !w ? 0 : w == E1000_EEPROM_ASM_DIR ? E1000_FC_TX :
+			E1000_FC_RX | E1000_FC_TX;
 }
 
 /*
@@ -60,18 +65,27 @@ static void e1000_fc_apply(struct e1000_hw *hw, uint8_t fc)
 	hw->st.fc_cur = fc;
 }
 
-/* Annex 28B.3 table 28B-3, from our advertisement and the partner's. */
-static uint8_t e1000_fc_resolve(uint16_t local, uint16_t partner)
+/*
+ * Annex 28B.3 table 28B-3, from our advertisement and the partner's; where
+ * both could pause symmetrically, a request for receive only stays that.
+ * Not strict IEEE, as Linux e1000: a partner that advertises no pause at
+ * all may still send it (a legacy switch configured by hand), so if we
+ * asked to receive we honour received PAUSE frames anyway; it costs
+ * nothing when none come.
+ */
+static uint8_t e1000_fc_resolve(uint8_t req, uint16_t local, uint16_t partner)
 {
 	bool lp = local & PHY_ANAR_PAUSE, la = local & PHY_ANAR_ASM_DIR;
 	bool pp = partner & PHY_ANAR_PAUSE, pa = partner & PHY_ANAR_ASM_DIR;
 
 	if (lp && pp)
-		return E1000_FC_RX | E1000_FC_TX;
+		return req == (E1000_FC_RX | E1000_FC_TX) ? req : E1000_FC_RX;
 	if (lp && la && !pp && pa)
 		return E1000_FC_RX;
 	if (!lp && la && pp && pa)
 		return E1000_FC_TX;
+	if (!pp && !pa && (req & E1000_FC_RX))
+		return E1000_FC_RX;
 	return 0;
 }
 
@@ -89,7 +103,7 @@ void e1000_fc_link_up(struct e1000_hw *hw)
 		if (e1000_phy_read(hw, PHY_AUTONEG_ADV, &anar) ||
 		    e1000_phy_read(hw, PHY_LP_ABILITY, &lpa))
 			return;	/* keep what is in force; next link-up retries */
-		fc = e1000_fc_resolve(anar, lpa);
+		fc = e1000_fc_resolve(hw->st.fc_req, anar, lpa);
 	}
 	if (!hw->st.full_duplex)
 		fc = 0;

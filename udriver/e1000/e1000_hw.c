@@ -40,8 +40,6 @@ void e1000_hw_setup(struct e1000_hw *hw, struct mb_dev *dev)
 	hw->st.link_cfg.advertised = E1000_ADV_ALL;
 	hw->st.link_cfg.speed = 1000;
 	hw->st.link_cfg.full_duplex = 1;
-	hw->st.fc_autoneg = 1;		/* Linux e1000's default: full */
-	hw->st.fc_req = E1000_FC_RX | E1000_FC_TX;
 	hw->st.rx_usecs = E1000_RX_USECS_DEFAULT;
 	e1000_hw_set_mtu(hw, hw->st.mtu);
 }
@@ -133,6 +131,7 @@ int e1000_hw_init(struct e1000_hw *hw)
 	/* As Linux e1000: magic-packet wake-up armed if the EEPROM enables
 	 * APM wake-up for this port. */
 	hw->st.wol = e1000_wol_supported(hw) ? E1000_WAKE_MAGIC : 0;
+	e1000_fc_default(hw);
 
 	err = e1000_hw_program_filters(hw);
 	if (err)

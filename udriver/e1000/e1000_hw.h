@@ -172,6 +172,7 @@ int e1000_hw_restart_autoneg(struct e1000_hw *hw);
 
 /* Flow control (e1000_fc.c) */
 uint16_t e1000_fc_anar_bits(const struct e1000_hw *hw);
+void e1000_fc_default(struct e1000_hw *hw);	/* from the EEPROM */
 void e1000_fc_setup(struct e1000_hw *hw);	/* thresholds, after reset */
 void e1000_fc_link_up(struct e1000_hw *hw);	/* resolve and apply */
 int e1000_hw_get_pause(struct e1000_hw *hw, uint32_t *autoneg, uint32_t *rx,
@@ -202,9 +203,9 @@ int e1000_hw_get_coalesce(struct e1000_hw *hw, uint32_t *rx_usecs);
 int e1000_hw_set_coalesce(struct e1000_hw *hw, uint32_t rx_usecs);
 uint32_t e1000_wol_supported(const struct e1000_hw *hw);
 void e1000_hw_apply_wol(struct e1000_hw *hw);
-int e1000_hw_get_wol(struct e1000_hw *hw, uint32_t *supported,
-		     uint32_t *wolopts);
-int e1000_hw_set_wol(struct e1000_hw *hw, uint32_t wolopts);
+int e1000_hw_get_wol(struct e1000_hw *hw, uint32_t can_wake,
+		     uint32_t *supported, uint32_t *wolopts);
+int e1000_hw_set_wol(struct e1000_hw *hw, uint32_t wolopts, uint32_t can_wake);
 
 /* Diagnostics: ethtool -t and -p (e1000_diag.c) */
 uint32_t e1000_test_count(void);

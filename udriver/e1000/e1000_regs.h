@@ -220,6 +220,9 @@
 #define E1000_EEPROM_SUM	0xBABAu
 #define E1000_EEPROM_MAC_WORD	0x00	/* words 00h-02h: Ethernet address */
 #define E1000_EEPROM_ICW1	0x0A	/* initialization control word 1 */
+#define E1000_EEPROM_ICW2	0x0F	/* initialization control word 2 */
+#define E1000_EEPROM_PAUSE_MASK	0x3000u	/* ICW2: PAUSE, ASM_DIR advertised */
+#define E1000_EEPROM_ASM_DIR	0x2000u
 #define E1000_EEPROM_ICW3_A	0x24	/* initialization control 3, port A */
 #define E1000_EEPROM_APME	(1u << 10)	/* ICW3: APM wake-up enable */
 

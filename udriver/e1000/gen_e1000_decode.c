@@ -80,6 +80,7 @@ int mb_e1000_decode_upcall(const void *msg, uint32_t len)
 		want += sizeof(q->a.set_coalesce);
 		break;
 	case MB_E1000_GET_WOL:
+		want += sizeof(q->a.get_wol);
 		break;
 	case MB_E1000_SET_WOL:
 		want += sizeof(q->a.set_wol);

@@ -169,12 +169,12 @@ int mb_e1000_dispatch(struct e1000_hw *hw, const void *msg, uint32_t len,
 		break;
 	case MB_E1000_GET_WOL:
 		if (!status)
-			status = e1000_hw_get_wol(hw, &r->r.get_wol.supported, &r->r.get_wol.wolopts);
+			status = e1000_hw_get_wol(hw, q->a.get_wol.can_wake, &r->r.get_wol.supported, &r->r.get_wol.wolopts);
 		res = sizeof(r->r.get_wol);
 		break;
 	case MB_E1000_SET_WOL:
 		if (!status)
-			status = e1000_hw_set_wol(hw, q->a.set_wol.wolopts);
+			status = e1000_hw_set_wol(hw, q->a.set_wol.wolopts, q->a.set_wol.can_wake);
 		break;
 	case MB_E1000_SET_LED:
 		if (!status)
