@@ -64,6 +64,10 @@ export const NICS: Record<string, NicSpec> = {
 /** Modules every guest loads: the management NIC's driver and its PCI transport (not a dependency of it). */
 export const MGMT_MODULES = ['virtio_pci', 'virtio_net']
 
+/** Modules scenarios use on top of the NIC's (functional's macvlan row); loaded at boot, since the
+ *  guest has no module autoloading. */
+export const TOOL_MODULES = ['macvlan']
+
 export function nicNames(): string[] { return Object.keys(NICS) }
 
 /** Parses --nic: one name, a comma list, or "all". */
@@ -87,5 +91,5 @@ export function parseVariants(arg: string): Variant[] {
 
 /** Every module of Debian's kernel package an image must carry (ours come from kmod/). */
 export function allGuestModules(): string[] {
-  return [...new Set([...MGMT_MODULES, ...Object.values(NICS).flatMap(n => Object.values(n.variants).flatMap(v => v?.modules ?? []))])].filter(m => !m.startsWith('mb_'))
+  return [...new Set([...MGMT_MODULES, ...TOOL_MODULES, ...Object.values(NICS).flatMap(n => Object.values(n.variants).flatMap(v => v?.modules ?? []))])].filter(m => !m.startsWith('mb_'))
 }

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { chooseAccel, prepareHost, type AccelChoice } from './host.ts'
 import { buildImage, type Image } from './image.ts'
 import type { Log } from './log.ts'
-import { MGMT_MODULES, type NicSpec, type Variant } from './nics.ts'
+import { MGMT_MODULES, TOOL_MODULES, type NicSpec, type Variant } from './nics.ts'
 import type { Options } from './options.ts'
 import { SshSession } from './ssh.ts'
 import { QemuVm } from './vm.ts'
@@ -50,7 +50,7 @@ export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, ext
   const t0 = Date.now()
   const vm = await QemuVm.start({
     kernel: tb.image.kernel, initramfs: tb.image.initramfs, accel: tb.accel.accel, memoryMiB: tb.opts.memoryMiB, cpus: tb.opts.cpus,
-    modules: [...MGMT_MODULES, ...drv.modules], dut: { model: nic.qemuDevice, net: tb.opts.net },
+    modules: [...MGMT_MODULES, ...TOOL_MODULES, ...drv.modules], dut: { model: nic.qemuDevice, net: tb.opts.net },
     append: [drv.udriver ? `microbed.udriver=${drv.udriver}` : '', tb.opts.append, extra.append].filter(Boolean).join(' '), workDir: dir, log: tb.log,
   })
   let ssh: SshSession

@@ -108,6 +108,27 @@ const OPS: Op[] = [
     const d = (await sh(g, 'ip -d link show dut0')).out
     return { ok: !/PROMISC/.test(d) && /promiscuity 0/.test(d), evidence: /promiscuity \d+/.exec(d)?.[0] ?? d.slice(0, 120) }
   }),
+  {
+    // A secondary unicast address (macvlan) goes into a receive-address slot: no promiscuous
+    // mode, and frames to it still arrive (its own address answers pings; dut0 does not answer
+    // ARP for it, so replies can only come in through the macvlan's MAC). No IPv6 on mv0: its
+    // solicited-node group would put the MAC's own hash in the multicast table, and QEMU's model
+    // (unlike the 82540EM) applies that table to unicast frames too, which hides a missing entry.
+    name: 'macvlan on dut0: no promiscuous mode, its address receives',
+    async run(g, { peer }) {
+      const mv = peer.replace(/\.\d+$/, '.16')
+      const add = await sh(g, `sysctl -qw net.ipv4.conf.dut0.arp_ignore=1 && sysctl -qw net.ipv6.conf.default.disable_ipv6=1 && ip link add link dut0 name mv0 address 52:54:00:aa:bb:01 type macvlan mode bridge && sysctl -qw net.ipv4.conf.mv0.route_localnet=1 && ip addr add ${mv}/24 dev mv0 && ip link set mv0 up`)
+      const d = (await sh(g, 'ip -d link show dut0')).out
+      const ping = await sh(g, `ping -c 3 -i 0.2 -W 2 -I mv0 ${peer}`)
+      const del = await sh(g, 'ip link del mv0; sysctl -qw net.ipv4.conf.dut0.arp_ignore=0 net.ipv6.conf.default.disable_ipv6=0')
+      const promisc = /promiscuity (\d+)/.exec(d)?.[1]
+      const rx = pingCounts(ping.out).received
+      return {
+        ok: add.code === 0 && promisc === '0' && rx >= 2 && del.code === 0,
+        evidence: `add: exit ${add.code}${add.code ? ` ${first(add.out)}` : ''}; dut0 promiscuity ${promisc ?? '?'} with mv0 up; ping from mv0 (${mv}): ${rx}/3; del: exit ${del.code}`,
+      }
+    },
+  },
   cmdOp('join multicast group', 'ip maddr add 01:00:5e:01:02:03 dev dut0 && ip maddr show dev dut0', async (_g, out) =>
     ({ ok: /01:00:5e:01:02:03/.test(out), evidence: /link\s+01:00:5e:01:02:03.*/.exec(out)?.[0] ?? first(out) })),
   cmdOp('leave multicast group', 'ip maddr del 01:00:5e:01:02:03 dev dut0 && ip maddr show dev dut0', async (_g, out) =>

@@ -11,6 +11,7 @@
 _Static_assert(E1000_ETH_ALEN == 6, "e1000.spec.ts: E1000_ETH_ALEN");
 _Static_assert(E1000_EEPROM_WORDS == 64, "e1000.spec.ts: E1000_EEPROM_WORDS");
 _Static_assert(E1000_MC_MAX == 32, "e1000.spec.ts: E1000_MC_MAX");
+_Static_assert(E1000_UC_MAX == 15, "e1000.spec.ts: E1000_UC_MAX");
 _Static_assert(E1000_REGS_DUMP_MAX == 64, "e1000.spec.ts: E1000_REGS_DUMP_MAX");
 _Static_assert(E1000_STATS_MAX == 64, "e1000.spec.ts: E1000_STATS_MAX");
 _Static_assert(E1000_STAT_NAME_LEN == 32, "e1000.spec.ts: E1000_STAT_NAME_LEN");
@@ -45,7 +46,7 @@ enum mb_e1000_op {
 	MB_E1000_TX_TIMEOUT = 20,	/* diagnose a stuck TX ring before the reset */
 	MB_E1000_SET_MTU = 21,	/* new MTU and RX buffer size */
 	MB_E1000_SET_MAC = 22,	/* station address into RAR[0] */
-	MB_E1000_SET_RX_MODE = 23,	/* promiscuous, all-multicast, multicast table */
+	MB_E1000_SET_RX_MODE = 23,	/* promiscuous, all-multicast, multicast table, secondary unicast */
 	MB_E1000_GET_LINK_KSETTINGS = 24,	/* ethtool: link settings, in ethtool's terms */
 	MB_E1000_SET_LINK_KSETTINGS = 25,	/* ethtool -s */
 	MB_E1000_RESTART_AUTONEG = 26,	/* ethtool -r */
@@ -91,6 +92,9 @@ struct mb_e1000_a_set_rx_mode {
 	uint32_t flags;
 	uint8_t mc[E1000_MC_MAX][E1000_ETH_ALEN];
 	uint32_t n;
+	uint8_t uc[E1000_UC_MAX][E1000_ETH_ALEN];
+	uint8_t pad0[2];
+	uint32_t n_uc;
 };
 struct mb_e1000_r_get_link_ksettings {
 	uint64_t supported;
@@ -254,7 +258,7 @@ struct mb_e1000_rep {
 
 _Static_assert(sizeof(struct mb_e1000_a_set_mtu) == 4, "set_mtu args");
 _Static_assert(sizeof(struct mb_e1000_a_set_mac) == 6, "set_mac args");
-_Static_assert(sizeof(struct mb_e1000_a_set_rx_mode) == 200, "set_rx_mode args");
+_Static_assert(sizeof(struct mb_e1000_a_set_rx_mode) == 296, "set_rx_mode args");
 _Static_assert(sizeof(struct mb_e1000_r_get_link_ksettings) == 32, "get_link_ksettings results");
 _Static_assert(sizeof(struct mb_e1000_a_set_link_ksettings) == 24, "set_link_ksettings args");
 _Static_assert(sizeof(struct mb_e1000_a_set_msglevel) == 4, "set_msglevel args");

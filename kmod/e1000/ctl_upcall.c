@@ -44,19 +44,13 @@ static void mb_replay_work(struct work_struct *w)
 
 	mutex_lock(&a->ctl_lock);
 	err = mb_upcall_restore(a);
-	if (!err) {
-		spin_lock_bh(&a->rx_mode_lock);
-		*m = a->rx_mode_pending;
-		spin_unlock_bh(&a->rx_mode_lock);
-		err = a->ctl->set_rx_mode(a, m->flags,
-					  (const u8 (*)[ETH_ALEN])m->mc,
-					  m->mc_count);
-	}
+	if (!err)
+		err = mb_apply_rx_mode(a);
 	mutex_unlock(&a->ctl_lock);
 	mb_core_event(s->inst, "replay",
-		      "result=%d mtu=%u mac=%pM rx_flags=%u mc=%u autoneg=%u",
+		      "result=%d mtu=%u mac=%pM rx_flags=%u mc=%u uc=%u autoneg=%u",
 		      err, s->st.mtu, s->st.mac, m->flags, m->mc_count,
-		      s->st.link_cfg.autoneg);
+		      m->uc_count, s->st.link_cfg.autoneg);
 	if (err)
 		return;
 	/* Before the re-open below: an operation waiting under rtnl must

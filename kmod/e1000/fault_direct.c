@@ -128,8 +128,8 @@ WRAP(tx_timeout, TX_TIMEOUT, (struct mb_adapter *a), (a))
 WRAP(set_mtu, SET_MTU, (struct mb_adapter *a, u32 mtu), (a, mtu))
 WRAP(set_mac, SET_MAC, (struct mb_adapter *a, const u8 *mac), (a, mac))
 WRAP(set_rx_mode, SET_RX_MODE,
-     (struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n),
-     (a, flags, mc, n))
+     (struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n,
+      const u8 (*uc)[E1000_ETH_ALEN], u32 n_uc), (a, flags, mc, n, uc, n_uc))
 WRAP(get_link_ksettings, GET_LINK_KSETTINGS,
      (struct mb_adapter *a, u64 *sup, u64 *adv, u8 *an, u8 *port, u8 *phy,
       u32 *speed, u8 *duplex), (a, sup, adv, an, port, phy, speed, duplex))

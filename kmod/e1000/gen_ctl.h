@@ -35,8 +35,8 @@ struct mb_ctl_ops {
 	int (*set_mtu)(struct mb_adapter *a, u32 mtu);
 	/* station address into RAR[0] */
 	int (*set_mac)(struct mb_adapter *a, const u8 *mac);
-	/* promiscuous, all-multicast, multicast table */
-	int (*set_rx_mode)(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n);
+	/* promiscuous, all-multicast, multicast table, secondary unicast */
+	int (*set_rx_mode)(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n, const u8 (*uc)[E1000_ETH_ALEN], u32 n_uc);
 	/* ethtool: link settings, in ethtool's terms */
 	int (*get_link_ksettings)(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex);
 	/* ethtool -s */

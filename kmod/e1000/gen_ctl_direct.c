@@ -48,9 +48,9 @@ static int d_set_mac(struct mb_adapter *a, const u8 *mac)
 	return e1000_hw_set_mac(hw_of(a), mac);
 }
 
-static int d_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n)
+static int d_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n, const u8 (*uc)[E1000_ETH_ALEN], u32 n_uc)
 {
-	return e1000_hw_set_rx_mode(hw_of(a), flags, mc, n);
+	return e1000_hw_set_rx_mode(hw_of(a), flags, mc, n, uc, n_uc);
 }
 
 static int d_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex)

@@ -99,7 +99,7 @@ static int u_set_mac(struct mb_adapter *a, const u8 *mac)
 	return call(s, MB_E1000_SET_MAC, sizeof(*q), 0);
 }
 
-static int u_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n)
+static int u_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n, const u8 (*uc)[E1000_ETH_ALEN], u32 n_uc)
 {
 	struct mb_split *s = split_of(a);
 	struct mb_e1000_a_set_rx_mode *q = &s->req.a.set_rx_mode;
@@ -109,6 +109,9 @@ static int u_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_E
 	if (n <= E1000_MC_MAX)	/* else: more than E1000_MC_MAX addresses: all-multicast */
 		memcpy(q->mc, mc, n * sizeof(q->mc[0]));
 	q->n = n;
+	if (n_uc <= E1000_UC_MAX)	/* else: more than E1000_UC_MAX addresses: unicast promiscuous */
+		memcpy(q->uc, uc, n_uc * sizeof(q->uc[0]));
+	q->n_uc = n_uc;
 	return call(s, MB_E1000_SET_RX_MODE, sizeof(*q), 0);
 }
 

@@ -131,22 +131,37 @@ static void mb_set_rx_mode(struct net_device *netdev)
 		netdev_for_each_mc_addr(ha, netdev)
 			if (i < E1000_MC_MAX)
 				ether_addr_copy(m->mc[i++], ha->addr);
+	i = 0;
+	m->uc_count = netdev_uc_count(netdev);	/* secondary unicast */
+	if (m->uc_count <= E1000_UC_MAX)
+		netdev_for_each_uc_addr(ha, netdev)
+			if (i < E1000_UC_MAX)
+				ether_addr_copy(m->uc[i++], ha->addr);
 	spin_unlock(&a->rx_mode_lock);
 	schedule_work(&a->rx_mode_work);
+}
+
+/* The last snapshot to the control path; ctl_lock held.  Also the replay
+ * of the RX mode to a new u-driver. */
+int mb_apply_rx_mode(struct mb_adapter *a)
+{
+	struct mb_rx_mode *m = &a->rx_mode_scratch;
+
+	spin_lock_bh(&a->rx_mode_lock);
+	*m = a->rx_mode_pending;
+	spin_unlock_bh(&a->rx_mode_lock);
+	return a->ctl->set_rx_mode(a, m->flags, (const u8 (*)[ETH_ALEN])m->mc,
+				   m->mc_count, (const u8 (*)[ETH_ALEN])m->uc,
+				   m->uc_count);
 }
 
 static void mb_rx_mode_work(struct work_struct *w)
 {
 	struct mb_adapter *a = container_of(w, struct mb_adapter, rx_mode_work);
-	struct mb_rx_mode *m = &a->rx_mode_scratch;
 	int err;
 
 	mutex_lock(&a->ctl_lock);
-	spin_lock_bh(&a->rx_mode_lock);
-	*m = a->rx_mode_pending;
-	spin_unlock_bh(&a->rx_mode_lock);
-	err = a->ctl->set_rx_mode(a, m->flags, (const u8 (*)[ETH_ALEN])m->mc,
-				  m->mc_count);
+	err = mb_apply_rx_mode(a);
 	mutex_unlock(&a->ctl_lock);
 	if (err)
 		netdev_warn(a->netdev, "set_rx_mode failed: %d\n", err);
@@ -374,6 +389,7 @@ static int mb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	netdev->ethtool_ops = &mb_ethtool_ops;
 	netdev->hw_features = MB_TX_FEATURES;
 	netdev->features = MB_TX_FEATURES;
+	netdev->priv_flags |= IFF_UNICAST_FLT;	/* RAR 1-15, then UPE */
 	netdev->watchdog_timeo = 5 * HZ;
 	netdev->min_mtu = E1000_MTU_MIN;
 	netdev->max_mtu = E1000_MTU_MAX;

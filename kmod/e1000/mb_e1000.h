@@ -107,6 +107,8 @@ struct mb_rx_mode {
 	u32 flags;
 	u32 mc_count;	/* > E1000_MC_MAX means "too many" */
 	u8 mc[E1000_MC_MAX][ETH_ALEN];
+	u32 uc_count;	/* secondary unicast; > E1000_UC_MAX: too many */
+	u8 uc[E1000_UC_MAX][ETH_ALEN];
 };
 
 struct mb_adapter {
@@ -175,6 +177,7 @@ void mb_irq_disable(struct mb_adapter *a);
 /* main.c */
 int mb_up(struct mb_adapter *a);
 void mb_down(struct mb_adapter *a);
+int mb_apply_rx_mode(struct mb_adapter *a);
 
 /* Free slots; one always stays empty so that head == tail means empty. */
 static inline u32 mb_ring_unused(const struct mb_ring *r)

@@ -82,10 +82,7 @@ static int e1000_hw_program_filters(struct e1000_hw *hw)
 	err = e1000_hw_set_mac(hw, hw->st.mac);
 	if (err)
 		return err;
-	for (i = 1; i < E1000_RAR_ENTRIES; i++) {
-		hw_wr(hw, E1000_RAL(i), 0);
-		hw_wr(hw, E1000_RAH(i), 0);
-	}
+	e1000_write_uc(hw);
 	for (i = 0; i < E1000_MTA_WORDS; i++)
 		hw_wr(hw, E1000_MTA + 4 * i, hw->mta[i]);
 	hw_wr(hw, E1000_VET, 0);

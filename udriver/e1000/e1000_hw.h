@@ -13,6 +13,7 @@
 
 #define E1000_ETH_ALEN		6
 #define E1000_MC_MAX		32	/* longer lists fall back to all-multi */
+#define E1000_UC_MAX		15	/* RAR 1-15; longer lists: promiscuous */
 #define E1000_MTU_MIN		68
 #define E1000_MTU_MAX		16110	/* 16128-byte max frame, SDM 13.4.22 LPE */
 #define E1000_REGS_DUMP_MAX	64
@@ -138,6 +139,9 @@ struct e1000_hw {
 	struct e1000_state st;
 	uint32_t rctl;				/* RCTL shadow, minus EN */
 	uint32_t mta[E1000_MTA_WORDS];		/* MTA shadow, replayed on reset */
+	uint8_t uc[E1000_UC_MAX][E1000_ETH_ALEN];	/* RAR 1-15 shadow */
+	uint32_t uc_count;
+	bool uc_promisc;			/* more than RAR 1-15 hold */
 	uint32_t ledctl_saved;			/* LEDCTL before ethtool -p */
 	bool identifying;			/* ethtool -p in progress */
 };
@@ -153,7 +157,9 @@ int e1000_hw_restore(struct e1000_hw *hw);	/* adopt a running device */
 /* Addressing and filtering (e1000_rxmode.c) */
 int e1000_hw_set_mac(struct e1000_hw *hw, const uint8_t mac[E1000_ETH_ALEN]);
 int e1000_hw_set_rx_mode(struct e1000_hw *hw, uint32_t rx_flags,
-			 const uint8_t (*mc)[E1000_ETH_ALEN], uint32_t mc_count);
+			 const uint8_t (*mc)[E1000_ETH_ALEN], uint32_t mc_count,
+			 const uint8_t (*uc)[E1000_ETH_ALEN], uint32_t uc_count);
+void e1000_write_uc(struct e1000_hw *hw);	/* RAR 1-15 from the shadow */
 int e1000_hw_set_mtu(struct e1000_hw *hw, uint32_t mtu);
 
 /* PHY and link (e1000_phy.c) */

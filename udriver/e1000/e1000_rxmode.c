@@ -35,6 +35,8 @@ static uint32_t e1000_rctl_compose(const struct e1000_hw *hw,
 		rctl |= E1000_RCTL_UPE | E1000_RCTL_MPE;
 	else if (hw->st.rx_flags & E1000_RX_ALLMULTI)
 		rctl |= E1000_RCTL_MPE;
+	if (hw->uc_promisc)
+		rctl |= E1000_RCTL_UPE;
 	return rctl;
 }
 
@@ -81,24 +83,40 @@ int e1000_hw_set_mtu(struct e1000_hw *hw, uint32_t mtu)
 	return 0;
 }
 
-/* SDM 13.5.1-2: RAL holds address bytes 0-3, RAH bytes 4-5 plus AV. */
+/* SDM 13.5.1-2: RAL holds address bytes 0-3, RAH bytes 4-5 plus AV.
+ * RAH goes without AV first so a half-written entry never matches. */
+static void e1000_write_rar(struct e1000_hw *hw, uint32_t n,
+			    const uint8_t *mac)
+{
+	hw_wr(hw, E1000_RAH(n), 0);
+	if (!mac) {
+		hw_wr(hw, E1000_RAL(n), 0);
+		return;
+	}
+	hw_wr(hw, E1000_RAL(n), (uint32_t)mac[0] | (uint32_t)mac[1] << 8 |
+	      (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24);
+	hw_wr(hw, E1000_RAH(n), (uint32_t)mac[4] | (uint32_t)mac[5] << 8 |
+	      E1000_RAH_AV);
+}
+
 int e1000_hw_set_mac(struct e1000_hw *hw, const uint8_t mac[E1000_ETH_ALEN])
 {
-	uint32_t ral, rah;
-
 	if (mac[0] & 1)
 		return -MB_EINVAL;	/* a station address is never multicast */
-	ral = (uint32_t)mac[0] | (uint32_t)mac[1] << 8 |
-	      (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
-	rah = (uint32_t)mac[4] | (uint32_t)mac[5] << 8 | E1000_RAH_AV;
-	/* SDM: write RAH without AV first so a half-written entry never
-	 * matches */
-	hw_wr(hw, E1000_RAH(0), 0);
-	hw_wr(hw, E1000_RAL(0), ral);
-	hw_wr(hw, E1000_RAH(0), rah);
+	e1000_write_rar(hw, 0, mac);
 	hw_flush(hw);
 	__builtin_memcpy(hw->st.mac, mac, E1000_ETH_ALEN);
 	return 0;
+}
+
+/* Secondary unicast addresses (macvlan, bridges) in RAR 1-15, so the
+ * receiver need not go promiscuous for them; unused entries invalid. */
+void e1000_write_uc(struct e1000_hw *hw)
+{
+	uint32_t i;
+
+	for (i = 0; i < E1000_UC_MAX; i++)
+		e1000_write_rar(hw, i + 1, i < hw->uc_count ? hw->uc[i] : 0);
 }
 
 /* SDM 13.5.1 (MTA) with RCTL.MO = 00: the hash is destination address
@@ -110,12 +128,20 @@ static uint32_t e1000_mta_hash(const uint8_t mac[E1000_ETH_ALEN])
 }
 
 int e1000_hw_set_rx_mode(struct e1000_hw *hw, uint32_t rx_flags,
-			 const uint8_t (*mc)[E1000_ETH_ALEN], uint32_t mc_count)
+			 const uint8_t (*mc)[E1000_ETH_ALEN], uint32_t mc_count,
+			 const uint8_t (*uc)[E1000_ETH_ALEN], uint32_t uc_count)
 {
 	uint32_t i, h, old = hw->st.rx_flags;
 
 	if (rx_flags & ~(E1000_RX_PROMISC | E1000_RX_ALLMULTI))
 		return -MB_EINVAL;
+	for (i = 0; uc_count <= E1000_UC_MAX && i < uc_count; i++)
+		if (uc[i][0] & 1)
+			return -MB_EINVAL;	/* not a unicast address */
+	hw->uc_promisc = uc_count > E1000_UC_MAX;
+	hw->uc_count = hw->uc_promisc ? 0 : uc_count;
+	__builtin_memcpy(hw->uc, uc, hw->uc_count * E1000_ETH_ALEN);
+	e1000_write_uc(hw);
 	if (mc_count > E1000_MC_MAX) {
 		rx_flags |= E1000_RX_ALLMULTI;	/* table too small to be exact */
 		mc_count = 0;
@@ -132,8 +158,9 @@ int e1000_hw_set_rx_mode(struct e1000_hw *hw, uint32_t rx_flags,
 	e1000_rctl_apply(hw, e1000_rctl_compose(hw, e1000_rctl_size_bits(hw)));
 	if (old != rx_flags && hw_msg(hw, E1000_MSG_HW | E1000_MSG_DRV))
 		hw_log(hw, MB_LOG_INFO,
-		       "rx mode: promisc %s, allmulti %s, %u multicast\n",
+		       "rx mode: promisc %s, allmulti %s, %u multicast, %u unicast\n",
 		       rx_flags & E1000_RX_PROMISC ? "on" : "off",
-		       rx_flags & E1000_RX_ALLMULTI ? "on" : "off", mc_count);
+		       rx_flags & E1000_RX_ALLMULTI ? "on" : "off", mc_count,
+		       hw->uc_count);
 	return 0;
 }

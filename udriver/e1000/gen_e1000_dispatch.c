@@ -86,7 +86,7 @@ int mb_e1000_dispatch(struct e1000_hw *hw, const void *msg, uint32_t len,
 		break;
 	case MB_E1000_SET_RX_MODE:
 		if (!status)
-			status = e1000_hw_set_rx_mode(hw, q->a.set_rx_mode.flags, q->a.set_rx_mode.mc, q->a.set_rx_mode.n);
+			status = e1000_hw_set_rx_mode(hw, q->a.set_rx_mode.flags, q->a.set_rx_mode.mc, q->a.set_rx_mode.n, q->a.set_rx_mode.uc, q->a.set_rx_mode.n_uc);
 		break;
 	case MB_E1000_GET_LINK_KSETTINGS:
 		if (!status)
