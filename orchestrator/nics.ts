@@ -36,6 +36,7 @@ export const NICS: Record<string, NicSpec> = {
           'link down/up from QEMU (QMP) seen as carrier within 2 s': "Linux's e1000 confirms a link change in its watchdog, which runs every 2 s, so under TCG it takes about 2 s",
           ...Object.fromEntries(['ethtool -c (coalescing)', 'ethtool -C rx-usecs 100', 'ethtool -C rx-usecs 5 refused'].map(op => [op,
             "Linux's e1000 offers coalescing settings only from the 82545 on (e1000_get_coalesce: -EOPNOTSUPP below it), though it programs the 82540EM's ITR itself; ours exposes that ITR (SDM 13.4.18)"])),
+          'ethtool: link partner advertisement': "Linux's e1000 does not report what the link partner advertised (lp_advertising stays empty)",
           'ethtool -t offline': "Linux's e1000 register test writes registers QEMU's 82540EM model does not implement (result 40) and its loopback test needs a MAC/PHY loopback the model lacks (result 13); ours tests only registers the model implements and has no loopback test",
         },
       },

@@ -63,6 +63,12 @@ const selfTest = (mode: 'online' | 'offline'): Op => ({
   },
 })
 
+/** "RX/TX" of ethtool -g's current settings (the part after "Current hardware settings"). */
+const ringsOf = (out: string) => {
+  const cur = out.split(/Current hardware settings:/)[1] ?? ''
+  return `${/^RX:\s+(\d+)/m.exec(cur)?.[1] ?? '?'}/${/^TX:\s+(\d+)/m.exec(cur)?.[1] ?? '?'}`
+}
+
 const expectAttr = (attr: string, want: string) => async (g: Guest): Promise<OpResult> => {
   const v = await sysfs(g, attr)
   return { ok: v === want, evidence: `${attr}=${v} (want ${want})` }
@@ -172,8 +178,24 @@ const OPS: Op[] = [
   }),
   cmdOp('ethtool -g (ring parameters)', 'ethtool -g dut0', async (_g, out) =>
     ({ ok: /RX:\s+\d+/.test(out) && /TX:\s+\d+/.test(out), evidence: out.replace(/\s+/g, ' ').slice(0, 160) }), true),
+  cmdOp('ethtool -G rx 512 tx 512', 'ethtool -G dut0 rx 512 tx 512', async g => {
+    const r = ringsOf((await sh(g, 'ethtool -g dut0')).out)
+    return { ok: r === '512/512', evidence: `current RX/TX ${r}` }
+  }),
+  cmdOp('ethtool -G rx 100 tx 100 (rounded up to 104)', 'ethtool -G dut0 rx 100 tx 100', async g => {
+    const r = ringsOf((await sh(g, 'ethtool -g dut0')).out)
+    return { ok: r === '104/104', evidence: `current RX/TX ${r} (asked 100/100)` }
+  }),
+  cmdOp('ethtool -G back to 256', 'ethtool -G dut0 rx 256 tx 256', async g => {
+    const r = ringsOf((await sh(g, 'ethtool -g dut0')).out)
+    return { ok: r === '256/256', evidence: `current RX/TX ${r}` }
+  }),
   cmdOp('ethtool -k (offloads)', 'ethtool -k dut0', async (_g, out) =>
     ({ ok: /rx-checksumming: (on|off)/.test(out), evidence: ['rx-checksumming', 'tx-checksumming', 'scatter-gather', 'tcp-segmentation-offload'].map(k => new RegExp(`^${k}: \\S+`, 'm').exec(out)?.[0]).filter(Boolean).join(', ') }), true),
+  cmdOp('ethtool: link partner advertisement', 'ethtool dut0', async (_g, out) => {
+    const lp = /Link partner advertised link modes:\s+([^\n]*(?:\n\s{20,}[^\n]*)*)/.exec(out)?.[1]?.replace(/\s+/g, ' ').trim()
+    return { ok: !!lp && /1000baseT\/Full/.test(lp), evidence: lp ? `partner: ${lp}` : 'no link partner modes reported' }
+  }, true),
   cmdOp('ethtool -a (pause parameters)', 'ethtool -a dut0', async (_g, out) =>
     ({ ok: /^Autonegotiate:\s+(on|off)/m.test(out) && /^RX:\s+(on|off)/m.test(out) && /^TX:\s+(on|off)/m.test(out), evidence: pauseOf(out) }), true),
   cmdOp('ethtool -A autoneg off rx off tx off', 'ethtool -A dut0 autoneg off rx off tx off', async g => {

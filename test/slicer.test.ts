@@ -98,6 +98,10 @@ static uint32_t build(uint16_t op, uint32_t want, struct mb_e1000_rep *r)
 		r->r.get_wol.wolopts = E1000_WAKE_MAGIC;
 		len += sizeof(r->r.get_wol);
 		break;
+	case MB_E1000_RING_SIZES:
+		r->r.ring_sizes.tx = r->r.ring_sizes.rx = E1000_RING_MIN;
+		len += sizeof(r->r.ring_sizes);
+		break;
 	case MB_E1000_TEST_COUNT:
 		r->r.test_count.n = E1000_TESTS;
 		len += sizeof(r->r.test_count);
@@ -247,7 +251,9 @@ static void replies(long rounds)
 	RANGE("supported", MB_E1000_GET_WOL, r.r.get_wol.supported = 0x40);
 	RANGE("n", MB_E1000_TEST_COUNT, r.r.test_count.n = E1000_TESTS + 1);
 	RANGE("n", MB_E1000_SELF_TEST_OFFLINE, r.r.self_test_offline.n = E1000_TESTS + 1);
-	RANGE("tx", MB_E1000_GET_RING_COUNTS, r.r.get_ring_counts.tx = 257);
+	RANGE("tx", MB_E1000_GET_RING_COUNTS, r.r.get_ring_counts.tx = E1000_RING_MAX + 1);
+	RANGE("tx", MB_E1000_RING_SIZES, r.r.ring_sizes.tx = E1000_RING_MIN - 1);
+	RANGE("rx", MB_E1000_RING_SIZES, r.r.ring_sizes.rx = E1000_RING_MAX + 1);
 	RANGE("rx", MB_E1000_GET_RING_COUNTS, r.r.get_ring_counts.rx = 0xffffffff);
 	RANGE("n", MB_E1000_STATS_COUNT, r.r.stats_count.n = E1000_STATS_MAX + 1);
 	RANGE("n", MB_E1000_REGS_COUNT, r.r.regs_count.n = 1u << 31);
@@ -335,6 +341,7 @@ static uint32_t ubuild(uint16_t op, struct mb_e1000_req *q)
 	case MB_E1000_SET_COALESCE: len += sizeof(q->a.set_coalesce); break;
 	case MB_E1000_SET_WOL: len += sizeof(q->a.set_wol); break;
 	case MB_E1000_GET_WOL: len += sizeof(q->a.get_wol); break;
+	case MB_E1000_RING_SIZES: len += sizeof(q->a.ring_sizes); break;
 	case MB_E1000_SET_LED: len += sizeof(q->a.set_led); break;
 	case MB_E1000_GET_TEST_NAMES: len += sizeof(q->a.get_test_names); break;
 	case MB_E1000_SELF_TEST_ONLINE: len += sizeof(q->a.self_test_online); break;

@@ -70,7 +70,8 @@ enum mb_e1000_op {
 	MB_E1000_GET_TEST_NAMES = 44,	/* self-test names, ethtool -t */
 	MB_E1000_SELF_TEST_ONLINE = 45,	/* ethtool -t online: 0 passed */
 	MB_E1000_SELF_TEST_OFFLINE = 46,	/* ethtool -t offline (data path stopped) */
-	MB_E1000_OP_END = 47
+	MB_E1000_RING_SIZES = 47,	/* ethtool -G: what a requested ring size becomes */
+	MB_E1000_OP_END = 48
 };
 
 /* e1000 downcalls */
@@ -99,6 +100,7 @@ struct mb_e1000_a_set_rx_mode {
 struct mb_e1000_r_get_link_ksettings {
 	uint64_t supported;
 	uint64_t advertising;
+	uint64_t lp_advertising;
 	uint8_t autoneg;
 	uint8_t port;
 	uint8_t phy_address;
@@ -126,8 +128,8 @@ struct mb_e1000_r_get_regs {
 	uint32_t v[E1000_REGS_DUMP_MAX];
 };
 struct mb_e1000_r_get_ring_counts {
-	uint32_t tx;	/* never more than the kernel posts (MB_TX_RING) */
-	uint32_t rx;	/* never more than the kernel posts (MB_RX_RING) */
+	uint32_t tx;	/* never more than the kernel can post */
+	uint32_t rx;	/* never more than the kernel can post */
 };
 struct mb_e1000_a_get_stats {
 	uint32_t n;
@@ -208,6 +210,14 @@ struct mb_e1000_r_self_test_offline {
 	uint32_t pad;
 	uint64_t v[E1000_TESTS];
 };
+struct mb_e1000_a_ring_sizes {
+	uint32_t tx_req;
+	uint32_t rx_req;
+};
+struct mb_e1000_r_ring_sizes {
+	uint32_t tx;	/* the kernel allocates this many */
+	uint32_t rx;	/* the kernel allocates this many */
+};
 
 /* Upcall: header, the kernel's copy of the tracked state, the arguments of the op. */
 struct mb_e1000_req {
@@ -230,6 +240,7 @@ struct mb_e1000_req {
 		struct mb_e1000_a_get_test_names get_test_names;
 		struct mb_e1000_a_self_test_online self_test_online;
 		struct mb_e1000_a_self_test_offline self_test_offline;
+		struct mb_e1000_a_ring_sizes ring_sizes;
 	} a;
 };
 
@@ -253,13 +264,14 @@ struct mb_e1000_rep {
 		struct mb_e1000_r_get_test_names get_test_names;
 		struct mb_e1000_r_self_test_online self_test_online;
 		struct mb_e1000_r_self_test_offline self_test_offline;
+		struct mb_e1000_r_ring_sizes ring_sizes;
 	} r;
 };
 
 _Static_assert(sizeof(struct mb_e1000_a_set_mtu) == 4, "set_mtu args");
 _Static_assert(sizeof(struct mb_e1000_a_set_mac) == 6, "set_mac args");
 _Static_assert(sizeof(struct mb_e1000_a_set_rx_mode) == 296, "set_rx_mode args");
-_Static_assert(sizeof(struct mb_e1000_r_get_link_ksettings) == 32, "get_link_ksettings results");
+_Static_assert(sizeof(struct mb_e1000_r_get_link_ksettings) == 40, "get_link_ksettings results");
 _Static_assert(sizeof(struct mb_e1000_a_set_link_ksettings) == 24, "set_link_ksettings args");
 _Static_assert(sizeof(struct mb_e1000_a_set_msglevel) == 4, "set_msglevel args");
 _Static_assert(sizeof(struct mb_e1000_a_get_regs) == 4, "get_regs args");
@@ -286,6 +298,8 @@ _Static_assert(sizeof(struct mb_e1000_a_self_test_online) == 4, "self_test_onlin
 _Static_assert(sizeof(struct mb_e1000_r_self_test_online) == 32, "self_test_online results");
 _Static_assert(sizeof(struct mb_e1000_a_self_test_offline) == 4, "self_test_offline args");
 _Static_assert(sizeof(struct mb_e1000_r_self_test_offline) == 32, "self_test_offline results");
+_Static_assert(sizeof(struct mb_e1000_a_ring_sizes) == 8, "ring_sizes args");
+_Static_assert(sizeof(struct mb_e1000_r_ring_sizes) == 8, "ring_sizes results");
 _Static_assert(sizeof(struct mb_e1000_rep) <= MB_MSG_MAX, "reply fits a message");
 _Static_assert(sizeof(struct mb_e1000_req) <= MB_MSG_MAX, "request fits a message");
 

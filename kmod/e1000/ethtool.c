@@ -83,14 +83,51 @@ static void mb_get_ringparam(struct net_device *netdev,
 			     struct netlink_ext_ack *extack)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
-	u32 tx = MB_TX_RING, rx = MB_RX_RING;
+	u32 tx = a->tx_count, rx = a->rx_count;
 
-	if (netif_running(netdev))
+	if (netif_running(netdev))	/* what the hardware was given */
 		mb_ctl(a, get_ring_counts, &tx, &rx);
-	ring->tx_max_pending = MB_TX_RING;
-	ring->rx_max_pending = MB_RX_RING;
+	ring->tx_max_pending = E1000_RING_MAX;
+	ring->rx_max_pending = E1000_RING_MAX;
 	ring->tx_pending = tx;
 	ring->rx_pending = rx;
+}
+
+/* The control path says what the request becomes; the rings are the
+ * kernel's, rebuilt around a down/up.  If the new ones cannot be had, the
+ * old sizes come back. */
+static int mb_set_ringparam(struct net_device *netdev,
+			    struct ethtool_ringparam *ring,
+			    struct kernel_ethtool_ringparam *kring,
+			    struct netlink_ext_ack *extack)
+{
+	struct mb_adapter *a = netdev_priv(netdev);
+	u32 tx, rx, old_tx = a->tx_count, old_rx = a->rx_count;
+	bool running = netif_running(netdev);
+	int err;
+
+	if (ring->rx_mini_pending || ring->rx_jumbo_pending)
+		return -EINVAL;
+	err = mb_ctl(a, ring_sizes, ring->tx_pending, ring->rx_pending, &tx,
+		     &rx);
+	if (err || (tx == old_tx && rx == old_rx))
+		return err;
+	if (running && a->ctl->ready && !a->ctl->ready(a))
+		return -ENOTCONN;	/* could not come back up */
+	if (running)
+		mb_down(a);
+	a->tx_count = tx;
+	a->rx_count = rx;
+	if (!running)
+		return 0;
+	err = mb_up(a);
+	if (err) {
+		a->tx_count = old_tx;
+		a->rx_count = old_rx;
+		if (mb_up(a))
+			netdev_err(netdev, "rings lost after a failed resize\n");
+	}
+	return err;
 }
 
 static int mb_get_sset_count(struct net_device *netdev, int sset)
@@ -170,6 +207,7 @@ const struct ethtool_ops mb_ethtool_ops = {
 	.get_eeprom_len		= mb_get_eeprom_len,
 	.get_eeprom		= mb_get_eeprom,
 	.get_ringparam		= mb_get_ringparam,
+	.set_ringparam		= mb_set_ringparam,
 	.get_pauseparam		= mb_ethtool_get_pauseparam,
 	.set_pauseparam		= mb_ethtool_set_pauseparam,
 	.get_coalesce		= mb_ethtool_get_coalesce,

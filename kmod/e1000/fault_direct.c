@@ -131,8 +131,9 @@ WRAP(set_rx_mode, SET_RX_MODE,
      (struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n,
       const u8 (*uc)[E1000_ETH_ALEN], u32 n_uc), (a, flags, mc, n, uc, n_uc))
 WRAP(get_link_ksettings, GET_LINK_KSETTINGS,
-     (struct mb_adapter *a, u64 *sup, u64 *adv, u8 *an, u8 *port, u8 *phy,
-      u32 *speed, u8 *duplex), (a, sup, adv, an, port, phy, speed, duplex))
+     (struct mb_adapter *a, u64 *sup, u64 *adv, u64 *lp, u8 *an, u8 *port,
+      u8 *phy, u32 *speed, u8 *duplex),
+     (a, sup, adv, lp, an, port, phy, speed, duplex))
 WRAP(set_link_ksettings, SET_LINK_KSETTINGS,
      (struct mb_adapter *a, u32 an, u32 speed, u32 duplex, u64 adv),
      (a, an, speed, duplex, adv))

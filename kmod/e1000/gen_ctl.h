@@ -38,7 +38,7 @@ struct mb_ctl_ops {
 	/* promiscuous, all-multicast, multicast table, secondary unicast */
 	int (*set_rx_mode)(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n, const u8 (*uc)[E1000_ETH_ALEN], u32 n_uc);
 	/* ethtool: link settings, in ethtool's terms */
-	int (*get_link_ksettings)(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex);
+	int (*get_link_ksettings)(struct mb_adapter *a, u64 *supported, u64 *advertising, u64 *lp_advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex);
 	/* ethtool -s */
 	int (*set_link_ksettings)(struct mb_adapter *a, u32 autoneg, u32 speed, u32 duplex, u64 advertising);
 	/* ethtool -r */
@@ -81,6 +81,8 @@ struct mb_ctl_ops {
 	int (*self_test_online)(struct mb_adapter *a, u64 *out, u32 n);
 	/* ethtool -t offline (data path stopped) */
 	int (*self_test_offline)(struct mb_adapter *a, u64 *out, u32 n);
+	/* ethtool -G: what a requested ring size becomes */
+	int (*ring_sizes)(struct mb_adapter *a, u32 tx_req, u32 rx_req, u32 *tx, u32 *rx);
 };
 
 /* Hand-written lifecycle of each variant (ctl_direct.c, ctl_upcall.c). */

@@ -53,9 +53,9 @@ static int d_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_E
 	return e1000_hw_set_rx_mode(hw_of(a), flags, mc, n, uc, n_uc);
 }
 
-static int d_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex)
+static int d_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *advertising, u64 *lp_advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex)
 {
-	return e1000_hw_get_link_ksettings(hw_of(a), supported, advertising, autoneg, port, phy_address, speed, duplex);
+	return e1000_hw_get_link_ksettings(hw_of(a), supported, advertising, lp_advertising, autoneg, port, phy_address, speed, duplex);
 }
 
 static int d_set_link_ksettings(struct mb_adapter *a, u32 autoneg, u32 speed, u32 duplex, u64 advertising)
@@ -166,6 +166,12 @@ static int d_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
 	return e1000_hw_self_test_offline(hw_of(a), out, min_t(u32, n, E1000_TESTS));
 }
 
+static int d_ring_sizes(struct mb_adapter *a, u32 tx_req, u32 rx_req, u32 *tx, u32 *rx)
+{
+	(void)a;
+	return e1000_ring_sizes(tx_req, rx_req, tx, rx);
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "direct",
 	.attach			= mb_direct_attach,
@@ -200,4 +206,5 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.get_test_names		= d_get_test_names,
 	.self_test_online	= d_self_test_online,
 	.self_test_offline	= d_self_test_offline,
+	.ring_sizes		= d_ring_sizes,
 };

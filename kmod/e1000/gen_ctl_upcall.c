@@ -115,7 +115,7 @@ static int u_set_rx_mode(struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_E
 	return call(s, MB_E1000_SET_RX_MODE, sizeof(*q), 0);
 }
 
-static int u_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex)
+static int u_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *advertising, u64 *lp_advertising, u8 *autoneg, u8 *port, u8 *phy_address, u32 *speed, u8 *duplex)
 {
 	struct mb_split *s = split_of(a);
 	int err;
@@ -125,6 +125,7 @@ static int u_get_link_ksettings(struct mb_adapter *a, u64 *supported, u64 *adver
 		return err;
 	*supported = s->rep.r.get_link_ksettings.supported;
 	*advertising = s->rep.r.get_link_ksettings.advertising;
+	*lp_advertising = s->rep.r.get_link_ksettings.lp_advertising;
 	*autoneg = s->rep.r.get_link_ksettings.autoneg;
 	*port = s->rep.r.get_link_ksettings.port;
 	*phy_address = s->rep.r.get_link_ksettings.phy_address;
@@ -404,6 +405,23 @@ static int u_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
 	return got;
 }
 
+static int u_ring_sizes(struct mb_adapter *a, u32 tx_req, u32 rx_req, u32 *tx, u32 *rx)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_ring_sizes *q = &s->req.a.ring_sizes;
+	int err;
+
+	memset(q, 0, sizeof(*q));
+	q->tx_req = tx_req;
+	q->rx_req = rx_req;
+	err = call(s, MB_E1000_RING_SIZES, sizeof(*q), 0);
+	if (err)
+		return err;
+	*tx = s->rep.r.ring_sizes.tx;
+	*rx = s->rep.r.ring_sizes.rx;
+	return 0;
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "upcall",
 	.attach			= mb_upcall_attach,
@@ -443,4 +461,5 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.get_test_names		= u_get_test_names,
 	.self_test_online	= u_self_test_online,
 	.self_test_offline	= u_self_test_offline,
+	.ring_sizes		= u_ring_sizes,
 };

@@ -206,9 +206,9 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 	case MB_E1000_GET_RING_COUNTS:
 		if (len != base + sizeof(r->r.get_ring_counts))
 			return refuse(why, "bad-reply", "len");
-		if (!(r->r.get_ring_counts.tx <= 256))
+		if (!(r->r.get_ring_counts.tx <= E1000_RING_MAX))
 			return refuse(why, "range", "tx");
-		if (!(r->r.get_ring_counts.rx <= 256))
+		if (!(r->r.get_ring_counts.rx <= E1000_RING_MAX))
 			return refuse(why, "range", "rx");
 		break;
 	case MB_E1000_GET_STATS:
@@ -318,6 +318,14 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 			return refuse(why, "range", "n");
 		if (len != base + offsetof(struct mb_e1000_r_self_test_offline, v) + r->r.self_test_offline.n * sizeof(r->r.self_test_offline.v[0]))
 			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_RING_SIZES:
+		if (len != base + sizeof(r->r.ring_sizes))
+			return refuse(why, "bad-reply", "len");
+		if (!(r->r.ring_sizes.tx >= E1000_RING_MIN && r->r.ring_sizes.tx <= E1000_RING_MAX))
+			return refuse(why, "range", "tx");
+		if (!(r->r.ring_sizes.rx >= E1000_RING_MIN && r->r.ring_sizes.rx <= E1000_RING_MAX))
+			return refuse(why, "range", "rx");
 		break;
 	default:
 		return refuse(why, "bad-reply", "op");

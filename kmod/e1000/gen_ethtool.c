@@ -15,6 +15,7 @@ static_assert(E1000_LM_10_HALF == ETHTOOL_LINK_MODE_10baseT_Half_BIT);
 static_assert(E1000_LM_10_FULL == ETHTOOL_LINK_MODE_10baseT_Full_BIT);
 static_assert(E1000_LM_100_HALF == ETHTOOL_LINK_MODE_100baseT_Half_BIT);
 static_assert(E1000_LM_100_FULL == ETHTOOL_LINK_MODE_100baseT_Full_BIT);
+static_assert(E1000_LM_1000_HALF == ETHTOOL_LINK_MODE_1000baseT_Half_BIT);
 static_assert(E1000_LM_1000_FULL == ETHTOOL_LINK_MODE_1000baseT_Full_BIT);
 static_assert(E1000_LM_AUTONEG == ETHTOOL_LINK_MODE_Autoneg_BIT);
 static_assert(E1000_LM_TP == ETHTOOL_LINK_MODE_TP_BIT);
@@ -40,6 +41,7 @@ int mb_ethtool_get_link_ksettings(struct net_device *netdev, struct ethtool_link
 	struct mb_adapter *a = netdev_priv(netdev);
 	u64 supported;
 	u64 advertising;
+	u64 lp_advertising;
 	u8 autoneg;
 	u8 port;
 	u8 phy_address;
@@ -47,11 +49,12 @@ int mb_ethtool_get_link_ksettings(struct net_device *netdev, struct ethtool_link
 	u8 duplex;
 	int err;
 
-	err = mb_ctl(a, get_link_ksettings, &supported, &advertising, &autoneg, &port, &phy_address, &speed, &duplex);
+	err = mb_ctl(a, get_link_ksettings, &supported, &advertising, &lp_advertising, &autoneg, &port, &phy_address, &speed, &duplex);
 	if (err)
 		return err;
 	bitmap_from_arr64(cmd->link_modes.supported, &supported, 64);
 	bitmap_from_arr64(cmd->link_modes.advertising, &advertising, 64);
+	bitmap_from_arr64(cmd->link_modes.lp_advertising, &lp_advertising, 64);
 	cmd->base.autoneg = autoneg;
 	cmd->base.port = port;
 	cmd->base.phy_address = phy_address;

@@ -376,6 +376,8 @@ static int mb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	a->dev.adapter = a;
 	a->ctl = &mb_ctl_ops;
 	set_bit(MB_DOWN, &a->flags);
+	a->tx_count = E1000_RING_DEFAULT;
+	a->rx_count = E1000_RING_DEFAULT;
 	mutex_init(&a->ctl_lock);
 	spin_lock_init(&a->rx_mode_lock);
 	u64_stats_init(&a->rx.syncp);

@@ -22,8 +22,6 @@
 #include "../../udriver/e1000/e1000_hw.h"
 
 #define MB_DRV_NAME		"mb_e1000"
-#define MB_TX_RING		256
-#define MB_RX_RING		256
 /* Descriptors one skb may need: a context descriptor, then the head and
  * every fragment, each in chunks of MB_TX_CHUNK. */
 #define MB_TX_CHUNK		32768	/* QEMU reads 16 bits of length */
@@ -119,6 +117,7 @@ struct mb_adapter {
 	struct mb_ring tx;
 	struct mb_ring rx;
 	u32 rx_buf_len;		/* size of the posted RX buffers */
+	u32 tx_count, rx_count;	/* ring sizes from the next mb_up (ethtool -G) */
 	unsigned long flags;
 
 	const struct mb_ctl_ops *ctl;

@@ -80,10 +80,10 @@ int mb_rings_alloc(struct mb_adapter *a)
 {
 	int err;
 
-	err = ring_alloc(a, &a->tx, MB_TX_RING, sizeof(struct mb_tx_desc));
+	err = ring_alloc(a, &a->tx, a->tx_count, sizeof(struct mb_tx_desc));
 	if (err)
 		return err;
-	err = ring_alloc(a, &a->rx, MB_RX_RING, sizeof(struct mb_rx_desc));
+	err = ring_alloc(a, &a->rx, a->rx_count, sizeof(struct mb_rx_desc));
 	if (err) {
 		ring_free(a, &a->tx, sizeof(struct mb_tx_desc));
 		return err;

@@ -94,6 +94,7 @@ export const e1000: DriverSpec = {
       result: { kind: 'out', fields: [
         { name: 'supported', type: 'u64', unchecked: 'link-mode bits: any set is a statement, not an action' },
         { name: 'advertising', type: 'u64', unchecked: 'link-mode bits, as supported' },
+        { name: 'lp_advertising', type: 'u64', unchecked: 'link-mode bits the partner advertised, as supported' },
         { name: 'autoneg', type: 'u8', range: [0, 1] },
         { name: 'port', type: 'u8', oneOf: ['E1000_PORT_TP'] },
         { name: 'phy_address', type: 'u8', range: [0, 31] },
@@ -115,8 +116,8 @@ export const e1000: DriverSpec = {
       result: { kind: 'table', elem: { name: 'v', type: 'u32', unchecked: 'register contents' }, max: 'E1000_REGS_DUMP_MAX' } },
     { name: 'get_ring_counts', op: 30, impl: 'e1000_hw_get_ring_counts', doc: 'descriptors per ring from TDLEN/RDLEN',
       result: { kind: 'out', fields: [
-        { name: 'tx', type: 'u32', range: [0, 256], doc: 'never more than the kernel posts (MB_TX_RING)' },
-        { name: 'rx', type: 'u32', range: [0, 256], doc: 'never more than the kernel posts (MB_RX_RING)' },
+        { name: 'tx', type: 'u32', range: [0, 'E1000_RING_MAX'], doc: 'never more than the kernel can post' },
+        { name: 'rx', type: 'u32', range: [0, 'E1000_RING_MAX'], doc: 'never more than the kernel can post' },
       ] } },
     { name: 'get_stats', op: 31, impl: 'e1000_hw_get_stats', doc: 'gather and return the statistics',
       result: { kind: 'table', elem: { name: 'v', type: 'u64', unchecked: 'counters' }, max: 'E1000_STATS_MAX' } },
@@ -163,6 +164,15 @@ export const e1000: DriverSpec = {
       result: { kind: 'table', elem: { name: 'v', type: 'u64', unchecked: 'a result: 0 passed, any other value failed' }, max: 'E1000_TESTS' } },
     { name: 'self_test_offline', op: 46, impl: 'e1000_hw_self_test_offline', doc: 'ethtool -t offline (data path stopped)',
       result: { kind: 'table', elem: { name: 'v', type: 'u64', unchecked: 'as self_test_online' }, max: 'E1000_TESTS' } },
+    { name: 'ring_sizes', op: 47, impl: 'e1000_ring_sizes', stateless: true, doc: 'ethtool -G: what a requested ring size becomes',
+      args: [
+        { name: 'tx_req', type: 'u32', unchecked: 'any request has an answer' },
+        { name: 'rx_req', type: 'u32', unchecked: 'any request has an answer' },
+      ],
+      result: { kind: 'out', fields: [
+        { name: 'tx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], doc: 'the kernel allocates this many' },
+        { name: 'rx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], doc: 'the kernel allocates this many' },
+      ] } },
   ],
 
   downcalls: [
@@ -192,6 +202,7 @@ export const e1000: DriverSpec = {
   ethtool: [
     { hook: 'get_link_ksettings', params: ['struct ethtool_link_ksettings *cmd'], ret: 'int', op: 'get_link_ksettings',
       out: { supported: 'modes:cmd->link_modes.supported', advertising: 'modes:cmd->link_modes.advertising',
+        lp_advertising: 'modes:cmd->link_modes.lp_advertising',
         autoneg: 'cmd->base.autoneg', port: 'cmd->base.port', phy_address: 'cmd->base.phy_address',
         speed: 'cmd->base.speed', duplex: 'cmd->base.duplex' } },
     { hook: 'set_link_ksettings', params: ['const struct ethtool_link_ksettings *cmd'], ret: 'int', op: 'set_link_ksettings',
@@ -219,7 +230,7 @@ export const e1000: DriverSpec = {
   ethtoolConstants: [
     ['E1000_LM_10_HALF', 'ETHTOOL_LINK_MODE_10baseT_Half_BIT'], ['E1000_LM_10_FULL', 'ETHTOOL_LINK_MODE_10baseT_Full_BIT'],
     ['E1000_LM_100_HALF', 'ETHTOOL_LINK_MODE_100baseT_Half_BIT'], ['E1000_LM_100_FULL', 'ETHTOOL_LINK_MODE_100baseT_Full_BIT'],
-    ['E1000_LM_1000_FULL', 'ETHTOOL_LINK_MODE_1000baseT_Full_BIT'], ['E1000_LM_AUTONEG', 'ETHTOOL_LINK_MODE_Autoneg_BIT'],
+    ['E1000_LM_1000_HALF', 'ETHTOOL_LINK_MODE_1000baseT_Half_BIT'], ['E1000_LM_1000_FULL', 'ETHTOOL_LINK_MODE_1000baseT_Full_BIT'], ['E1000_LM_AUTONEG', 'ETHTOOL_LINK_MODE_Autoneg_BIT'],
     ['E1000_LM_TP', 'ETHTOOL_LINK_MODE_TP_BIT'], ['E1000_LM_PAUSE', 'ETHTOOL_LINK_MODE_Pause_BIT'],
     ['E1000_LM_ASYM_PAUSE', 'ETHTOOL_LINK_MODE_Asym_Pause_BIT'],
     ['E1000_PORT_TP', 'PORT_TP'], ['E1000_DUPLEX_HALF', 'DUPLEX_HALF'], ['E1000_DUPLEX_FULL', 'DUPLEX_FULL'],

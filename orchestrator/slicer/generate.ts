@@ -531,7 +531,7 @@ function directGlue(m: Model): string {
     const r = u.result
     o.push(`static ${sig(m, u, `d_${u.name}`)}`, '{')
     if (r?.kind === 'table') o.push(`\treturn ${u.impl}(${[...hw, 'out', `min_t(u32, n, ${cconst(r.max)})`].join(', ')});`)
-    else if (u.stateless) o.push(`\t(void)a;`, `\treturn ${u.impl}();`)
+    else if (u.stateless) o.push(`\t(void)a;`, `\treturn ${u.impl}(${ps.join(', ')});`)
     else o.push(`\treturn ${u.impl}(${[...hw, ...ps].join(', ')});`)
     o.push('}', '')
   }

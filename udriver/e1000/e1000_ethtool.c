@@ -42,6 +42,24 @@ int e1000_hw_get_ring_counts(struct e1000_hw *hw, uint32_t *tx, uint32_t *rx)
 	return 0;
 }
 
+/* ethtool -G: what a requested size becomes (Linux e1000's rule). */
+static uint32_t e1000_ring_size(uint32_t req)
+{
+	if (req < E1000_RING_MIN)
+		req = E1000_RING_MIN;
+	if (req > E1000_RING_MAX)
+		req = E1000_RING_MAX;
+	return (req + E1000_RING_ALIGN - 1) & ~(uint32_t)(E1000_RING_ALIGN - 1);
+}
+
+int e1000_ring_sizes(uint32_t tx_req, uint32_t rx_req, uint32_t *tx,
+		     uint32_t *rx)
+{
+	*tx = e1000_ring_size(tx_req);
+	*rx = e1000_ring_size(rx_req);
+	return 0;
+}
+
 int e1000_hw_set_msglevel(struct e1000_hw *hw, uint32_t level)
 {
 	hw->st.msg_enable = level;

@@ -20,6 +20,15 @@
 #define E1000_STATS_MAX		64
 #define E1000_STAT_NAME_LEN	32	/* == ETH_GSTRING_LEN */
 
+/* Descriptor ring sizes (ethtool -G), as Linux e1000 bounds them for the
+ * 82544 and later: a multiple of 8 (RDLEN/TDLEN are multiples of 128
+ * bytes, SDM 13.4.28/13.4.39), 80 to 4096.  The kernel owns the rings;
+ * the control path only decides what a request becomes. */
+#define E1000_RING_MIN		80
+#define E1000_RING_MAX		4096
+#define E1000_RING_ALIGN	8
+#define E1000_RING_DEFAULT	256
+
 /* rx_flags */
 #define E1000_RX_PROMISC	(1u << 0)
 #define E1000_RX_ALLMULTI	(1u << 1)
@@ -40,6 +49,7 @@
 #define E1000_LM_10_FULL	1
 #define E1000_LM_100_HALF	2
 #define E1000_LM_100_FULL	3
+#define E1000_LM_1000_HALF	4
 #define E1000_LM_1000_FULL	5
 #define E1000_LM_AUTONEG	6
 #define E1000_LM_TP		7
@@ -168,7 +178,8 @@ int e1000_phy_write(struct e1000_hw *hw, uint32_t reg, uint16_t val);
 int e1000_hw_setup_link(struct e1000_hw *hw);
 int e1000_hw_check_link(struct e1000_hw *hw);	/* reports changes, 1 if up */
 int e1000_hw_get_link_ksettings(struct e1000_hw *hw, uint64_t *supported,
-				 uint64_t *advertising, uint8_t *autoneg,
+				 uint64_t *advertising, uint64_t *lp_advertising,
+				 uint8_t *autoneg,
 				 uint8_t *port, uint8_t *phy_address,
 				 uint32_t *speed, uint8_t *duplex);
 int e1000_hw_set_link_ksettings(struct e1000_hw *hw, uint32_t autoneg,
@@ -203,6 +214,8 @@ int e1000_hw_watchdog(struct e1000_hw *hw);	/* link + stats, periodic */
 uint32_t e1000_regs_count(void);
 uint32_t e1000_hw_get_regs(struct e1000_hw *hw, uint32_t *out, uint32_t n);
 int e1000_hw_get_ring_counts(struct e1000_hw *hw, uint32_t *tx, uint32_t *rx);
+int e1000_ring_sizes(uint32_t tx_req, uint32_t rx_req, uint32_t *tx,
+		     uint32_t *rx);
 int e1000_hw_set_msglevel(struct e1000_hw *hw, uint32_t level);
 void e1000_hw_apply_itr(struct e1000_hw *hw);
 int e1000_hw_get_coalesce(struct e1000_hw *hw, uint32_t *rx_usecs);

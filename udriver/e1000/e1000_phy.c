@@ -213,9 +213,39 @@ int e1000_hw_check_link(struct e1000_hw *hw)
 	return up;
 }
 
+/* What the link partner advertised (IEEE 802.3 28.2.4.1.3 and 40.5.1.1:
+ * LPA for 10/100 and pause, 1000T status for 1000BASE-T), as link modes;
+ * 0 when nothing was negotiated or the PHY does not answer. */
+static uint64_t e1000_lp_modes(struct e1000_hw *hw)
+{
+	static const struct { uint8_t reg; uint16_t bit; uint8_t mode; } lp[] = {
+		{ PHY_LP_ABILITY, PHY_ANAR_10_HD, E1000_LM_10_HALF },
+		{ PHY_LP_ABILITY, PHY_ANAR_10_FD, E1000_LM_10_FULL },
+		{ PHY_LP_ABILITY, PHY_ANAR_100_HD, E1000_LM_100_HALF },
+		{ PHY_LP_ABILITY, PHY_ANAR_100_FD, E1000_LM_100_FULL },
+		{ PHY_LP_ABILITY, PHY_ANAR_PAUSE, E1000_LM_PAUSE },
+		{ PHY_LP_ABILITY, PHY_ANAR_ASM_DIR, E1000_LM_ASYM_PAUSE },
+		{ PHY_1000T_STATUS, PHY_1000T_STATUS_LP_HD, E1000_LM_1000_HALF },
+		{ PHY_1000T_STATUS, PHY_1000T_STATUS_LP_FD, E1000_LM_1000_FULL },
+	};
+	uint16_t lpa, t1000;
+	uint64_t m = 0;
+	uint32_t i;
+
+	if (!hw->st.link_up || !hw->st.link_cfg.autoneg ||
+	    e1000_phy_read(hw, PHY_LP_ABILITY, &lpa) ||
+	    e1000_phy_read(hw, PHY_1000T_STATUS, &t1000) || !(lpa | t1000))
+		return 0;
+	for (i = 0; i < sizeof(lp) / sizeof(lp[0]); i++)
+		if ((lp[i].reg == PHY_LP_ABILITY ? lpa : t1000) & lp[i].bit)
+			m |= E1000_LM_BIT(lp[i].mode);
+	return m | E1000_LM_BIT(E1000_LM_AUTONEG);
+}
+
 /* ethtool's link settings, in ethtool's terms (link-mode bit masks). */
 int e1000_hw_get_link_ksettings(struct e1000_hw *hw, uint64_t *supported,
-				uint64_t *advertising, uint8_t *autoneg,
+				uint64_t *advertising, uint64_t *lp_advertising,
+				uint8_t *autoneg,
 				uint8_t *port, uint8_t *phy_address,
 				uint32_t *speed, uint8_t *duplex)
 {
@@ -241,6 +271,7 @@ int e1000_hw_get_link_ksettings(struct e1000_hw *hw, uint64_t *supported,
 	}
 	*supported = sup;
 	*advertising = adv;
+	*lp_advertising = e1000_lp_modes(hw);
 	*autoneg = c->autoneg;
 	*port = E1000_PORT_TP;
 	*phy_address = E1000_PHY_ADDR;

@@ -212,6 +212,9 @@
 /* IEEE 802.3 annex 28B.2: pause bits, same place in ANAR and LPA */
 #define PHY_PAUSE_MASK		(PHY_ANAR_PAUSE | PHY_ANAR_ASM_DIR)
 
+#define PHY_1000T_STATUS_LP_HD	(1u << 10)	/* partner: 1000BASE-T half */
+#define PHY_1000T_STATUS_LP_FD	(1u << 11)	/* partner: 1000BASE-T full */
+
 #define PHY_1000T_CTRL_HD	(1u << 8)
 #define PHY_1000T_CTRL_FD	(1u << 9)
 

@@ -99,6 +99,9 @@ int mb_e1000_decode_upcall(const void *msg, uint32_t len)
 	case MB_E1000_SELF_TEST_OFFLINE:
 		want += sizeof(q->a.self_test_offline);
 		break;
+	case MB_E1000_RING_SIZES:
+		want += sizeof(q->a.ring_sizes);
+		break;
 	default:
 		return -EINVAL;
 	}

@@ -90,7 +90,7 @@ int mb_e1000_dispatch(struct e1000_hw *hw, const void *msg, uint32_t len,
 		break;
 	case MB_E1000_GET_LINK_KSETTINGS:
 		if (!status)
-			status = e1000_hw_get_link_ksettings(hw, &r->r.get_link_ksettings.supported, &r->r.get_link_ksettings.advertising, &r->r.get_link_ksettings.autoneg, &r->r.get_link_ksettings.port, &r->r.get_link_ksettings.phy_address, &r->r.get_link_ksettings.speed, &r->r.get_link_ksettings.duplex);
+			status = e1000_hw_get_link_ksettings(hw, &r->r.get_link_ksettings.supported, &r->r.get_link_ksettings.advertising, &r->r.get_link_ksettings.lp_advertising, &r->r.get_link_ksettings.autoneg, &r->r.get_link_ksettings.port, &r->r.get_link_ksettings.phy_address, &r->r.get_link_ksettings.speed, &r->r.get_link_ksettings.duplex);
 		res = sizeof(r->r.get_link_ksettings);
 		break;
 	case MB_E1000_SET_LINK_KSETTINGS:
@@ -205,6 +205,11 @@ int mb_e1000_dispatch(struct e1000_hw *hw, const void *msg, uint32_t len,
 					clamp(q->a.self_test_offline.n, E1000_TESTS));
 		res = offsetof(struct mb_e1000_r_self_test_offline, v) +
 		      r->r.self_test_offline.n * sizeof(r->r.self_test_offline.v[0]);
+		break;
+	case MB_E1000_RING_SIZES:
+		if (!status)
+			status = e1000_ring_sizes(q->a.ring_sizes.tx_req, q->a.ring_sizes.rx_req, &r->r.ring_sizes.tx, &r->r.ring_sizes.rx);
+		res = sizeof(r->r.ring_sizes);
 		break;
 	}
 	r->st = hw->st;
