@@ -1,6 +1,7 @@
 // throughput: iperf3 TCP into and out of the guest through dut0, repeated, with the guest's CPU
 // utilization from /proc/stat. Variants are a dimension from the start: every requested variant
-// gets its own guest, and the runs are interleaved (A B C A B C ...) so drift hits all alike.
+// gets its own guest, and the runs are interleaved (A B C, B C A, C A B, ...) so drift hits all
+// alike and no variant always runs in the same position.
 import { execa } from 'execa'
 import { GuestError, HostError } from '../orchestrator/errors.ts'
 import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
@@ -78,7 +79,9 @@ export const throughput: Scenario = {
       const failed = new Set<Variant>()
       for (let i = 0; i < tb.opts.repeat; i++) {
         for (const dir of ['rx', 'tx'] as Direction[]) {
-          for (const l of live) {
+          // Rotated each round (A B C, B C A, C A B, ...): no variant always runs in the same
+          // position, e.g. always right after another one's run.
+          for (const l of [...live.slice(i % live.length), ...live.slice(0, i % live.length)]) {
             if (failed.has(l.v)) continue
             try {
               const s = await iperfOnce(tb, l.g, dir)
