@@ -89,8 +89,6 @@ static int merge_state(const struct e1000_state *in, const struct e1000_state *c
 		return refuse(why, "range", "mtu");
 	if (!(n->rx_buf_len == 2048 || n->rx_buf_len == 4096 || n->rx_buf_len == 8192 || n->rx_buf_len == 16384))
 		return refuse(why, "range", "rx_buf_len");
-	if (!((uint64_t)n->rx_buf_len >= (uint64_t)n->mtu + 18))
-		return refuse(why, "range", "rx_buf_len");
 	if (!(!(n->rx_flags & ~(E1000_RX_PROMISC|E1000_RX_ALLMULTI))))
 		return refuse(why, "range", "rx_flags");
 	if (!(n->fc_autoneg <= 1))

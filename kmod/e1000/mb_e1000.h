@@ -117,6 +117,8 @@ struct mb_adapter {
 	struct mb_ring tx;
 	struct mb_ring rx;
 	u32 rx_buf_len;		/* size of the posted RX buffers */
+	struct sk_buff *rx_chain;	/* frame spanning buffers, being collected
+					 * (ERR_PTR: dropped, skip to its EOP) */
 	u32 tx_count, rx_count;	/* ring sizes from the next mb_up (ethtool -G) */
 	unsigned long flags;
 

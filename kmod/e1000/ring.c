@@ -8,6 +8,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
+#include <linux/if_vlan.h>
 
 #include "mb_e1000.h"
 
@@ -40,6 +41,47 @@ static void ring_free(struct mb_adapter *a, struct mb_ring *r, size_t desc_size)
 	kfree(r->buf);
 	r->desc = NULL;
 	r->buf = NULL;
+}
+
+/* Drops the frame being collected; unless this was its EOP buffer, the
+ * rest of it is skipped too. */
+static void rx_chain_fail(struct mb_adapter *a, bool eop, int why)
+{
+	if (!IS_ERR_OR_NULL(a->rx_chain))
+		dev_kfree_skb_any(a->rx_chain);
+	a->rx_chain = eop ? NULL : ERR_PTR(why);
+}
+
+/*
+ * Collects a frame spanning several buffers into one skb sized for the
+ * largest frame the MTU allows (a copy: jumbo frames are the exception,
+ * and small buffers keep every RX allocation a cheap, order-0 one).
+ * Returns the frame once its EOP buffer arrived, else NULL.
+ */
+static struct sk_buff *rx_chain_add(struct mb_adapter *a, struct sk_buff *skb,
+				    bool eop, u32 *lost)
+{
+	struct sk_buff *f = a->rx_chain;
+
+	if (!f) {
+		f = napi_alloc_skb(&a->napi, a->netdev->mtu + ETH_HLEN +
+				   VLAN_HLEN);
+		a->rx_chain = f ? f : ERR_PTR(-ENOMEM);
+	}
+	if (!IS_ERR(a->rx_chain) && skb->len > skb_tailroom(f))
+		rx_chain_fail(a, false, -EMSGSIZE);	/* longer than the MTU */
+	if (!IS_ERR(a->rx_chain))
+		skb_put_data(f, skb->data, skb->len);
+	dev_kfree_skb_any(skb);
+	if (!eop)
+		return NULL;
+	f = a->rx_chain;
+	a->rx_chain = NULL;
+	if (IS_ERR(f)) {
+		(*lost)++;
+		return NULL;
+	}
+	return f;
 }
 
 /* Post fresh RX buffers into every unused slot, then move RDT. */
@@ -110,6 +152,7 @@ static void ring_unmap_all(struct mb_adapter *a, struct mb_ring *r,
 
 void mb_rings_free(struct mb_adapter *a)
 {
+	rx_chain_fail(a, true, 0);	/* a frame half collected */
 	mb_tx_unmap_all(a);
 	ring_unmap_all(a, &a->rx, DMA_FROM_DEVICE);
 	ring_free(a, &a->tx, sizeof(struct mb_tx_desc));
@@ -143,7 +186,7 @@ static int rx_clean(struct mb_adapter *a, int budget)
 	struct mb_rx_desc *d;
 	struct mb_buf *b;
 	struct sk_buff *skb;
-	u32 i = r->next_to_clean, len, bytes = 0, errors = 0;
+	u32 i = r->next_to_clean, len, bytes = 0, errors = 0, frames = 0;
 	int done = 0;
 
 	while (done < budget) {
@@ -161,16 +204,28 @@ static int rx_clean(struct mb_adapter *a, int budget)
 		b->skb = NULL;
 		i = (i + 1) % r->count;
 		done++;
-		/* Buffers hold a whole frame (RX buffer >= max frame), so a
-		 * descriptor without EOP or with errors is a bad frame. */
-		if (unlikely(!(d->status & E1000_RXD_STAT_EOP) ||
-			     (d->errors & E1000_RXD_ERR_FRAME) ||
-			     len > b->len)) {
+		if (unlikely(len > b->len)) {	/* not from a sane device */
 			dev_kfree_skb_any(skb);
+			rx_chain_fail(a, d->status & E1000_RXD_STAT_EOP, -EIO);
 			errors++;
 			continue;
 		}
 		skb_put(skb, len);
+		/* A frame longer than one buffer spans descriptors up to EOP
+		 * (SDM 3.2.3); the errors are valid in the EOP one. */
+		if (a->rx_chain || !(d->status & E1000_RXD_STAT_EOP)) {
+			skb = rx_chain_add(a, skb, d->status & E1000_RXD_STAT_EOP,
+					   &errors);
+			if (!skb)
+				continue;
+			len = skb->len;
+		}
+		if (unlikely(d->errors & E1000_RXD_ERR_FRAME)) {
+			dev_kfree_skb_any(skb);
+			errors++;
+			continue;
+		}
+		frames++;
 		skb->protocol = eth_type_trans(skb, a->netdev);
 		bytes += len;
 		napi_gro_receive(&a->napi, skb);
@@ -178,7 +233,7 @@ static int rx_clean(struct mb_adapter *a, int budget)
 	r->next_to_clean = i;
 	if (done) {
 		u64_stats_update_begin(&r->syncp);
-		r->packets += done - errors;
+		r->packets += frames;
 		r->bytes += bytes;
 		r->errors += errors;
 		u64_stats_update_end(&r->syncp);

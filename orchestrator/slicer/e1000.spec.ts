@@ -54,10 +54,9 @@ export const e1000: DriverSpec = {
       { name: 'speed', type: 'u32', oneOf: [0, 10, 100, 1000], doc: 'Mb/s, 0 without link', dir: ['IN', 'OUT'] },
       { name: 'link_cfg', type: { struct: 'e1000_link_cfg' }, dir: ['IN', 'OUT'] },
       { name: 'mtu', type: 'u32', range: ['E1000_MTU_MIN', 'E1000_MTU_MAX'], dir: ['IN', 'OUT'] },
-      // The kernel posts RX buffers of this size: only sizes RCTL.BSIZE/BSEX express, and
-      // large enough for the MTU plus Ethernet and VLAN headers (ETH_HLEN + VLAN_HLEN = 18).
-      { name: 'rx_buf_len', type: 'u32', oneOf: [2048, 4096, 8192, 16384],
-        atLeast: { field: 'mtu', plus: 18 }, dir: ['IN', 'OUT'] },
+      // The kernel posts RX buffers of this size: only sizes RCTL.BSIZE/BSEX express. A frame
+      // longer than one buffer spans descriptors (the kernel collects them).
+      { name: 'rx_buf_len', type: 'u32', oneOf: [2048, 4096, 8192, 16384], dir: ['IN', 'OUT'] },
       { name: 'rx_flags', type: 'u32', mask: 'E1000_RX_PROMISC|E1000_RX_ALLMULTI', dir: ['IN', 'OUT'] },
       { name: 'msg_enable', type: 'u32', unchecked: 'NETIF_MSG_* bits, any set is valid', dir: ['IN', 'OUT'] },
       { name: 'fc_autoneg', type: 'u8', range: [0, 1], doc: 'pause resolved by autonegotiation', dir: ['IN', 'OUT'] },

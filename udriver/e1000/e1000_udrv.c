@@ -198,7 +198,7 @@ static int e1000_u_upcall(struct mbu_inst *inst, const void *msg, uint32_t len,
 		if (fault.sub == MB_FAULT_RANGE_SPEED)
 			r->st.speed = 7;
 		else if (fault.sub == MB_FAULT_RANGE_RXBUF)
-			r->st.rx_buf_len = 1024;	/* < MTU, not a buffer size */
+			r->st.rx_buf_len = 1024;	/* not a size the kernel posts */
 		else
 			r->st.mtu = 1;
 		mbu_log("fault range: reply state mtu=%u speed=%u rx_buf_len=%u\n",
