@@ -61,8 +61,11 @@ static void fault_leak(struct mb_adapter *a)
 		pci_name(a->pdev), total >> 20);
 }
 
+/* The wrappers that call the two below around every control operation
+ * are generated from the interface spec (gen_fault_direct.c). */
+
 /* Before the operation: true when the fault fires on this call. */
-static bool fault_pre(struct mb_adapter *a, int op)
+bool mb_fault_direct_pre(struct mb_adapter *a, int op)
 {
 	char at[32];
 
@@ -87,7 +90,7 @@ static bool fault_pre(struct mb_adapter *a, int op)
 }
 
 /* After the operation that fired: its result as the fault makes it. */
-static int fault_post(struct mb_adapter *a, int ret)
+int mb_fault_direct_post(struct mb_adapter *a, int ret)
 {
 	struct e1000_hw *hw = a->ctl_priv;
 
@@ -110,43 +113,6 @@ static int fault_post(struct mb_adapter *a, int ret)
 	}
 	return ret;
 }
-
-#define WRAP(name, OP, params, args)					\
-static int f_##name params						\
-{									\
-	bool hit = fault_pre(a, MB_E1000_##OP);				\
-	int r = mb_ctl_ops.name args;					\
-									\
-	return hit ? fault_post(a, r) : r;				\
-}
-
-WRAP(init, INIT, (struct mb_adapter *a), (a))
-WRAP(up, UP, (struct mb_adapter *a), (a))
-WRAP(down, DOWN, (struct mb_adapter *a), (a))
-WRAP(watchdog, WATCHDOG, (struct mb_adapter *a), (a))
-WRAP(tx_timeout, TX_TIMEOUT, (struct mb_adapter *a), (a))
-WRAP(set_mtu, SET_MTU, (struct mb_adapter *a, u32 mtu), (a, mtu))
-WRAP(set_mac, SET_MAC, (struct mb_adapter *a, const u8 *mac), (a, mac))
-WRAP(set_rx_mode, SET_RX_MODE,
-     (struct mb_adapter *a, u32 flags, const u8 (*mc)[E1000_ETH_ALEN], u32 n,
-      const u8 (*uc)[E1000_ETH_ALEN], u32 n_uc), (a, flags, mc, n, uc, n_uc))
-WRAP(get_link_ksettings, GET_LINK_KSETTINGS,
-     (struct mb_adapter *a, u64 *sup, u64 *adv, u64 *lp, u8 *an, u8 *port,
-      u8 *phy, u32 *speed, u8 *duplex),
-     (a, sup, adv, lp, an, port, phy, speed, duplex))
-WRAP(set_link_ksettings, SET_LINK_KSETTINGS,
-     (struct mb_adapter *a, u32 an, u32 speed, u32 duplex, u64 adv),
-     (a, an, speed, duplex, adv))
-WRAP(restart_autoneg, RESTART_AUTONEG, (struct mb_adapter *a), (a))
-WRAP(get_link, GET_LINK, (struct mb_adapter *a), (a))
-WRAP(set_msglevel, SET_MSGLEVEL, (struct mb_adapter *a, u32 level), (a, level))
-WRAP(get_regs, GET_REGS, (struct mb_adapter *a, u32 *out, u32 n), (a, out, n))
-WRAP(get_ring_counts, GET_RING_COUNTS, (struct mb_adapter *a, u32 *tx, u32 *rx), (a, tx, rx))
-WRAP(get_stats, GET_STATS, (struct mb_adapter *a, u64 *out, u32 n), (a, out, n))
-WRAP(get_stat_names, GET_STAT_NAMES,
-     (struct mb_adapter *a, char (*out)[E1000_STAT_NAME_LEN], u32 n), (a, out, n))
-WRAP(stats_count, STATS_COUNT, (struct mb_adapter *a), (a))
-WRAP(regs_count, REGS_COUNT, (struct mb_adapter *a), (a))
 
 /* Called by mb_direct_attach: arm the fault named by the parameters, if
  * any, and put the wrapped table in place.  -EINVAL for a bad parameter
@@ -187,25 +153,7 @@ int mb_fault_direct_install(struct mb_adapter *a)
 	if (fault.kind == MB_FAULT_NONE)
 		return 0;
 	fault_ops = mb_ctl_ops;
-	fault_ops.init = f_init;
-	fault_ops.up = f_up;
-	fault_ops.down = f_down;
-	fault_ops.watchdog = f_watchdog;
-	fault_ops.tx_timeout = f_tx_timeout;
-	fault_ops.set_mtu = f_set_mtu;
-	fault_ops.set_mac = f_set_mac;
-	fault_ops.set_rx_mode = f_set_rx_mode;
-	fault_ops.get_link_ksettings = f_get_link_ksettings;
-	fault_ops.set_link_ksettings = f_set_link_ksettings;
-	fault_ops.restart_autoneg = f_restart_autoneg;
-	fault_ops.get_link = f_get_link;
-	fault_ops.set_msglevel = f_set_msglevel;
-	fault_ops.get_regs = f_get_regs;
-	fault_ops.get_ring_counts = f_get_ring_counts;
-	fault_ops.get_stats = f_get_stats;
-	fault_ops.get_stat_names = f_get_stat_names;
-	fault_ops.stats_count = f_stats_count;
-	fault_ops.regs_count = f_regs_count;
+	mb_fault_direct_wrap(&fault_ops);
 	a->ctl = &fault_ops;
 	return 0;
 }

@@ -159,6 +159,10 @@ struct mb_adapter {
 extern const struct mb_ctl_ops mb_ctl_ops;
 /* fault_direct.c (monolithic): fault points behind fault=/fault_seed= */
 int mb_fault_direct_install(struct mb_adapter *a);
+bool mb_fault_direct_pre(struct mb_adapter *a, int op);
+int mb_fault_direct_post(struct mb_adapter *a, int ret);
+/* gen_fault_direct.c: every operation of ops wrapped by the two above */
+void mb_fault_direct_wrap(struct mb_ctl_ops *ops);
 extern const struct ethtool_ops mb_ethtool_ops;
 
 /* ring.c: rings, receive, interrupt, NAPI */

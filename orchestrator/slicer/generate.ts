@@ -539,6 +539,24 @@ function directGlue(m: Model): string {
   return o.join('\n')
 }
 
+/** Monolithic fault points: every control operation wrapped the same way (what a fault does is
+ *  hand-written in kmod/<driver>/fault_direct.c). */
+function faultWrappers(m: Model): string {
+  const s = m.spec
+  const ops = s.upcalls.filter(u => !u.internal)
+  const o: string[] = [banner(s), '/*',
+    ' * Variant `monolithic`, fault injection: every control operation wrapped, so a fault armed with',
+    ' * fault=/fault_seed= can hit any of them; fault_direct.c decides what a hit does.', ' */',
+    '#include "../core/mb_proto.h"\t/* the op numbers */', '#include "mb_e1000.h"', '']
+  for (const u of ops) {
+    const args = ['a', ...ctlParams(m, u).map(p => p.name)].join(', ')
+    o.push(`static ${sig(m, u, `f_${u.name}`)}`, '{', `	bool hit = mb_fault_direct_pre(a, MB_${s.driver.toUpperCase()}_${u.name.toUpperCase()});`,
+      `	int r = mb_ctl_ops.${u.name}(${args});`, '', '	return hit ? mb_fault_direct_post(a, r) : r;', '}', '')
+  }
+  o.push('void mb_fault_direct_wrap(struct mb_ctl_ops *ops)', '{', ...ops.map(u => `	ops->${u.name} = f_${u.name};`), '}', '')
+  return o.join('\n')
+}
+
 const MODES = /^modes:(.+)$/
 
 function ethtoolForwards(m: Model): string {
@@ -603,6 +621,7 @@ export function generate(spec: DriverSpec = e1000): Map<string, string> {
     [`kmod/${d}/gen_ctl_upcall.c`, upcallStubs(m)],
     [`kmod/${d}/gen_ctl_direct.c`, directGlue(m)],
     [`kmod/${d}/gen_ethtool.c`, ethtoolForwards(m)],
+    [`kmod/${d}/gen_fault_direct.c`, faultWrappers(m)],
     [`udriver/${d}/gen_${d}_decode.c`, upcallDecoder(m)],
     [`udriver/${d}/gen_${d}_dispatch.c`, dispatcher(m)],
   ])
