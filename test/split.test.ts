@@ -74,8 +74,8 @@ describe('split e1000 microdriver in real guests', function () {
       try {
         await execa(g.vm.traffic!.exec[0]!, [...g.vm.traffic!.exec.slice(1), 'sh', '-c', 'for i in $(ls /sys/class/net); do [ $i = lo ] || ip link set $i mtu 9000; done'])
         // After the RCTL update QEMU's model holds received frames for 1 s (flush_queue_timer)
-        // and loses some jumbo ones queued meanwhile: this test is about collecting frames, so
-        // it starts once that has passed.
+        // and then delivers them in one burst, which overflows ping's small socket buffer with
+        // jumbo replies: this test is about collecting frames, so it starts once that has passed.
         await g.ssh.exec('ip link set dut0 mtu 9000 && sleep 1.5')
         const r = await g.ssh.exec(`ping -c 5 -i 0.2 -W 2 -s 8000 -I dut0 ${DUT_TAP.host}`, { check: false })
         expect(r.stdout, r.stdout + r.stderr).to.match(/8008 bytes from/).and.match(/[45] packets received/)

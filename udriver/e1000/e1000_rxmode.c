@@ -10,10 +10,12 @@
  * Receive buffers are 2 KB whatever the MTU (SDM 13.4.22: BSIZE 00b, no
  * BSEX): a longer frame (LPE) spans several descriptors, which the kernel
  * collects.  Small buffers keep every RX allocation an order-0 one, as
- * Linux e1000 does with page buffers for jumbo frames; under QEMU they also
- * avoid its model losing frames queued during an RCTL update with 8 and
- * 16 KB buffers (measured: 1 of 5 pings delivered with 16 KB buffers, 5 of
- * 5 with 2 KB ones).
+ * Linux e1000 does with page buffers for jumbo frames, and a small frame
+ * costs its socket 2 KB of receive buffer, not 16: after an RCTL update
+ * QEMU's model holds received frames for 1 s and then delivers them in one
+ * burst, and with 16 KB buffers a socket with a small receive buffer (busy-
+ * box ping's) dropped all but the first of the burst (1 of 5 pings; 5 of 5
+ * with 2 KB buffers).
  */
 #define RX_BUF_LEN	2048
 #define STD_MTU		1500
