@@ -52,8 +52,12 @@ export const NICS: Record<string, NicSpec> = {
         modules: ['8139cp'], driverName: '8139cp',
         known: {
           'MTU 9000': "8139cp's maximum MTU is below 9000: the kernel refuses it ('mtu greater than device maximum')",
+          'macvlan on dut0: no promiscuous mode, its address receives': '8139cp has no unicast filter (no IFF_UNICAST_FLT): the kernel makes dut0 promiscuous for the macvlan, which then receives',
+          'ethtool: link partner advertisement': 'a 10/100 NIC: the partner modes it reports (10/100) cannot include 1000baseT/Full',
+          'ethtool -s wol g (accepted if the platform can wake, refused if not)': '8139cp arms wake-on-LAN without asking whether the platform can wake the system',
           ...Object.fromEntries(['ethtool -a (pause parameters)', 'ethtool -A autoneg off rx off tx off', 'ethtool -A autoneg on rx on tx on',
             'ethtool -c (coalescing)', 'ethtool -C rx-usecs 100', 'ethtool -C rx-usecs 5 refused', 'ethtool -t online', 'ethtool -t offline',
+            'ethtool -G rx 512 tx 512', 'ethtool -G rx 100 tx 100 (rounded up to 104)', 'ethtool -G back to 256',
             'ethtool -p 1 (identify)'].map(op => [op, '8139cp has no such ethtool operation (Operation not supported)'])),
         },
       },
