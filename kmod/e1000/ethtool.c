@@ -130,6 +130,12 @@ static int mb_set_ringparam(struct net_device *netdev,
 	return err;
 }
 
+/*
+ * ethtool sizes its buffer from this count, then asks for the strings in
+ * the same RTNL section.  The count is kept: asking the control path again
+ * could give a larger one (a new or a hostile u-driver) and the strings
+ * would overrun ethtool's buffer.
+ */
 static int mb_get_sset_count(struct net_device *netdev, int sset)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
@@ -138,28 +144,28 @@ static int mb_get_sset_count(struct net_device *netdev, int sset)
 	switch (sset) {
 	case ETH_SS_STATS:
 		n = mb_ctl(a, stats_count);
-		return n < 0 ? n : min(n, E1000_STATS_MAX);
+		n = n < 0 ? n : min(n, E1000_STATS_MAX);
+		break;
 	case ETH_SS_TEST:
 		n = mb_ctl(a, test_count);
-		return n < 0 ? n : min(n, E1000_TESTS);
+		n = n < 0 ? n : min(n, E1000_TESTS);
+		break;
 	default:
 		return -EOPNOTSUPP;
 	}
+	a->sset_count[sset] = max(n, 0);
+	return n;
 }
 
-/* ethtool asks for the count, then strings or values, each under RTNL;
- * the count cannot change in between because every path that could
- * change it (a new u-driver) also needs the control lock. */
 static void mb_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
-	int n = mb_get_sset_count(netdev, sset);
 	char (*names)[E1000_STAT_NAME_LEN] = (void *)data;
 
-	if (n > 0 && sset == ETH_SS_STATS)
-		mb_ctl(a, get_stat_names, names, n);
-	else if (n > 0)
-		mb_ctl(a, get_test_names, names, n);
+	if (sset == ETH_SS_STATS && a->sset_count[sset])
+		mb_ctl(a, get_stat_names, names, a->sset_count[sset]);
+	else if (sset == ETH_SS_TEST && a->sset_count[sset])
+		mb_ctl(a, get_test_names, names, a->sset_count[sset]);
 }
 
 /* Offline tests need the data path stopped and the device reset, as
@@ -168,7 +174,7 @@ static void mb_self_test(struct net_device *netdev, struct ethtool_test *t,
 			 u64 *data)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
-	int i, n = mb_get_sset_count(netdev, ETH_SS_TEST), got;
+	int i, n = min_t(u32, t->len, E1000_TESTS), got;	/* ethtool's buffer */
 	bool offline = t->flags & ETH_TEST_FL_OFFLINE;
 	bool running = netif_running(netdev);
 
