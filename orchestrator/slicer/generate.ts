@@ -127,17 +127,16 @@ function cconst(c: Const): string {
 }
 
 /**
- * C statements that refuse `path` (a field of type f) unless it passes f's checks; `obj` is the
- * C prefix of the struct's other fields (`n->`, `v.`), for cross-field bounds. Each refusal names the
- * field as `label`.
+ * C statements that refuse `path` (a field of type f) unless it passes f's checks. Each refusal
+ * names the field as `label`.
  */
-function checkStmts(m: Model, f: FieldSpec, path: string, obj: string, label: string, ind: number, fail: (reason: string, label: string) => string): string[] {
+function checkStmts(m: Model, f: FieldSpec, path: string, label: string, ind: number, fail: (reason: string, label: string) => string): string[] {
   const out: string[] = []
   const t = tabs(ind)
   const refuse = (cond: string) => out.push(`${t}if (!(${cond}))`, `${t}\t${fail('range', label)}`)
   if (typeof f.type !== 'string' && !f.dims) {
     const s = m.struct(f.type.struct)
-    for (const sub of s.fields ?? []) out.push(...checkStmts(m, sub, `${path}.${sub.name}`, `${path}.`, `${label}.${sub.name}`, ind, fail))
+    for (const sub of s.fields ?? []) out.push(...checkStmts(m, sub, `${path}.${sub.name}`, `${label}.${sub.name}`, ind, fail))
     return out
   }
   if (f.range) {
@@ -148,7 +147,6 @@ function checkStmts(m: Model, f: FieldSpec, path: string, obj: string, label: st
   if (f.mask) refuse(`!(${path} & ~(${f.mask}))`)
   if (f.validMac) refuse(`valid_mac(${path})`)
   if (f.sum16 !== undefined) refuse(`sum16(${path}, ${f.dims![0]}) == ${cconst(f.sum16)}`)
-  if (f.atLeast) refuse(`(uint64_t)${path} >= (uint64_t)${obj}${f.atLeast.field} + ${cconst(f.atLeast.plus)}`)
   if (f.cstring) {
     if ((f.dims ?? []).length === 1) refuse(`memchr(${path}, 0, sizeof(${path}))`)
     else if ((f.dims ?? []).length === 2) {
@@ -260,9 +258,9 @@ function replyChecker(m: Model): string {
   o.push('\tif (init) {')
   for (const f of s.shared.fields) if (f.dir.includes('OUT_INIT')) o.push(`\t\tmemcpy(&n->${f.name}, &in->${f.name}, sizeof(n->${f.name}));`)
   o.push('\t}')
-  for (const f of s.shared.fields) if (f.dir.includes('OUT')) o.push(...checkStmts(m, f, `n->${f.name}`, 'n->', f.name, 1, fail))
+  for (const f of s.shared.fields) if (f.dir.includes('OUT')) o.push(...checkStmts(m, f, `n->${f.name}`, f.name, 1, fail))
   o.push('\tif (init) {')
-  for (const f of s.shared.fields) if (f.dir.includes('OUT_INIT')) o.push(...checkStmts(m, f, `n->${f.name}`, 'n->', f.name, 2, fail))
+  for (const f of s.shared.fields) if (f.dir.includes('OUT_INIT')) o.push(...checkStmts(m, f, `n->${f.name}`, f.name, 2, fail))
   o.push('\t}', '\treturn 0;', '}', '')
   // reply
   const rep = `struct ${m.prefix}_rep`
@@ -290,7 +288,7 @@ function replyChecker(m: Model): string {
       }
     } else {
       o.push(`\t\tif (len != base${res.length ? ` + sizeof(${acc})` : ''})`, `\t\t\t${fail('bad-reply', 'len')}`)
-      for (const f of res) o.push(...checkStmts(m, f, `${acc}.${f.name}`, `${acc}.`, f.name, 2, fail))
+      for (const f of res) o.push(...checkStmts(m, f, `${acc}.${f.name}`, f.name, 2, fail))
     }
     o.push('\t\tbreak;')
   }
@@ -304,7 +302,7 @@ function replyChecker(m: Model): string {
     const t = `struct ${m.prefix}_dc_${d.name}`
     o.push(`\tcase ${d.constName}: {`, `\t\t${t} v;`, '', '\t\tif (len != sizeof(v))', '\t\t\treturn -EINVAL;',
       '\t\tmemcpy(&v, in, sizeof(v));')
-    for (const f of d.fields) o.push(...checkStmts(m, f, `v.${f.name}`, 'v.', f.name, 2, dfail))
+    for (const f of d.fields) o.push(...checkStmts(m, f, `v.${f.name}`, f.name, 2, dfail))
     o.push('\t\treturn 0;', '\t}')
   }
   o.push('\tdefault:', '\t\treturn -EINVAL;', '\t}', '}', '')
@@ -336,7 +334,7 @@ function upcallDecoder(m: Model): string {
     `int ${m.prefix}_check_args(const ${req} *q)`, '{', '\tswitch (q->hdr.op) {')
   const fail = () => 'return -EINVAL;'
   for (const u of s.upcalls) {
-    const checks = m.argsOf(u).flatMap(f => typeof f.type === 'string' ? checkStmts(m, f, `q->a.${u.name}.${f.name}`, `q->a.${u.name}.`, f.name, 2, fail) : [])
+    const checks = m.argsOf(u).flatMap(f => typeof f.type === 'string' ? checkStmts(m, f, `q->a.${u.name}.${f.name}`, f.name, 2, fail) : [])
     if (checks.length) o.push(`\tcase ${m.opConst(u)}:`, ...checks, '\t\tbreak;')
   }
   o.push('\tdefault:', '\t\tbreak;', '\t}', '\treturn 0;', '}', '')
@@ -587,12 +585,12 @@ function ethtoolForwards(m: Model): string {
     if (args.length + (e.out ? outs.length : 0) !== params.length) throw new Error(`${where}: ${u.name} takes ${params.length} arguments`)
     for (const f of outs) o.push(`\t${ktype(f.type)} ${f.name};`)
     ;(e.args ?? []).forEach((x, i) => { if (MODES.test(x)) o.push(`\tu64 arg${i};`) })
-    const status = outs.length || e.relink ? 'err' : null
-    if (status) o.push('\tint err;')
+    const checked = outs.length > 0 || !!e.relink	// the result is looked at before returning
+    if (checked) o.push('\tint err;')
     o.push('')
     ;(e.args ?? []).forEach((x, i) => { const mm = MODES.exec(x); if (mm) o.push(`\tbitmap_to_arr64(&arg${i}, ${mm[1]}, 64);`) })
     const c = `mb_ctl(${['a', u.name, ...args, ...outs.map(f => `&${f.name}`)].join(', ')})`
-    if (!status) {
+    if (!checked) {
       o.push(e.ret === 'void' ? `\t${c};` : `\treturn ${c};`, '}', '')
       continue
     }

@@ -29,8 +29,6 @@ export interface Checks {
   sum16?: Const
   /** a char array holding a NUL-terminated string */
   cstring?: boolean
-  /** a cross-field bound: value >= other field + plus */
-  atLeast?: { field: string; plus: Const }
   /** why any value is acceptable (documentation, required when no other check is given) */
   unchecked?: string
 }

@@ -21,11 +21,10 @@
 #define STD_MTU		1500
 
 /* RCTL from the tracked state; EN is added by e1000_hw_up(). */
-static uint32_t e1000_rctl_compose(const struct e1000_hw *hw,
-				   uint32_t size_bits)
+static uint32_t e1000_rctl_compose(const struct e1000_hw *hw)
 {
 	uint32_t rctl = E1000_RCTL_BAM | E1000_RCTL_SECRC |
-			E1000_RCTL_RDMTS_HALF | size_bits;
+			E1000_RCTL_RDMTS_HALF | E1000_RCTL_SZ_2048;
 
 	if (hw->st.mtu > STD_MTU)
 		rctl |= E1000_RCTL_LPE;
@@ -54,11 +53,6 @@ static void e1000_rctl_apply(struct e1000_hw *hw, uint32_t rctl)
 		hw_wr(hw, E1000_RCTL, rctl | (cur & E1000_RCTL_EN));
 }
 
-static uint32_t e1000_rctl_size_bits(const struct e1000_hw *hw)
-{
-	return hw->rctl & (E1000_RCTL_SZ_MASK | E1000_RCTL_BSEX);
-}
-
 int e1000_hw_set_mtu(struct e1000_hw *hw, uint32_t mtu)
 {
 	if (mtu < E1000_MTU_MIN || mtu > E1000_MTU_MAX)
@@ -67,7 +61,7 @@ int e1000_hw_set_mtu(struct e1000_hw *hw, uint32_t mtu)
 	hw->st.rx_buf_len = RX_BUF_LEN;
 	/* Only the shadow: the receiver is enabled again by e1000_hw_up()
 	 * once the kernel has posted its buffers. */
-	hw->rctl = e1000_rctl_compose(hw, E1000_RCTL_SZ_2048);
+	hw->rctl = e1000_rctl_compose(hw);
 	if (hw_msg(hw, E1000_MSG_HW))
 		hw_log(hw, MB_LOG_INFO, "mtu %u: rx buffers of %u bytes%s\n",
 		       mtu, RX_BUF_LEN, mtu > STD_MTU ? ", long frames span several" : "");
@@ -146,7 +140,7 @@ int e1000_hw_set_rx_mode(struct e1000_hw *hw, uint32_t rx_flags,
 		hw_wr(hw, E1000_MTA + 4 * i, hw->mta[i]);
 
 	hw->st.rx_flags = rx_flags;
-	e1000_rctl_apply(hw, e1000_rctl_compose(hw, e1000_rctl_size_bits(hw)));
+	e1000_rctl_apply(hw, e1000_rctl_compose(hw));
 	if (old != rx_flags && hw_msg(hw, E1000_MSG_HW | E1000_MSG_DRV))
 		hw_log(hw, MB_LOG_INFO,
 		       "rx mode: promisc %s, allmulti %s, %u multicast, %u unicast\n",
