@@ -112,8 +112,8 @@ static int mb_set_ringparam(struct net_device *netdev,
 		     &rx);
 	if (err || (tx == old_tx && rx == old_rx))
 		return err;
-	if (running && a->ctl->ready && !a->ctl->ready(a))
-		return -ENOTCONN;	/* could not come back up */
+	if (running && !mb_ctl_present(a))
+		return -ENOTCONN;
 	if (running)
 		mb_down(a);
 	a->tx_count = tx;

@@ -173,8 +173,7 @@ static int mb_change_mtu(struct net_device *netdev, int new_mtu)
 	bool running = netif_running(netdev);
 	int err, err2 = 0;
 
-	/* Do not tear down what cannot be brought back (split: no u-driver) */
-	if (a->ctl->ready && !a->ctl->ready(a))
+	if (!mb_ctl_present(a))
 		return -ENOTCONN;
 	if (running)
 		mb_down(a);

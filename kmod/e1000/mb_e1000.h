@@ -186,6 +186,14 @@ int mb_up(struct mb_adapter *a);
 void mb_down(struct mb_adapter *a);
 int mb_apply_rx_mode(struct mb_adapter *a);
 
+/* Whether a control path is there to bring the interface back up after a
+ * down (split: a u-driver is attached); operations that go down and up
+ * again refuse beforehand rather than leave it down. */
+static inline bool mb_ctl_present(struct mb_adapter *a)
+{
+	return !a->ctl->ready || a->ctl->ready(a);
+}
+
 /* Free slots; one always stays empty so that head == tail means empty. */
 static inline u32 mb_ring_unused(const struct mb_ring *r)
 {
