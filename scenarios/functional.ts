@@ -69,6 +69,16 @@ const ringsOf = (out: string) => {
   return `${/^RX:\s+(\d+)/m.exec(cur)?.[1] ?? '?'}/${/^TX:\s+(\d+)/m.exec(cur)?.[1] ?? '?'}`
 }
 
+/** ethtool -G asking `ask` descriptors per ring; both rings must then hold `want`. */
+const ringsOp = (name: string, ask: number, want: number) =>
+  cmdOp(name, `ethtool -G dut0 rx ${ask} tx ${ask}`, async g => {
+    const r = ringsOf((await sh(g, 'ethtool -g dut0')).out)
+    return { ok: r === `${want}/${want}`, evidence: `current RX/TX ${r}${ask !== want ? ` (asked ${ask}/${ask})` : ''}` }
+  })
+
+/** rx-usecs as ethtool -c shows it, undefined when it shows none. */
+const rxUsecsOf = async (g: Guest) => /^rx-usecs:\s+(\d+)/m.exec((await sh(g, 'ethtool -c dut0')).out)?.[1]
+
 const expectAttr = (attr: string, want: string) => async (g: Guest): Promise<OpResult> => {
   const v = await sysfs(g, attr)
   return { ok: v === want, evidence: `${attr}=${v} (want ${want})` }
@@ -178,18 +188,9 @@ const OPS: Op[] = [
   }),
   cmdOp('ethtool -g (ring parameters)', 'ethtool -g dut0', async (_g, out) =>
     ({ ok: /RX:\s+\d+/.test(out) && /TX:\s+\d+/.test(out), evidence: out.replace(/\s+/g, ' ').slice(0, 160) }), true),
-  cmdOp('ethtool -G rx 512 tx 512', 'ethtool -G dut0 rx 512 tx 512', async g => {
-    const r = ringsOf((await sh(g, 'ethtool -g dut0')).out)
-    return { ok: r === '512/512', evidence: `current RX/TX ${r}` }
-  }),
-  cmdOp('ethtool -G rx 100 tx 100 (rounded up to 104)', 'ethtool -G dut0 rx 100 tx 100', async g => {
-    const r = ringsOf((await sh(g, 'ethtool -g dut0')).out)
-    return { ok: r === '104/104', evidence: `current RX/TX ${r} (asked 100/100)` }
-  }),
-  cmdOp('ethtool -G back to 256', 'ethtool -G dut0 rx 256 tx 256', async g => {
-    const r = ringsOf((await sh(g, 'ethtool -g dut0')).out)
-    return { ok: r === '256/256', evidence: `current RX/TX ${r}` }
-  }),
+  ringsOp('ethtool -G rx 512 tx 512', 512, 512),
+  ringsOp('ethtool -G rx 100 tx 100 (rounded up to 104)', 100, 104),
+  ringsOp('ethtool -G back to 256', 256, 256),
   cmdOp('ethtool -k (offloads)', 'ethtool -k dut0', async (_g, out) =>
     ({ ok: /rx-checksumming: (on|off)/.test(out), evidence: ['rx-checksumming', 'tx-checksumming', 'scatter-gather', 'tcp-segmentation-offload'].map(k => new RegExp(`^${k}: \\S+`, 'm').exec(out)?.[0]).filter(Boolean).join(', ') }), true),
   cmdOp('ethtool: link partner advertisement', 'ethtool dut0', async (_g, out) => {
@@ -210,14 +211,14 @@ const OPS: Op[] = [
   cmdOp('ethtool -c (coalescing)', 'ethtool -c dut0', async (_g, out) =>
     ({ ok: /^rx-usecs:\s+\d+/m.test(out), evidence: /^rx-usecs:.*/m.exec(out)?.[0] ?? first(out) }), true),
   cmdOp('ethtool -C rx-usecs 100', 'ethtool -C dut0 rx-usecs 100', async g => {
-    const v = /^rx-usecs:\s+(\d+)/m.exec((await sh(g, 'ethtool -c dut0')).out)?.[1]
+    const v = await rxUsecsOf(g)
     return { ok: v === '100', evidence: `rx-usecs ${v ?? '?'} (want 100)` }
   }),
   {
     name: 'ethtool -C rx-usecs 5 refused', readOnly: true,
     async run(g) {
       const r = await sh(g, 'ethtool -C dut0 rx-usecs 5')
-      const v = /^rx-usecs:\s+(\d+)/m.exec((await sh(g, 'ethtool -c dut0')).out)?.[1]
+      const v = await rxUsecsOf(g)
       return { ok: r.code !== 0 && v === '100', evidence: `exit ${r.code}: ${first(r.out) || '(no message)'}; rx-usecs ${v ?? '?'}` }
     },
   },
