@@ -20,6 +20,8 @@ export interface Measurement {
   /** Individual samples, when value summarizes several (median). */
   samples?: number[]
   spread?: { min: number; max: number; relativePct: number }
+  /** Where the value's true median lies at the stated confidence (see medianInterval). */
+  interval?: { low: number; high: number; coveragePct: number }
   extra?: Record<string, number | string>
 }
 
@@ -96,6 +98,28 @@ export function summarize(samples: number[]): Pick<Measurement, 'value' | 'sampl
   return { value: med, samples, spread: { min, max, relativePct: med ? Math.round(((max - min) / med) * 1000) / 10 : 0 } }
 }
 
+/**
+ * A distribution-free confidence interval for the median the samples come from: the k-th smallest
+ * and the k-th largest sample, for the largest k whose coverage, 1 − 2·P(Binomial(n, ½) < k), is
+ * still at least `coverage`. It assumes nothing about the noise but independent samples. Null when
+ * n samples cannot reach that coverage (fewer than 5 for 90 %).
+ */
+export function medianInterval(samples: number[], coverage = 0.9): Measurement['interval'] | null {
+  const n = samples.length
+  const xs = [...samples].sort((a, b) => a - b)
+  let below = 0 // P(B <= k - 1), B ~ Binomial(n, 1/2)
+  let choose = 1 // C(n, k - 1)
+  let best: Measurement['interval'] | null = null
+  for (let k = 1; 2 * k <= n; k++) {
+    below += choose / 2 ** n
+    choose = (choose * (n - k + 1)) / k
+    const cov = 1 - 2 * below
+    if (cov < coverage) break
+    best = { low: xs[k - 1]!, high: xs[n - k]!, coveragePct: Math.round(cov * 1000) / 10 }
+  }
+  return best
+}
+
 /** Validates a document against the schema's shape; returns the problems (empty when valid). */
 export function validateResult(doc: unknown): string[] {
   const errs: string[] = []
@@ -119,6 +143,7 @@ export function validateResult(doc: unknown): string[] {
     if (!Array.isArray(c.measurements)) errs.push(`cases[${i}].measurements must be an array`)
     else c.measurements.forEach((m: unknown, j: number) => {
       if (!isObj(m) || typeof m.name !== 'string' || typeof m.value !== 'number' || typeof m.unit !== 'string' || m.unit === '') errs.push(`cases[${i}].measurements[${j}] needs name, numeric value and unit`)
+      else if (m.interval !== undefined && (!isObj(m.interval) || typeof m.interval.low !== 'number' || typeof m.interval.high !== 'number' || m.interval.low > m.interval.high || typeof m.interval.coveragePct !== 'number')) errs.push(`cases[${i}].measurements[${j}].interval needs numeric low <= high and coveragePct`)
     })
   })
   if (!Array.isArray(doc.events)) errs.push('events must be an array')
@@ -127,7 +152,8 @@ export function validateResult(doc: unknown): string[] {
 
 const fmt = (m: Measurement) => {
   const v = m.value >= 100 ? m.value.toFixed(0) : m.value.toFixed(2)
-  return `${m.name} ${v} ${m.unit}${m.spread ? ` (min ${m.spread.min.toFixed(1)}, max ${m.spread.max.toFixed(1)}, spread ${m.spread.relativePct}%)` : ''}`
+  const iv = m.interval ? ` (${m.interval.coveragePct}% interval ${m.interval.low.toFixed(m.unit === 'ratio' ? 3 : 1)} to ${m.interval.high.toFixed(m.unit === 'ratio' ? 3 : 1)})` : ''
+  return `${m.name} ${v} ${m.unit}${m.spread ? ` (min ${m.spread.min.toFixed(1)}, max ${m.spread.max.toFixed(1)}, spread ${m.spread.relativePct}%)` : ''}${iv}`
 }
 
 /** The human view of a run. */

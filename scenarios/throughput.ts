@@ -7,7 +7,7 @@ import { GuestError, HostError } from '../orchestrator/errors.ts'
 import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
 import { GUEST_IPERF_PORT, dutAddresses } from '../orchestrator/qemu.ts'
 import { retry } from '../orchestrator/retry.ts'
-import { summarize, type CaseResult } from '../orchestrator/results.ts'
+import { medianInterval, summarize, type CaseResult } from '../orchestrator/results.ts'
 import { assertNoCrash, bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
 import type { Variant } from '../orchestrator/nics.ts'
 
@@ -110,14 +110,20 @@ export const throughput: Scenario = {
         const crash = l.g.vm.crash()
         l.c.check('no kernel crash on the console', crash === null, crash?.excerpt ?? 'console clean')
       }
-      // Ratios between variants measured side by side in this run.
+      // Ratios between variants measured side by side in this run: the ratio of the medians, and
+      // how sure it is. Runs of one round are neighbours in time, so the per-round ratios cancel
+      // the drift the whole run shares; their median's interval says whether a target is beyond
+      // this run's noise.
       const pairs: [Variant, Variant][] = [['split', 'monolithic'], ['split', 'native'], ['monolithic', 'native']]
       for (const l of live) {
         for (const [a, b] of pairs) {
-          if (l.v !== a || !medians[a] || !medians[b]) continue
+          const other = live.find(o => o.v === b)
+          if (l.v !== a || !other || !medians[a] || !medians[b]) continue
           for (const dir of ['rx', 'tx'] as Direction[]) {
-            l.c.measure({ name: `${a}/${b} ${dir} throughput ratio`, value: medians[a]![dir] / medians[b]![dir], unit: 'ratio' })
-            l.c.measure({ name: `${a} − ${b} guest CPU during ${dir}`, value: cpuMedians[a]![dir] - cpuMedians[b]![dir], unit: 'points' })
+            const perRound = (f: (x: number, y: number) => number, key: 'mbps' | 'cpu') => l.samples[dir][key].map((x, i) => f(x, other.samples[dir][key][i]!))
+            const ratios = perRound((x, y) => x / y, 'mbps'), diffs = perRound((x, y) => x - y, 'cpu')
+            l.c.measure({ name: `${a}/${b} ${dir} throughput ratio`, value: medians[a]![dir] / medians[b]![dir], unit: 'ratio', interval: medianInterval(ratios) ?? undefined, extra: { perRound: ratios.map(r => r.toFixed(3)).join(' ') } })
+            l.c.measure({ name: `${a} − ${b} guest CPU during ${dir}`, value: cpuMedians[a]![dir] - cpuMedians[b]![dir], unit: 'points', interval: medianInterval(diffs) ?? undefined, extra: { perRound: diffs.map(d => d.toFixed(1)).join(' ') } })
           }
         }
       }

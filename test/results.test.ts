@@ -3,7 +3,8 @@
 import { expect } from 'chai'
 import { CaseBuilder } from '../orchestrator/scenario.ts'
 import { KernelCrashError, HostError } from '../orchestrator/errors.ts'
-import { exitCode, median, overallStatus, renderSummary, summarize, validateResult, type RunResult } from '../orchestrator/results.ts'
+import { targetEvidence } from '../orchestrator/cli.ts'
+import { exitCode, median, medianInterval, overallStatus, renderSummary, summarize, validateResult, type RunResult } from '../orchestrator/results.ts'
 import { parseIperfJson, parseProcStat, utilization } from '../scenarios/throughput.ts'
 
 const doc = (cases: RunResult['cases']): RunResult => ({
@@ -72,6 +73,29 @@ describe('results document', () => {
     expect(median([3, 1, 2])).to.equal(2)
     expect(median([4, 1, 2, 3])).to.equal(2.5)
     expect(summarize([400, 500, 600])).to.deep.equal({ value: 500, samples: [400, 500, 600], spread: { min: 400, max: 600, relativePct: 40 } })
+  })
+
+  it('gives a distribution-free interval for the median from order statistics, or none from too few samples', () => {
+    expect(medianInterval([1, 2, 3, 4])).to.equal(null) // 4 samples cover at most 87.5 %
+    expect(medianInterval([5, 1, 4, 2, 3])).to.deep.equal({ low: 1, high: 5, coveragePct: 93.8 })
+    expect(medianInterval([7, 1, 6, 2, 5, 3, 4])).to.deep.equal({ low: 1, high: 7, coveragePct: 98.4 }) // k = 2 covers only 87.5 %
+    expect(medianInterval([10, 9, 8, 7, 6, 5, 4, 3, 2, 1])).to.deep.equal({ low: 2, high: 9, coveragePct: 97.9 })
+    expect(medianInterval(Array.from({ length: 12 }, (_, i) => i + 1))).to.deep.equal({ low: 3, high: 10, coveragePct: 96.1 })
+    expect(medianInterval([1, 2, 3, 4, 5], 0.95)).to.equal(null)
+  })
+
+  it("rejects a measurement whose interval is upside down", () => {
+    const c = new CaseBuilder('throughput', 'e1000', 'split')
+    c.measure({ name: 'split/monolithic rx throughput ratio', value: 1, unit: 'ratio', interval: { low: 1.1, high: 0.9, coveragePct: 93.8 } })
+    expect(validateResult(doc([c.finish()]))).to.include('cases[0].measurements[0].interval needs numeric low <= high and coveragePct')
+  })
+
+  it("says whether a target's verdict lies beyond the run's noise", () => {
+    const atLeast = (v: number) => v >= 0.97
+    expect(targetEvidence({ value: 0.99 }, 'ratio', atLeast)).to.equal('0.990 ratio')
+    expect(targetEvidence({ value: 0.99, interval: { low: 0.98, high: 1.02, coveragePct: 93.8 } }, 'ratio', atLeast)).to.equal('0.990 ratio (per-round 93.8% interval 0.980 to 1.020: met across it)')
+    expect(targetEvidence({ value: 0.95, interval: { low: 0.9, high: 1.04, coveragePct: 93.8 } }, 'ratio', atLeast)).to.match(/0\.950 ratio .*0\.900 to 1\.040: the target lies inside it: this run cannot tell/)
+    expect(targetEvidence({ value: 7, interval: { low: 5.5, high: 9, coveragePct: 98.4 } }, 'points', v => v <= 5)).to.match(/5\.5 to 9\.0: missed across it/)
   })
 
   it('renders a readable summary with the verdict, checks and measurements', () => {
