@@ -28,6 +28,7 @@
 #define MB_TX_DESC_MAX		(1 + 2 * (MAX_SKB_FRAGS + 1))
 #define MB_TX_WAKE_THRESH	(2 * MB_TX_DESC_MAX)
 #define MB_WATCHDOG_PERIOD	(2 * HZ)
+#define MB_RX_COPYBREAK		256	/* copied, buffer kept: Linux e1000's */
 #define MB_IMS_ENABLE		(E1000_ICR_RXT0 | E1000_ICR_RXDMT0 | \
 				 E1000_ICR_RXO | E1000_ICR_RXSEQ | \
 				 E1000_ICR_LSC | E1000_ICR_TXDW)

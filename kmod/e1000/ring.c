@@ -84,7 +84,11 @@ static struct sk_buff *rx_chain_add(struct mb_adapter *a, struct sk_buff *skb,
 	return f;
 }
 
-/* Post fresh RX buffers into every unused slot, then move RDT. */
+/*
+ * Post RX buffers into every unused slot, then move RDT.  A slot whose
+ * buffer was copied out (copybreak) still holds it, mapped: it goes back
+ * to the device as it is.
+ */
 static void rx_refill(struct mb_adapter *a)
 {
 	struct mb_ring *r = &a->rx;
@@ -95,7 +99,9 @@ static void rx_refill(struct mb_adapter *a)
 
 	while (n--) {
 		b = &r->buf[i];
-		skb = netdev_alloc_skb(a->netdev, a->rx_buf_len);
+		if (b->skb)
+			goto post;
+		skb = napi_alloc_skb(&a->napi, a->rx_buf_len);
 		if (!skb)
 			break;
 		b->dma = dma_map_single(&a->pdev->dev, skb->data,
@@ -106,6 +112,7 @@ static void rx_refill(struct mb_adapter *a)
 		}
 		b->skb = skb;
 		b->len = a->rx_buf_len;
+post:
 		d[i].addr = cpu_to_le64(b->dma);
 		d[i].status = 0;
 		i = (i + 1) % r->count;
@@ -180,6 +187,30 @@ void mb_rings_program(struct mb_adapter *a)
 	rx_refill(a);
 }
 
+/*
+ * A small frame (an ACK, ARP, ICMP) whole in one buffer is copied into a
+ * small skb and the buffer stays in its slot, mapped, for rx_refill to
+ * post again: no allocation of a full buffer (zeroed page memory under
+ * init_on_alloc) per small frame.  NULL: the frame takes its buffer.
+ */
+static struct sk_buff *rx_copybreak(struct mb_adapter *a, struct mb_buf *b,
+				    u8 status, u32 len)
+{
+	struct sk_buff *skb;
+
+	if (len > MB_RX_COPYBREAK || a->rx_chain ||
+	    !(status & E1000_RXD_STAT_EOP))
+		return NULL;
+	skb = napi_alloc_skb(&a->napi, len);
+	if (!skb)
+		return NULL;
+	dma_sync_single_for_cpu(&a->pdev->dev, b->dma, len, DMA_FROM_DEVICE);
+	skb_put_data(skb, b->skb->data, len);
+	dma_sync_single_for_device(&a->pdev->dev, b->dma, len,
+				   DMA_FROM_DEVICE);
+	return skb;
+}
+
 static int rx_clean(struct mb_adapter *a, int budget)
 {
 	struct mb_ring *r = &a->rx;
@@ -187,6 +218,7 @@ static int rx_clean(struct mb_adapter *a, int budget)
 	struct mb_buf *b;
 	struct sk_buff *skb;
 	u32 i = r->next_to_clean, len, bytes = 0, errors = 0, frames = 0;
+	u8 status, err;
 	int done = 0;
 
 	while (done < budget) {
@@ -198,29 +230,38 @@ static int rx_clean(struct mb_adapter *a, int budget)
 		if (!b->skb)
 			break;	/* slot not refilled yet (allocation failed) */
 		len = le16_to_cpu(d->length);
-		dma_unmap_single(&a->pdev->dev, b->dma, b->len,
-				 DMA_FROM_DEVICE);
-		skb = b->skb;
-		b->skb = NULL;
+		status = d->status;
+		err = d->errors;
+		/* A kept buffer (copybreak) waits in an unposted slot: no
+		 * stale DD there may ever pass for a new frame. */
+		d->status = 0;
 		i = (i + 1) % r->count;
 		done++;
-		if (unlikely(len > b->len)) {	/* not from a sane device */
-			dev_kfree_skb_any(skb);
-			rx_chain_fail(a, d->status & E1000_RXD_STAT_EOP, -EIO);
-			errors++;
-			continue;
+		skb = rx_copybreak(a, b, status, len);
+		if (!skb) {
+			dma_unmap_single(&a->pdev->dev, b->dma, b->len,
+					 DMA_FROM_DEVICE);
+			skb = b->skb;
+			b->skb = NULL;
+			if (unlikely(len > b->len)) {	/* not a sane device */
+				dev_kfree_skb_any(skb);
+				rx_chain_fail(a, status & E1000_RXD_STAT_EOP,
+					      -EIO);
+				errors++;
+				continue;
+			}
+			skb_put(skb, len);
 		}
-		skb_put(skb, len);
 		/* A frame longer than one buffer spans descriptors up to EOP
 		 * (SDM 3.2.3); the errors are valid in the EOP one. */
-		if (a->rx_chain || !(d->status & E1000_RXD_STAT_EOP)) {
-			skb = rx_chain_add(a, skb, d->status & E1000_RXD_STAT_EOP,
+		if (a->rx_chain || !(status & E1000_RXD_STAT_EOP)) {
+			skb = rx_chain_add(a, skb, status & E1000_RXD_STAT_EOP,
 					   &errors);
 			if (!skb)
 				continue;
 			len = skb->len;
 		}
-		if (unlikely(d->errors & E1000_RXD_ERR_FRAME)) {
+		if (unlikely(err & E1000_RXD_ERR_FRAME)) {
 			dev_kfree_skb_any(skb);
 			errors++;
 			continue;
