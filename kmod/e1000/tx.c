@@ -208,8 +208,11 @@ netdev_tx_t mb_xmit(struct sk_buff *skb, struct net_device *netdev)
 			netif_start_queue(netdev);
 	}
 	/* One tail write per batch: the stack says when more packets
-	 * follow at once; a stopped queue gets no more, so kick now. */
-	if (!netdev_xmit_more() || netif_queue_stopped(netdev))
+	 * follow at once; a stopped queue gets no more, so kick now.  Byte
+	 * queue limits may stop it too: __netdev_tx_sent_queue says when. */
+	if (__netdev_tx_sent_queue(netdev_get_tx_queue(netdev, 0), skb->len,
+				   netdev_xmit_more()) ||
+	    netif_queue_stopped(netdev))
 		tx_kick(a);
 	return NETDEV_TX_OK;
 
@@ -223,7 +226,7 @@ unwind:
 void mb_tx_clean(struct mb_adapter *a, int budget)
 {
 	struct mb_ring *r = &a->tx;
-	u32 i = r->next_to_clean, eop, pkts = 0, bytes = 0;
+	u32 i = r->next_to_clean, eop, pkts = 0, skbs = 0, bytes = 0;
 	struct sk_buff *skb;
 
 	while (i != r->next_to_use) {
@@ -243,12 +246,14 @@ void mb_tx_clean(struct mb_adapter *a, int budget)
 		}
 		i = (i + 1) % r->count;
 		pkts += skb_shinfo(skb)->gso_segs ?: 1;
-		bytes += skb->len;
+		skbs++;
+		bytes += skb->len;	/* as given to BQL in mb_xmit */
 		napi_consume_skb(skb, budget);
 	}
 	r->next_to_clean = i;
 	if (!pkts)
 		return;
+	netdev_completed_queue(a->netdev, skbs, bytes);
 	u64_stats_update_begin(&r->syncp);
 	r->packets += pkts;
 	r->bytes += bytes;
@@ -274,4 +279,5 @@ void mb_tx_unmap_all(struct mb_adapter *a)
 			r->buf[i].skb = NULL;
 		}
 	}
+	netdev_reset_queue(a->netdev);	/* BQL: nothing in flight now */
 }
