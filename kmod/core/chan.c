@@ -31,6 +31,9 @@ static int mb_open(struct inode *inode, struct file *f)
 	chan->pid = task_tgid_nr(current);
 	chan->tgid = get_pid(task_tgid(current));
 	f->private_data = chan;
+	mutex_lock(&mb_lock);
+	list_add_tail(&chan->node, &mb_chans);
+	mutex_unlock(&mb_lock);
 	return 0;
 }
 
@@ -41,6 +44,7 @@ static int mb_release(struct inode *inode, struct file *f)
 	struct mb_qmsg *m, *mtmp;
 
 	mutex_lock(&mb_lock);
+	list_del(&chan->node);
 	list_for_each_entry_safe(inst, itmp, &chan->insts, chan_node)
 		mb_detach_locked(inst, "closed", true);
 	list_for_each_entry_safe(m, mtmp, &chan->queue, node) {

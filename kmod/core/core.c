@@ -27,6 +27,7 @@ module_param(restart_window_s, uint, 0644);
 MODULE_PARM_DESC(restart_window_s, "crash-loop window in seconds (default 60)");
 
 DEFINE_MUTEX(mb_lock);
+LIST_HEAD(mb_chans);
 DECLARE_WAIT_QUEUE_HEAD(mb_attach_wq);
 static DEFINE_IDR(mb_idr);
 static DEFINE_RATELIMIT_STATE(mb_refuse_rs, 5 * HZ, 50);
@@ -159,6 +160,32 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 		inst->desc.ops->detached(inst->desc.priv, inst->retired);
 }
 
+/*
+ * Tell every open channel that an instance registered, so that a waiting
+ * u-driver attaches now rather than at its next periodic scan.  One unread
+ * NEW per channel is enough (it only says "list again"): a channel that
+ * never reads holds one, however many instances come.
+ */
+static void mb_announce_locked(u32 handle)
+{
+	const struct mb_hdr new = {
+		.kind = MB_KIND_NOTICE, .op = MB_NOTICE_NEW, .handle = handle,
+	};
+	struct mb_chan *chan;
+	struct mb_qmsg *m;
+	bool queued;
+
+	lockdep_assert_held(&mb_lock);
+	list_for_each_entry(chan, &mb_chans, node) {
+		queued = false;
+		list_for_each_entry(m, &chan->queue, node)
+			queued |= m->hdr.kind == MB_KIND_NOTICE &&
+				  m->hdr.op == MB_NOTICE_NEW;
+		if (!queued)
+			mb_queue_msg(chan, &new, NULL, 0);
+	}
+}
+
 struct mb_inst *mb_core_register(const struct mb_kdrv_desc *desc)
 {
 	struct mb_inst *inst;
@@ -178,8 +205,10 @@ struct mb_inst *mb_core_register(const struct mb_kdrv_desc *desc)
 	mutex_lock(&mb_lock);
 	/* cyclic: a stale handle is not soon reused by another instance */
 	id = idr_alloc_cyclic(&mb_idr, inst, 1, INT_MAX, GFP_KERNEL);
-	if (id > 0)
+	if (id > 0) {
 		inst->handle = id;
+		mb_announce_locked(id);
+	}
 	mutex_unlock(&mb_lock);
 	if (id < 0) {
 		kfree(inst);

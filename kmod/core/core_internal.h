@@ -34,6 +34,7 @@ struct mb_qmsg {
 
 /* One open of /dev/microbed: one u-driver process. */
 struct mb_chan {
+	struct list_head node;		/* in mb_chans */
 	struct list_head queue;		/* struct mb_qmsg */
 	struct list_head insts;		/* attached struct mb_inst */
 	wait_queue_head_t wq;
@@ -61,6 +62,7 @@ struct mb_inst {
 };
 
 extern struct mutex mb_lock;
+extern struct list_head mb_chans;	/* every open channel */
 extern wait_queue_head_t mb_attach_wq;
 extern unsigned int mb_upcall_timeout_ms;
 

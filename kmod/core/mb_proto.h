@@ -56,6 +56,7 @@ struct mb_hdr {
 #define MB_OP_DRIVER_BASE	16	/* driver-specific upcalls start here */
 
 #define MB_NOTICE_GONE		1	/* instance unregistered: forget it */
+#define MB_NOTICE_NEW		2	/* an instance registered: list, attach */
 
 /* Downcalls (ioctl MB_IOC_DOWNCALL) */
 #define MB_DC_NULL		1	/* empty downcall: latency probe */

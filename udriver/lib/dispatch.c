@@ -40,8 +40,8 @@ static struct mbu_inst *inst_find(uint32_t handle)
 	return NULL;
 }
 
-/* The kernel detached an instance from us (NOTICE_GONE): scan again now
- * rather than at the next second. */
+/* The kernel detached an instance from us (NOTICE_GONE) or registered a new
+ * one (NOTICE_NEW): scan again now rather than at the next second. */
 static int rescan_now;
 
 static void inst_forget(uint32_t handle)
@@ -137,10 +137,12 @@ static void serve(struct mbu_chan *c, const void *msg, uint32_t n)
 		return;
 	}
 	if (h->kind == MB_KIND_NOTICE) {
-		if (h->op == MB_NOTICE_GONE) {
+		if (h->op == MB_NOTICE_GONE)
 			inst_forget(h->handle);
-			rescan_now = 1;	/* attach afresh at once if we may */
-		}
+		/* GONE: attach afresh at once if we may; NEW: a k-driver
+		 * registered an instance, waiting for us */
+		if (h->op == MB_NOTICE_GONE || h->op == MB_NOTICE_NEW)
+			rescan_now = 1;
 		return;
 	}
 	if (h->kind != MB_KIND_UPCALL)
