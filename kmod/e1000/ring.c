@@ -184,7 +184,9 @@ void mb_rings_program(struct mb_adapter *a)
 	mb_wr(a, E1000_RDLEN, a->rx.count * sizeof(struct mb_rx_desc));
 	mb_wr(a, E1000_RDH, 0);
 	mb_wr(a, E1000_RDT, 0);
+	local_bh_disable();	/* napi_alloc_skb's cache wants softirq context */
 	rx_refill(a);
+	local_bh_enable();
 }
 
 /*
