@@ -10,7 +10,7 @@ import { prepareHost } from './host.ts'
 import { ConsoleSink, Log } from './log.ts'
 import { NICS, nicNames, parseNics, parseVariants, VARIANTS, type Variant } from './nics.ts'
 import { defaults, paths, type Options } from './options.ts'
-import { exitCode, gitCommit, hostEnvironment, overallStatus, qemuVersion, renderSummary, summarize, type CaseResult, type Measurement, type RunResult } from './results.ts'
+import { exitCode, gitCommit, hostEnvironment, intervalText, overallStatus, qemuVersion, renderSummary, summarize, type CaseResult, type Measurement, type RunResult } from './results.ts'
 import { bootGuest, prepareTestbed, type Testbed } from './testbed.ts'
 import { CaseBuilder } from './scenario.ts'
 import { SCENARIOS } from '../scenarios/index.ts'
@@ -275,11 +275,11 @@ async function runBenchSplit(argv: string[], p: Parsed, log: Log): Promise<numbe
  * figure's, but an interval that holds values on both sides of the target says so.
  */
 export function targetEvidence(m: Pick<Measurement, 'value' | 'interval'>, unit: string, ok: (v: number) => boolean): string {
-  const f = (v: number) => v.toFixed(unit === 'ratio' ? 3 : 1)
+  const figure = `${m.value.toFixed(unit === 'ratio' ? 3 : 1)} ${unit}`
   const iv = m.interval
-  if (!iv) return `${f(m.value)} ${unit}`
+  if (!iv) return figure
   const where = ok(iv.low) && ok(iv.high) ? 'met across it' : !ok(iv.low) && !ok(iv.high) ? 'missed across it' : 'the target lies inside it: this run cannot tell'
-  return `${f(m.value)} ${unit} (per-round ${iv.coveragePct}% interval ${f(iv.low)} to ${f(iv.high)}: ${where})`
+  return `${figure} (per-round ${intervalText(iv, unit)}: ${where})`
 }
 
 function listScenarios(): string {

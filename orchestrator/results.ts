@@ -120,6 +120,12 @@ export function medianInterval(samples: number[], coverage = 0.9): Measurement['
   return best
 }
 
+/** "93.8% interval 0.980 to 1.020": ratios to 3 decimals, everything else to 1. */
+export function intervalText(iv: NonNullable<Measurement['interval']>, unit: string): string {
+  const d = unit === 'ratio' ? 3 : 1
+  return `${iv.coveragePct}% interval ${iv.low.toFixed(d)} to ${iv.high.toFixed(d)}`
+}
+
 /** Validates a document against the schema's shape; returns the problems (empty when valid). */
 export function validateResult(doc: unknown): string[] {
   const errs: string[] = []
@@ -152,7 +158,7 @@ export function validateResult(doc: unknown): string[] {
 
 const fmt = (m: Measurement) => {
   const v = m.value >= 100 ? m.value.toFixed(0) : m.value.toFixed(2)
-  const iv = m.interval ? ` (${m.interval.coveragePct}% interval ${m.interval.low.toFixed(m.unit === 'ratio' ? 3 : 1)} to ${m.interval.high.toFixed(m.unit === 'ratio' ? 3 : 1)})` : ''
+  const iv = m.interval ? ` (${intervalText(m.interval, m.unit)})` : ''
   return `${m.name} ${v} ${m.unit}${m.spread ? ` (min ${m.spread.min.toFixed(1)}, max ${m.spread.max.toFixed(1)}, spread ${m.spread.relativePct}%)` : ''}${iv}`
 }
 
