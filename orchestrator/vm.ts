@@ -177,6 +177,11 @@ export class QemuVm implements Instance {
     return this.qmpClient
   }
 
+  /** One QMP command (e.g. object-add of a net filter on the `dut` netdev); its `return`. */
+  async qmpExecute(cmd: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<unknown> {
+    return this.qmp().execute(cmd, args, timeoutMs)
+  }
+
   /** Link up/down on the NIC under test, as a cable pull seen by the guest. */
   async setLink(up: boolean): Promise<void> {
     await this.qmp().execute('set_link', { name: 'dut', up })
