@@ -5,13 +5,14 @@ import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
 import { dutAddresses } from '../orchestrator/qemu.ts'
 import { pingCounts } from './guest-ops.ts'
 import { sleep } from '../orchestrator/retry.ts'
+import { buildEthernet, openWire, vlanResponder, type VlanResponderCounts, type Wire } from '../orchestrator/wire.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed.ts'
 import type { CaseResult } from '../orchestrator/results.ts'
 import type { NicSpec, Variant } from '../orchestrator/nics.ts'
 
-interface OpResult { ok: boolean; evidence: string }
+export interface OpResult { ok: boolean; evidence: string }
 interface Ctx { tb: Testbed; nic: NicSpec; variant: Variant; peer: string }
-interface Op {
+export interface Op {
   name: string
   /** Does the operation, checks its effect; traffic is checked after it by the runner. */
   run(g: Guest, ctx: Ctx): Promise<OpResult>
@@ -84,7 +85,119 @@ const expectAttr = (attr: string, want: string) => async (g: Guest): Promise<OpR
   return { ok: v === want, evidence: `${attr}=${v} (want ${want})` }
 }
 
-const OPS: Op[] = [
+/** Receive counters of dut0 (the driver's, plus the stack's drops) and of dut0.100 (drops only). */
+async function vlanCounters(g: Guest) {
+  const st = (dev: string, c: string) => `/sys/class/net/${dev}/statistics/${c}`
+  const [packets, bytes, dropped, vlanDropped] = (await sh(g, `cat ${st('dut0', 'rx_packets')} ${st('dut0', 'rx_bytes')} ${st('dut0', 'rx_dropped')} ${st(`dut0.${VLAN.vid}`, 'rx_dropped')}`)).out.split('\n').map(Number)
+  return { packets: packets!, bytes: bytes!, dropped: dropped!, vlanDropped: vlanDropped! }
+}
+
+// VLAN rows: no backend carries 802.1Q here (slirp drops tagged frames; the host has no 8021q),
+// so the peer is a wire (orchestrator/wire.ts): QEMU net filters through which the scenario
+// sees every frame dut0 sends and puts frames on its cable, playing a host on VLAN 100.
+const VLAN = { vid: 100, other: 200, guest: '127.80.100.15', host: '127.80.100.1', hostMac: '02:00:00:00:01:00', probes: 10 }
+
+/** dut0.100 up with a wire host behind it for the length of `body`; everything is undone after. */
+export async function withVlan(g: Guest, body: (w: Wire, counts: VlanResponderCounts) => Promise<OpResult>): Promise<OpResult> {
+  const add = await sh(g, `set -e; while read -r ko; do n=$(basename "$ko" .ko | tr - _); [ -d /sys/module/$n ] || insmod "$ko"; done < /etc/microbed/modules/8021q
+ip link add link dut0 name dut0.${VLAN.vid} type vlan id ${VLAN.vid}
+ip addr add ${VLAN.guest}/24 dev dut0.${VLAN.vid}
+sysctl -qw net.ipv4.conf.dut0/${VLAN.vid}.route_localnet=1
+ip link set dut0.${VLAN.vid} up`)
+  let wire: Wire | null = null
+  try {
+    if (add.code !== 0) return { ok: false, evidence: `VLAN ${VLAN.vid} on dut0: exit ${add.code}: ${first(add.out)}` }
+    wire = await openWire(g.vm)
+    const host = vlanResponder(wire, { vid: VLAN.vid, ip: VLAN.host, mac: VLAN.hostMac })
+    try { return await body(wire, host.counts) } finally { host.stop() }
+  } finally {
+    await wire?.close()
+    await sh(g, `ip link del dut0.${VLAN.vid} 2>/dev/null`)
+  }
+}
+
+/**
+ * Frames put on dut0's cable: `probes` for a VLAN dut0 does not have, then as many for VLAN 100,
+ * all to dut0's MAC with an EtherType nobody handles, so the stack drops each one it gets and
+ * counts it on the device it reached: dut0 for VLAN 200 (the NIC let it through), dut0.100 for
+ * VLAN 100. Frames it handles (an IPv6 router advertisement from slirp) touch neither count.
+ * The bytes dut0's driver counts per frame tell, against the same count with the other
+ * rx-vlan-offload setting, whether the MAC took the tag out; they are only compared when no other
+ * frame came in meanwhile (else the probe is repeated, up to 3 times).
+ */
+async function vlanProbe(g: Guest, wire: Wire) {
+  const mac = await sysfs(g, 'address')
+  const frame = (vid: number) => buildEthernet({ dst: mac, src: VLAN.hostMac, vlan: { vid }, type: 0x88b5, payload: Buffer.alloc(100, vid & 0xff) })
+  const feat = await vlanFeatures(g)
+  let r = { leaked: 0, delivered: 0, others: 0, perFrame: NaN }
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const a = await vlanCounters(g)
+    for (let i = 0; i < VLAN.probes; i++) wire.send(frame(VLAN.other))
+    for (let i = 0; i < VLAN.probes; i++) wire.send(frame(VLAN.vid))
+    // QEMU holds received frames for 1 s after an RCTL write (the filter turning on is one).
+    await waitFor(g, async () => (await vlanCounters(g)).vlanDropped - a.vlanDropped >= VLAN.probes, 4000)
+    await sleep(300) // frames are taken in order: a VLAN 200 one that got through is counted by now
+    const b = await vlanCounters(g)
+    const leaked = b.dropped - a.dropped, delivered = b.vlanDropped - a.vlanDropped, packets = b.packets - a.packets
+    const others = packets - leaked - delivered
+    r = { leaked, delivered, others, perFrame: others === 0 && packets > 0 ? (b.bytes - a.bytes) / packets : NaN }
+    if (others === 0) break
+  }
+  const filterOk = feat.filter !== 'on' || r.leaked === 0 // without a filter claimed, nothing to check
+  return {
+    ...r, feat, ok: filterOk && r.delivered === VLAN.probes,
+    text: `rx-vlan-offload ${feat.rx}: of ${VLAN.probes} frames on VLAN ${VLAN.other} and ${VLAN.probes} on VLAN ${VLAN.vid} (${frame(VLAN.vid).length} bytes on the wire), ` +
+      `${r.leaked} and ${r.delivered} reached the stack` +
+      ` (${feat.filter !== 'on' ? 'no VLAN filter claimed' : filterOk ? `VLAN ${VLAN.other} filtered by the NIC` : `VLAN ${VLAN.other} NOT filtered though rx-vlan-filter is on`}), ` +
+      (Number.isNaN(r.perFrame) ? `${r.others} other frames came in meanwhile` : `${r.perFrame} bytes each as dut0 counts them`),
+  }
+}
+
+/** Pings the wire host over dut0.100; ok when ≥ 2 of 3 come back and dut0 sent them tagged. */
+async function vlanPing(g: Guest, counts: VlanResponderCounts) {
+  const tagged = counts.taggedByVid.get(VLAN.vid) ?? 0, echoes = counts.echoReplies
+  const r = await sh(g, `ping -c 3 -i 0.2 -W 2 -I dut0.${VLAN.vid} ${VLAN.host}`)
+  const rx = pingCounts(r.out).received
+  return { ok: rx >= 2 && counts.echoReplies - echoes >= 2, text: `ping over dut0.${VLAN.vid} ${rx}/3 (the wire host got ${(counts.taggedByVid.get(VLAN.vid) ?? 0) - tagged} frames tagged ${VLAN.vid} and answered ${counts.echoReplies - echoes} echo requests)` }
+}
+
+/** The VLAN offloads ethtool -k reports for dut0: "on", "off", or "?" when it names none. */
+async function vlanFeatures(g: Guest) {
+  const out = (await sh(g, 'ethtool -k dut0')).out
+  const f = (k: string) => new RegExp(`^${k}: (on|off)`, 'm').exec(out)?.[1] ?? '?'
+  return { rx: f('rx-vlan-offload'), tx: f('tx-vlan-offload'), filter: f('rx-vlan-filter') }
+}
+
+/** Inside withVlan: a ping over dut0.100, and the probe checked against the filter dut0 claims. */
+export async function vlanCheck(g: Guest, wire: Wire, counts: VlanResponderCounts): Promise<OpResult> {
+  const ping = await vlanPing(g, counts)
+  const p = await vlanProbe(g, wire)
+  return { ok: ping.ok && p.ok, evidence: `tx-vlan-offload ${p.feat.tx}, rx-vlan-filter ${p.feat.filter}; ${ping.text}; ${p.text}` }
+}
+
+const vlanOps: Op[] = [
+  {
+    name: `VLAN ${VLAN.vid} on dut0: tagged traffic both ways, VLAN filter`,
+    run: g => withVlan(g, (wire, counts) => vlanCheck(g, wire, counts)),
+  },
+  {
+    // The tag counts for 4 bytes more per frame when the MAC leaves it in (rx-vlan-offload off).
+    name: `ethtool -K rxvlan off, then on: VLAN ${VLAN.vid} still flows, the MAC strips tags only when on`,
+    run: g => withVlan(g, async (wire, counts) => {
+      const off = await sh(g, 'ethtool -K dut0 rxvlan off')
+      const ping = await vlanPing(g, counts)
+      const pOff = await vlanProbe(g, wire)
+      const on = await sh(g, 'ethtool -K dut0 rxvlan on')
+      const pOn = await vlanProbe(g, wire)
+      const ok = off.code === 0 && on.code === 0 && pOff.feat.rx === 'off' && pOn.feat.rx === 'on' && ping.ok &&
+        pOff.ok && pOn.ok && pOff.perFrame - pOn.perFrame === 4
+      const fail = (r: { code: number | null; out: string }) => r.code !== 0 ? ` exit ${r.code}: ${first(r.out)}` : ''
+      return { ok, evidence: `off:${fail(off)} ${ping.text}; ${pOff.text}; on:${fail(on)} ${pOn.text}; ${Number.isNaN(pOff.perFrame - pOn.perFrame) ? 'bytes per frame not comparable' : `${pOff.perFrame - pOn.perFrame} bytes more per frame with the tag left in (want 4)`}` }
+    }),
+  },
+]
+
+export const OPS: Op[] = [
   cmdOp('link down/up', 'ip link set dut0 down && ip link set dut0 up', async g => {
     const ms = await waitFor(g, carrierIs(g, '1'), 5000)
     return { ok: ms !== null, evidence: ms !== null ? `carrier back after ${ms} ms` : 'no carrier 5 s after up' }
@@ -145,6 +258,7 @@ const OPS: Op[] = [
       }
     },
   },
+  ...vlanOps,
   cmdOp('join multicast group', 'ip maddr add 01:00:5e:01:02:03 dev dut0 && ip maddr show dev dut0', async (_g, out) =>
     ({ ok: /01:00:5e:01:02:03/.test(out), evidence: /link\s+01:00:5e:01:02:03.*/.exec(out)?.[0] ?? first(out) })),
   cmdOp('leave multicast group', 'ip maddr del 01:00:5e:01:02:03 dev dut0 && ip maddr show dev dut0', async (_g, out) =>
@@ -262,7 +376,7 @@ const OPS: Op[] = [
 ]
 
 /** Traffic after a change: once carrier is back (an operation may reset the NIC), 3 pings. */
-async function traffic(g: Guest, peer: string): Promise<OpResult> {
+export async function traffic(g: Guest, peer: string): Promise<OpResult> {
   const carrier = await waitFor(g, carrierIs(g, '1'), 5000)
   const r = await sh(g, `ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
   const rx = pingCounts(r.out).received

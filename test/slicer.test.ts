@@ -240,6 +240,7 @@ static void replies(long rounds)
 	RANGE("mtu", MB_E1000_SET_MTU, r.st.mtu = E1000_MTU_MAX + 1);
 	RANGE("rx_buf_len", MB_E1000_SET_MTU, r.st.rx_buf_len = 3000);
 	RANGE("rx_flags", MB_E1000_SET_RX_MODE, r.st.rx_flags = 4);
+	RANGE("vlan_strip", MB_E1000_SET_VLAN_STRIP, r.st.vlan_strip = 2);
 	RANGE("autoneg", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.autoneg = 2);
 	RANGE("port", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.port = 3);
 	RANGE("phy_address", MB_E1000_GET_LINK_KSETTINGS, r.r.get_link_ksettings.phy_address = 32);
@@ -349,6 +350,8 @@ static uint32_t ubuild(uint16_t op, struct mb_e1000_req *q)
 	case MB_E1000_GET_REGS: q->a.get_regs.n = 1000; len += sizeof(q->a.get_regs); break;
 	case MB_E1000_GET_STATS: len += sizeof(q->a.get_stats); break;
 	case MB_E1000_GET_STAT_NAMES: len += sizeof(q->a.get_stat_names); break;
+	case MB_E1000_SET_VLAN: q->a.set_vlan.vid = 4095; q->a.set_vlan.on = 1; len += sizeof(q->a.set_vlan); break;
+	case MB_E1000_SET_VLAN_STRIP: q->a.set_vlan_strip.on = 1; len += sizeof(q->a.set_vlan_strip); break;
 	}
 	q->hdr.magic = MB_PROTO_MAGIC; q->hdr.version = MB_PROTO_VERSION;
 	q->hdr.kind = MB_KIND_UPCALL; q->hdr.op = op; q->hdr.len = len;
@@ -403,6 +406,10 @@ static void upcalls(long rounds)
 	say("u:range:mtu", -EINVAL, ucheck(&u.q, len), 0);
 	len = ubuild(MB_E1000_SET_RX_MODE, &u.q); u.q.a.set_rx_mode.flags = 8;
 	say("u:range:flags", -EINVAL, ucheck(&u.q, len), 0);
+	len = ubuild(MB_E1000_SET_VLAN, &u.q); u.q.a.set_vlan.vid = 4096;
+	say("u:range:vid", -EINVAL, ucheck(&u.q, len), 0);
+	len = ubuild(MB_E1000_SET_VLAN_STRIP, &u.q); u.q.a.set_vlan_strip.on = 2;
+	say("u:range:vlan_strip", -EINVAL, ucheck(&u.q, len), 0);
 }
 
 int main(int argc, char **argv)

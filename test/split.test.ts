@@ -15,6 +15,7 @@ import { detectCrash } from '../orchestrator/crash.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
 import { crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from '../scenarios/reliability.ts'
 import { faultCampaign } from '../scenarios/fault-campaign.ts'
+import { vlanCheck, withVlan } from '../scenarios/functional.ts'
 
 const PEER = '127.78.0.2'
 
@@ -94,6 +95,24 @@ describe('split e1000 microdriver in real guests', function () {
     it('is served by the u-driver: attach logged, control path "upcall", traffic flows', async () => {
       expect(await dmesg(g)).to.match(/microbed: event=attach driver=e1000 dev=\S+ handle=\d+ pid=\d+/)
       expect((await g.ssh.exec('ethtool -i dut0')).stdout).to.match(/^driver: mb_e1000$/m).and.match(/^firmware-version: upcall$/m)
+      await pingOk(g)
+    })
+
+    it('keeps VLAN 100 through a u-driver restart and a reset: the filter table comes back from the kernel\'s copy', async () => {
+      const replays = async () => Number((await g.ssh.exec('dmesg | grep -c "event=replay"', { check: false })).stdout.trim())
+      const r = await withVlan(g, async (wire, counts) => {
+        const before = await replays()
+        await stopUdriver(g)
+        await startUdriver(g)
+        expect(await until(g, `[ "$(dmesg | grep -c "event=replay")" -gt ${before} ]`, 15_000), 'no replay after a new u-driver attached').to.equal(true)
+        // The reset at down clears VFTA: only the state the kernel handed the new u-driver refills it.
+        await g.ssh.exec('ip link set dut0 down && ip link set dut0 up')
+        expect(await until(g, '[ "$(cat /sys/class/net/dut0/carrier)" = 1 ]', 10_000)).to.equal(true)
+        return vlanCheck(g, wire, counts)
+      })
+      expect(r.ok, r.evidence).to.equal(true)
+      expect(await replays()).to.be.greaterThan(0)
+      await noCrash(g)
       await pingOk(g)
     })
 

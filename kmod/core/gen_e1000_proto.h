@@ -16,9 +16,10 @@ _Static_assert(E1000_REGS_DUMP_MAX == 64, "e1000.spec.ts: E1000_REGS_DUMP_MAX");
 _Static_assert(E1000_STATS_MAX == 64, "e1000.spec.ts: E1000_STATS_MAX");
 _Static_assert(E1000_STAT_NAME_LEN == 32, "e1000.spec.ts: E1000_STAT_NAME_LEN");
 _Static_assert(E1000_TESTS == 3, "e1000.spec.ts: E1000_TESTS");
+_Static_assert(E1000_VFTA_WORDS == 128, "e1000.spec.ts: E1000_VFTA_WORDS");
 _Static_assert(sizeof(struct e1000_link_cfg) == 8, "e1000.spec.ts: struct e1000_link_cfg");
 _Static_assert(sizeof(struct e1000_hw_stats) == 432, "e1000.spec.ts: struct e1000_hw_stats");
-_Static_assert(sizeof(struct e1000_state) == 616, "e1000.spec.ts: struct e1000_state");
+_Static_assert(sizeof(struct e1000_state) == 1136, "e1000.spec.ts: struct e1000_state");
 _Static_assert(sizeof(((struct e1000_state *)0)->mac) == 6, "e1000.spec.ts: mac");
 _Static_assert(sizeof(((struct e1000_state *)0)->perm_mac) == 6, "e1000.spec.ts: perm_mac");
 _Static_assert(sizeof(((struct e1000_state *)0)->eeprom) == 128, "e1000.spec.ts: eeprom");
@@ -36,6 +37,8 @@ _Static_assert(sizeof(((struct e1000_state *)0)->fc_req) == 1, "e1000.spec.ts: f
 _Static_assert(sizeof(((struct e1000_state *)0)->fc_cur) == 1, "e1000.spec.ts: fc_cur");
 _Static_assert(sizeof(((struct e1000_state *)0)->rx_usecs) == 4, "e1000.spec.ts: rx_usecs");
 _Static_assert(sizeof(((struct e1000_state *)0)->wol) == 4, "e1000.spec.ts: wol");
+_Static_assert(sizeof(((struct e1000_state *)0)->vfta) == 512, "e1000.spec.ts: vfta");
+_Static_assert(sizeof(((struct e1000_state *)0)->vlan_strip) == 1, "e1000.spec.ts: vlan_strip");
 _Static_assert(sizeof(((struct e1000_state *)0)->stats) == 432, "e1000.spec.ts: stats");
 
 enum mb_e1000_op {
@@ -71,7 +74,9 @@ enum mb_e1000_op {
 	MB_E1000_SELF_TEST_ONLINE = 45,	/* ethtool -t online: 0 passed */
 	MB_E1000_SELF_TEST_OFFLINE = 46,	/* ethtool -t offline (data path stopped) */
 	MB_E1000_RING_SIZES = 47,	/* ethtool -G: what a requested ring size becomes */
-	MB_E1000_OP_END = 48
+	MB_E1000_SET_VLAN = 48,	/* a VLAN ID into or out of the filter table (8021q adds and kills them) */
+	MB_E1000_SET_VLAN_STRIP = 49,	/* ethtool -K rxvlan: tags stripped on receive and inserted on transmit */
+	MB_E1000_OP_END = 50
 };
 
 /* e1000 downcalls */
@@ -218,6 +223,13 @@ struct mb_e1000_r_ring_sizes {
 	uint32_t tx;	/* the kernel allocates this many */
 	uint32_t rx;	/* the kernel allocates this many */
 };
+struct mb_e1000_a_set_vlan {
+	uint32_t vid;
+	uint32_t on;
+};
+struct mb_e1000_a_set_vlan_strip {
+	uint32_t on;
+};
 
 /* Upcall: header, the kernel's copy of the tracked state, the arguments of the op. */
 struct mb_e1000_req {
@@ -241,6 +253,8 @@ struct mb_e1000_req {
 		struct mb_e1000_a_self_test_online self_test_online;
 		struct mb_e1000_a_self_test_offline self_test_offline;
 		struct mb_e1000_a_ring_sizes ring_sizes;
+		struct mb_e1000_a_set_vlan set_vlan;
+		struct mb_e1000_a_set_vlan_strip set_vlan_strip;
 	} a;
 };
 
@@ -300,6 +314,8 @@ _Static_assert(sizeof(struct mb_e1000_a_self_test_offline) == 4, "self_test_offl
 _Static_assert(sizeof(struct mb_e1000_r_self_test_offline) == 32, "self_test_offline results");
 _Static_assert(sizeof(struct mb_e1000_a_ring_sizes) == 8, "ring_sizes args");
 _Static_assert(sizeof(struct mb_e1000_r_ring_sizes) == 8, "ring_sizes results");
+_Static_assert(sizeof(struct mb_e1000_a_set_vlan) == 8, "set_vlan args");
+_Static_assert(sizeof(struct mb_e1000_a_set_vlan_strip) == 4, "set_vlan_strip args");
 _Static_assert(sizeof(struct mb_e1000_rep) <= MB_MSG_MAX, "reply fits a message");
 _Static_assert(sizeof(struct mb_e1000_req) <= MB_MSG_MAX, "request fits a message");
 
@@ -330,6 +346,8 @@ _Static_assert(sizeof(struct mb_e1000_req) <= MB_MSG_MAX, "request fits a messag
 	X(fc_cur, MB_F_IN | MB_F_OUT)	\
 	X(rx_usecs, MB_F_IN | MB_F_OUT)	\
 	X(wol, MB_F_IN | MB_F_OUT)	\
+	X(vfta, MB_F_IN | MB_F_OUT)	\
+	X(vlan_strip, MB_F_IN | MB_F_OUT)	\
 	X(stats, MB_F_IN | MB_F_OUT)
 
 /* Why a reply was refused: reason=bad-reply (layout) or range (a value); the field. */

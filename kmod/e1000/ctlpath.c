@@ -13,3 +13,4 @@
 #include "../../udriver/e1000/e1000_stats.c"
 #include "../../udriver/e1000/e1000_ethtool.c"
 #include "../../udriver/e1000/e1000_diag.c"
+#include "../../udriver/e1000/e1000_vlan.c"

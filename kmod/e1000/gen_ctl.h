@@ -83,6 +83,10 @@ struct mb_ctl_ops {
 	int (*self_test_offline)(struct mb_adapter *a, u64 *out, u32 n);
 	/* ethtool -G: what a requested ring size becomes */
 	int (*ring_sizes)(struct mb_adapter *a, u32 tx_req, u32 rx_req, u32 *tx, u32 *rx);
+	/* a VLAN ID into or out of the filter table (8021q adds and kills them) */
+	int (*set_vlan)(struct mb_adapter *a, u32 vid, u32 on);
+	/* ethtool -K rxvlan: tags stripped on receive and inserted on transmit */
+	int (*set_vlan_strip)(struct mb_adapter *a, u32 on);
 };
 
 /* Hand-written lifecycle of each variant (ctl_direct.c, ctl_upcall.c). */

@@ -172,6 +172,16 @@ static int d_ring_sizes(struct mb_adapter *a, u32 tx_req, u32 rx_req, u32 *tx, u
 	return e1000_ring_sizes(tx_req, rx_req, tx, rx);
 }
 
+static int d_set_vlan(struct mb_adapter *a, u32 vid, u32 on)
+{
+	return e1000_hw_set_vlan(hw_of(a), vid, on);
+}
+
+static int d_set_vlan_strip(struct mb_adapter *a, u32 on)
+{
+	return e1000_hw_set_vlan_strip(hw_of(a), on);
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "direct",
 	.attach			= mb_direct_attach,
@@ -207,4 +217,6 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.self_test_online	= d_self_test_online,
 	.self_test_offline	= d_self_test_offline,
 	.ring_sizes		= d_ring_sizes,
+	.set_vlan		= d_set_vlan,
+	.set_vlan_strip		= d_set_vlan_strip,
 };

@@ -422,6 +422,27 @@ static int u_ring_sizes(struct mb_adapter *a, u32 tx_req, u32 rx_req, u32 *tx, u
 	return 0;
 }
 
+static int u_set_vlan(struct mb_adapter *a, u32 vid, u32 on)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_set_vlan *q = &s->req.a.set_vlan;
+
+	memset(q, 0, sizeof(*q));
+	q->vid = vid;
+	q->on = on;
+	return call(s, MB_E1000_SET_VLAN, sizeof(*q), 0);
+}
+
+static int u_set_vlan_strip(struct mb_adapter *a, u32 on)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_e1000_a_set_vlan_strip *q = &s->req.a.set_vlan_strip;
+
+	memset(q, 0, sizeof(*q));
+	q->on = on;
+	return call(s, MB_E1000_SET_VLAN_STRIP, sizeof(*q), 0);
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "upcall",
 	.attach			= mb_upcall_attach,
@@ -462,4 +483,6 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.self_test_online	= u_self_test_online,
 	.self_test_offline	= u_self_test_offline,
 	.ring_sizes		= u_ring_sizes,
+	.set_vlan		= u_set_vlan,
+	.set_vlan_strip		= u_set_vlan_strip,
 };

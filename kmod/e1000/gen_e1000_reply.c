@@ -64,6 +64,8 @@ static int merge_state(const struct e1000_state *in, const struct e1000_state *c
 	memcpy(&n->fc_cur, &in->fc_cur, sizeof(n->fc_cur));
 	memcpy(&n->rx_usecs, &in->rx_usecs, sizeof(n->rx_usecs));
 	memcpy(&n->wol, &in->wol, sizeof(n->wol));
+	memcpy(&n->vfta, &in->vfta, sizeof(n->vfta));
+	memcpy(&n->vlan_strip, &in->vlan_strip, sizeof(n->vlan_strip));
 	memcpy(&n->stats, &in->stats, sizeof(n->stats));
 	if (init) {
 		memcpy(&n->perm_mac, &in->perm_mac, sizeof(n->perm_mac));
@@ -101,6 +103,8 @@ static int merge_state(const struct e1000_state *in, const struct e1000_state *c
 		return refuse(why, "range", "rx_usecs");
 	if (!(!(n->wol & ~(E1000_WAKE_ALL))))
 		return refuse(why, "range", "wol");
+	if (!(n->vlan_strip <= 1))
+		return refuse(why, "range", "vlan_strip");
 	if (init) {
 		if (!(valid_mac(n->perm_mac)))
 			return refuse(why, "range", "perm_mac");
@@ -324,6 +328,14 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 			return refuse(why, "range", "tx");
 		if (!(r->r.ring_sizes.rx >= E1000_RING_MIN && r->r.ring_sizes.rx <= E1000_RING_MAX))
 			return refuse(why, "range", "rx");
+		break;
+	case MB_E1000_SET_VLAN:
+		if (len != base)
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_E1000_SET_VLAN_STRIP:
+		if (len != base)
+			return refuse(why, "bad-reply", "len");
 		break;
 	default:
 		return refuse(why, "bad-reply", "op");

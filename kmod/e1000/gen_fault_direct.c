@@ -254,6 +254,22 @@ static int f_ring_sizes(struct mb_adapter *a, u32 tx_req, u32 rx_req, u32 *tx, u
 	return hit ? mb_fault_direct_post(a, r) : r;
 }
 
+static int f_set_vlan(struct mb_adapter *a, u32 vid, u32 on)
+{
+	bool hit = mb_fault_direct_pre(a, MB_E1000_SET_VLAN);
+	int r = mb_ctl_ops.set_vlan(a, vid, on);
+
+	return hit ? mb_fault_direct_post(a, r) : r;
+}
+
+static int f_set_vlan_strip(struct mb_adapter *a, u32 on)
+{
+	bool hit = mb_fault_direct_pre(a, MB_E1000_SET_VLAN_STRIP);
+	int r = mb_ctl_ops.set_vlan_strip(a, on);
+
+	return hit ? mb_fault_direct_post(a, r) : r;
+}
+
 void mb_fault_direct_wrap(struct mb_ctl_ops *ops)
 {
 	ops->init = f_init;
@@ -287,4 +303,6 @@ void mb_fault_direct_wrap(struct mb_ctl_ops *ops)
 	ops->self_test_online = f_self_test_online;
 	ops->self_test_offline = f_self_test_offline;
 	ops->ring_sizes = f_ring_sizes;
+	ops->set_vlan = f_set_vlan;
+	ops->set_vlan_strip = f_set_vlan_strip;
 }

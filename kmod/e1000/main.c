@@ -253,6 +253,45 @@ static void mb_get_stats64(struct net_device *netdev,
 	s->collisions = READ_ONCE(hs->colc);
 }
 
+/* 8021q, under RTNL: the filter table is the control path's. */
+static int mb_vlan_add(struct net_device *netdev, __be16 proto, u16 vid)
+{
+	struct mb_adapter *a = netdev_priv(netdev);
+
+	return mb_ctl(a, set_vlan, vid, 1);
+}
+
+static int mb_vlan_kill(struct net_device *netdev, __be16 proto, u16 vid)
+{
+	struct mb_adapter *a = netdev_priv(netdev);
+
+	return mb_ctl(a, set_vlan, vid, 0);
+}
+
+/* One switch, CTRL.VME, strips and inserts: TX follows RX, as in Linux
+ * e1000.  Without it the core tags in software. */
+static netdev_features_t mb_fix_features(struct net_device *netdev,
+					 netdev_features_t features)
+{
+	if (features & NETIF_F_HW_VLAN_CTAG_RX)
+		features |= NETIF_F_HW_VLAN_CTAG_TX;
+	else
+		features &= ~NETIF_F_HW_VLAN_CTAG_TX;
+	return features;
+}
+
+static int mb_set_features(struct net_device *netdev,
+			   netdev_features_t features)
+{
+	struct mb_adapter *a = netdev_priv(netdev);
+	netdev_features_t changed = netdev->features ^ features;
+
+	if (!(changed & NETIF_F_HW_VLAN_CTAG_RX))
+		return 0;
+	return mb_ctl(a, set_vlan_strip,
+		      !!(features & NETIF_F_HW_VLAN_CTAG_RX));
+}
+
 static const struct net_device_ops mb_netdev_ops = {
 	.ndo_open		= mb_open,
 	.ndo_stop		= mb_stop,
@@ -263,6 +302,10 @@ static const struct net_device_ops mb_netdev_ops = {
 	.ndo_tx_timeout		= mb_tx_timeout,
 	.ndo_get_stats64	= mb_get_stats64,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_vlan_rx_add_vid	= mb_vlan_add,
+	.ndo_vlan_rx_kill_vid	= mb_vlan_kill,
+	.ndo_fix_features	= mb_fix_features,
+	.ndo_set_features	= mb_set_features,
 };
 
 static int mb_map(struct pci_dev *pdev, struct mb_adapter *a)
@@ -388,8 +431,10 @@ static int mb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, netdev);
 	netdev->netdev_ops = &mb_netdev_ops;
 	netdev->ethtool_ops = &mb_ethtool_ops;
-	netdev->hw_features = MB_TX_FEATURES;
-	netdev->features = MB_TX_FEATURES;
+	netdev->hw_features = MB_TX_FEATURES | NETIF_F_HW_VLAN_CTAG_RX;
+	netdev->features = MB_TX_FEATURES | NETIF_F_HW_VLAN_CTAG_RX |
+			   NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_CTAG_FILTER;
+	netdev->vlan_features = MB_TX_FEATURES;
 	netdev->priv_flags |= IFF_UNICAST_FLT;	/* RAR 1-15, then UPE */
 	netdev->watchdog_timeo = 5 * HZ;
 	netdev->min_mtu = E1000_MTU_MIN;

@@ -220,6 +220,7 @@ static int rx_clean(struct mb_adapter *a, int budget)
 	struct mb_buf *b;
 	struct sk_buff *skb;
 	u32 i = r->next_to_clean, len, bytes = 0, errors = 0, frames = 0;
+	u16 vtag;
 	u8 status, err;
 	int done = 0;
 
@@ -234,6 +235,7 @@ static int rx_clean(struct mb_adapter *a, int budget)
 		len = le16_to_cpu(d->length);
 		status = d->status;
 		err = d->errors;
+		vtag = le16_to_cpu(d->special);
 		/* A kept buffer (copybreak) waits in an unposted slot: no
 		 * stale DD there may ever pass for a new frame. */
 		d->status = 0;
@@ -270,6 +272,9 @@ static int rx_clean(struct mb_adapter *a, int budget)
 		}
 		frames++;
 		skb->protocol = eth_type_trans(skb, a->netdev);
+		/* the MAC took the tag out (CTRL.VME): valid in the EOP one */
+		if (status & E1000_RXD_STAT_VP)
+			__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vtag);
 		bytes += len;
 		napi_gro_receive(&a->napi, skb);
 	}

@@ -6,6 +6,7 @@
  * control operation.
  */
 #include <linux/dma-mapping.h>
+#include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/netdevice.h>
 #include <linux/tcp.h>
@@ -170,6 +171,10 @@ netdev_tx_t mb_xmit(struct sk_buff *skb, struct net_device *netdev)
 		return NETDEV_TX_OK;
 	}
 	i = (i + ctx) % r->count;
+	if (skb_vlan_tag_present(skb)) {	/* the MAC inserts it (CTRL.VME) */
+		lower |= E1000_TXD_CMD_VLE;
+		upper |= (u32)skb_vlan_tag_get(skb) << 16;
+	}
 
 	/* head, then fragments; each mapping is recorded where it starts */
 	dma = dma_map_single(dev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);

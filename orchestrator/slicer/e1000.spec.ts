@@ -22,6 +22,7 @@ export const e1000: DriverSpec = {
     E1000_STATS_MAX: 64,
     E1000_STAT_NAME_LEN: 32,
     E1000_TESTS: 3,
+    E1000_VFTA_WORDS: 128,
   },
 
   structs: [
@@ -42,7 +43,7 @@ export const e1000: DriverSpec = {
 
   shared: {
     struct: 'e1000_state',
-    size: 616,
+    size: 1136,
     fields: [
       { ...mac('mac', 'current station address'), dir: ['IN', 'OUT'] },
       { ...mac('perm_mac', 'from EEPROM words 0-2'), dir: ['IN', 'OUT_INIT'] },
@@ -64,6 +65,10 @@ export const e1000: DriverSpec = {
       { name: 'fc_cur', type: 'u8', mask: 'E1000_FC_RX|E1000_FC_TX', doc: 'pause directions in force', dir: ['IN', 'OUT'] },
       { name: 'rx_usecs', type: 'u32', range: [0, 'E1000_RX_USECS_MAX'], doc: 'ethtool -C rx-usecs, 0: no moderation', dir: ['IN', 'OUT'] },
       { name: 'wol', type: 'u32', mask: 'E1000_WAKE_ALL', doc: 'wake-on-LAN options armed', dir: ['IN', 'OUT'] },
+      // The VLAN filter table image: written back after every reset and by a restarted u-driver.
+      { name: 'vfta', type: 'u32', dims: ['E1000_VFTA_WORDS'], dir: ['IN', 'OUT'],
+        unchecked: 'any set of VLAN IDs: it only decides which tagged frames the filter passes' },
+      { name: 'vlan_strip', type: 'u8', range: [0, 1], doc: 'CTRL.VME: tags stripped on receive, inserted on transmit', dir: ['IN', 'OUT'] },
       { name: 'stats', type: { struct: 'e1000_hw_stats' }, dir: ['IN', 'OUT'] },
     ],
   },
@@ -172,6 +177,10 @@ export const e1000: DriverSpec = {
         { name: 'tx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], doc: 'the kernel allocates this many' },
         { name: 'rx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], doc: 'the kernel allocates this many' },
       ] } },
+    { name: 'set_vlan', op: 48, impl: 'e1000_hw_set_vlan', doc: 'a VLAN ID into or out of the filter table (8021q adds and kills them)',
+      args: [{ name: 'vid', type: 'u32', range: [0, 4095] }, { name: 'on', type: 'u32', range: [0, 1] }] },
+    { name: 'set_vlan_strip', op: 49, impl: 'e1000_hw_set_vlan_strip', doc: 'ethtool -K rxvlan: tags stripped on receive and inserted on transmit',
+      args: [{ name: 'on', type: 'u32', range: [0, 1] }] },
   ],
 
   downcalls: [

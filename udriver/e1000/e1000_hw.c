@@ -41,6 +41,7 @@ void e1000_hw_setup(struct e1000_hw *hw, struct mb_dev *dev)
 	hw->st.link_cfg.speed = 1000;
 	hw->st.link_cfg.full_duplex = 1;
 	hw->st.rx_usecs = E1000_RX_USECS_DEFAULT;
+	hw->st.vlan_strip = 1;	/* the kernel's NETIF_F_HW_VLAN_CTAG_RX */
 	e1000_hw_set_mtu(hw, hw->st.mtu);
 }
 
@@ -85,7 +86,7 @@ static int e1000_hw_program_filters(struct e1000_hw *hw)
 	e1000_write_uc(hw);
 	for (i = 0; i < E1000_MTA_WORDS; i++)
 		hw_wr(hw, E1000_MTA + 4 * i, hw->mta[i]);
-	hw_wr(hw, E1000_VET, 0);
+	e1000_vlan_apply(hw);
 	e1000_hw_apply_wol(hw);
 	return 0;
 }
@@ -196,8 +197,8 @@ int e1000_hw_down(struct e1000_hw *hw)
 /*
  * A new u-driver adopting a running device (recovery): the tracked state
  * arrived with the upcall.  Rebuild the private shadows from it and
- * re-apply station address and link, without a reset: the data path keeps
- * running.  The kernel replays the RX mode right after.
+ * re-apply station address, link and VLANs, without a reset: the data path
+ * keeps running.  The kernel replays the RX mode right after.
  */
 int e1000_hw_restore(struct e1000_hw *hw)
 {
@@ -210,6 +211,7 @@ int e1000_hw_restore(struct e1000_hw *hw)
 	if (!err) {
 		e1000_hw_apply_itr(hw);
 		e1000_hw_apply_wol(hw);
+		e1000_vlan_apply(hw);
 	}
 	if (!err && hw_msg(hw, E1000_MSG_DRV))
 		hw_log(hw, MB_LOG_INFO, "state restored: mtu %u, link %s\n",

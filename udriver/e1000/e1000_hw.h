@@ -140,6 +140,9 @@ struct e1000_state {
 	uint8_t pad;
 	uint32_t rx_usecs;			/* interrupt gap, 0: off */
 	uint32_t wol;				/* E1000_WAKE_* armed */
+	uint32_t vfta[E1000_VFTA_WORDS];	/* VLAN filter table image */
+	uint8_t vlan_strip;			/* CTRL.VME: strip and insert tags */
+	uint8_t pad2[7];
 	struct e1000_hw_stats stats;
 };
 
@@ -170,7 +173,14 @@ int e1000_hw_set_rx_mode(struct e1000_hw *hw, uint32_t rx_flags,
 			 const uint8_t (*mc)[E1000_ETH_ALEN], uint32_t mc_count,
 			 const uint8_t (*uc)[E1000_ETH_ALEN], uint32_t uc_count);
 void e1000_write_uc(struct e1000_hw *hw);	/* RAR 1-15 from the shadow */
+void e1000_rctl_refresh(struct e1000_hw *hw);	/* RCTL from the state */
 int e1000_hw_set_mtu(struct e1000_hw *hw, uint32_t mtu);
+
+/* 802.1Q VLANs (e1000_vlan.c) */
+bool e1000_vlan_used(const struct e1000_hw *hw);
+void e1000_vlan_apply(struct e1000_hw *hw);	/* VET, VFTA, CTRL.VME */
+int e1000_hw_set_vlan(struct e1000_hw *hw, uint32_t vid, uint32_t on);
+int e1000_hw_set_vlan_strip(struct e1000_hw *hw, uint32_t on);
 
 /* PHY and link (e1000_phy.c) */
 int e1000_phy_read(struct e1000_hw *hw, uint32_t reg, uint16_t *val);

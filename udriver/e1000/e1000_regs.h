@@ -163,10 +163,12 @@
 /* SDM 3.2.3 legacy RX descriptor, 3.3.3 legacy TX descriptor */
 #define E1000_RXD_STAT_DD	(1u << 0)
 #define E1000_RXD_STAT_EOP	(1u << 1)
+#define E1000_RXD_STAT_VP	(1u << 3)	/* 802.1Q tag stripped into special */
 #define E1000_RXD_ERR_FRAME	0x97u	/* CE | SE | SEQ | CXE | RXE */
 #define E1000_TXD_CMD_EOP	(1u << 24)
 #define E1000_TXD_CMD_IFCS	(1u << 25)
 #define E1000_TXD_CMD_RS	(1u << 27)
+#define E1000_TXD_CMD_VLE	(1u << 30)	/* insert the tag in special (CTRL.VME) */
 #define E1000_TXD_CMD_IDE	(1u << 31)	/* interrupt delay enable (TIDV/TADV) */
 #define E1000_TXD_STAT_DD	(1u << 0)
 

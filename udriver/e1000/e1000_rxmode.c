@@ -32,6 +32,9 @@ static uint32_t e1000_rctl_compose(const struct e1000_hw *hw)
 		rctl |= E1000_RCTL_UPE | E1000_RCTL_MPE;
 	else if (hw->st.rx_flags & E1000_RX_ALLMULTI)
 		rctl |= E1000_RCTL_MPE;
+	/* promiscuous means every VLAN too, as in Linux e1000 */
+	if (!(hw->st.rx_flags & E1000_RX_PROMISC) && e1000_vlan_used(hw))
+		rctl |= E1000_RCTL_VFE;
 	if (hw->uc_promisc)
 		rctl |= E1000_RCTL_UPE;
 	return rctl;
@@ -51,6 +54,11 @@ static void e1000_rctl_apply(struct e1000_hw *hw, uint32_t rctl)
 	hw->rctl = rctl;
 	if ((cur & ~E1000_RCTL_EN) != rctl)
 		hw_wr(hw, E1000_RCTL, rctl | (cur & E1000_RCTL_EN));
+}
+
+void e1000_rctl_refresh(struct e1000_hw *hw)
+{
+	e1000_rctl_apply(hw, e1000_rctl_compose(hw));
 }
 
 int e1000_hw_set_mtu(struct e1000_hw *hw, uint32_t mtu)
@@ -140,7 +148,7 @@ int e1000_hw_set_rx_mode(struct e1000_hw *hw, uint32_t rx_flags,
 		hw_wr(hw, E1000_MTA + 4 * i, hw->mta[i]);
 
 	hw->st.rx_flags = rx_flags;
-	e1000_rctl_apply(hw, e1000_rctl_compose(hw));
+	e1000_rctl_refresh(hw);
 	if (old != rx_flags && hw_msg(hw, E1000_MSG_HW | E1000_MSG_DRV))
 		hw_log(hw, MB_LOG_INFO,
 		       "rx mode: promisc %s, allmulti %s, %u multicast, %u unicast\n",

@@ -18,7 +18,7 @@
 #include "e1000_udrv.h"
 #include "../lib/fault.h"
 
-_Static_assert(MB_E1000_OP_END == 48, "fault.c's operation names follow gen_e1000_proto.h");
+_Static_assert(MB_E1000_OP_END == 50, "fault.c's operation names follow gen_e1000_proto.h");
 
 static struct mb_fault fault;
 static const char *fault_once;	/* -o FILE: fire at most once across restarts */

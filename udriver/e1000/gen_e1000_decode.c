@@ -102,6 +102,12 @@ int mb_e1000_decode_upcall(const void *msg, uint32_t len)
 	case MB_E1000_RING_SIZES:
 		want += sizeof(q->a.ring_sizes);
 		break;
+	case MB_E1000_SET_VLAN:
+		want += sizeof(q->a.set_vlan);
+		break;
+	case MB_E1000_SET_VLAN_STRIP:
+		want += sizeof(q->a.set_vlan_strip);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -117,6 +123,16 @@ int mb_e1000_check_args(const struct mb_e1000_req *q)
 		break;
 	case MB_E1000_SET_RX_MODE:
 		if (!(!(q->a.set_rx_mode.flags & ~(E1000_RX_PROMISC|E1000_RX_ALLMULTI))))
+			return -EINVAL;
+		break;
+	case MB_E1000_SET_VLAN:
+		if (!(q->a.set_vlan.vid <= 4095))
+			return -EINVAL;
+		if (!(q->a.set_vlan.on <= 1))
+			return -EINVAL;
+		break;
+	case MB_E1000_SET_VLAN_STRIP:
+		if (!(q->a.set_vlan_strip.on <= 1))
 			return -EINVAL;
 		break;
 	default:

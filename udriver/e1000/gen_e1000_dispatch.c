@@ -30,6 +30,8 @@ static void track_in(struct e1000_state *st, const struct e1000_state *k)
 	memcpy(&st->fc_cur, &k->fc_cur, sizeof(st->fc_cur));
 	memcpy(&st->rx_usecs, &k->rx_usecs, sizeof(st->rx_usecs));
 	memcpy(&st->wol, &k->wol, sizeof(st->wol));
+	memcpy(&st->vfta, &k->vfta, sizeof(st->vfta));
+	memcpy(&st->vlan_strip, &k->vlan_strip, sizeof(st->vlan_strip));
 	memcpy(&st->stats, &k->stats, sizeof(st->stats));
 }
 
@@ -210,6 +212,14 @@ int mb_e1000_dispatch(struct e1000_hw *hw, const void *msg, uint32_t len,
 		if (!status)
 			status = e1000_ring_sizes(q->a.ring_sizes.tx_req, q->a.ring_sizes.rx_req, &r->r.ring_sizes.tx, &r->r.ring_sizes.rx);
 		res = sizeof(r->r.ring_sizes);
+		break;
+	case MB_E1000_SET_VLAN:
+		if (!status)
+			status = e1000_hw_set_vlan(hw, q->a.set_vlan.vid, q->a.set_vlan.on);
+		break;
+	case MB_E1000_SET_VLAN_STRIP:
+		if (!status)
+			status = e1000_hw_set_vlan_strip(hw, q->a.set_vlan_strip.on);
 		break;
 	}
 	r->st = hw->st;

@@ -54,6 +54,7 @@ static const char *const op_names[MB_E1000_OP_END - MB_E1000_INIT] = {
 	OPN(GET_COALESCE), OPN(SET_COALESCE), OPN(GET_WOL), OPN(SET_WOL),
 	OPN(SET_LED), OPN(TEST_COUNT), OPN(GET_TEST_NAMES),
 	OPN(SELF_TEST_ONLINE), OPN(SELF_TEST_OFFLINE), OPN(RING_SIZES),
+	OPN(SET_VLAN), OPN(SET_VLAN_STRIP),
 };
 #undef OPN
 #define NOPS ((int)(sizeof(op_names) / sizeof(op_names[0])))
