@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { banner, generate, ROOT, staleFiles } from '../orchestrator/slicer/generate.ts'
+import { banner, generate, layoutFingerprint, ROOT, staleFiles } from '../orchestrator/slicer/generate.ts'
 import { e1000 } from '../orchestrator/slicer/e1000.spec.ts'
 import { e1000SplitStats, isGenerated } from '../orchestrator/splitstats.ts'
 
@@ -451,6 +451,14 @@ describe('slicer: the code generated from the e1000 interface spec', function ()
       expect(r.status).to.equal(1)
       expect(r.stderr).to.contain(edited)
     } finally { rmSync(tmp, { recursive: true, force: true }) }
+  })
+
+  it('stamps both sides with a fingerprint of the spec that a size or range moves and a doc string does not', () => {
+    const base = layoutFingerprint(e1000)
+    expect(readFileSync(join(ROOT, 'kmod/core/gen_e1000_proto.h'), 'utf8')).to.include(`#define MB_E1000_LAYOUT\t\t0x${base.toString(16).padStart(8, '0')}u`)
+    expect(layoutFingerprint({ ...e1000, upcalls: e1000.upcalls.map(u => ({ ...u, doc: `${u.doc}, reworded` })) })).to.equal(base)
+    expect(layoutFingerprint({ ...e1000, shared: { ...e1000.shared, size: e1000.shared.size + 8 } })).to.not.equal(base)
+    expect(layoutFingerprint({ ...e1000, upcalls: e1000.upcalls.map(u => u.name === 'set_vlan' ? { ...u, args: [{ name: 'vid', type: 'u32', range: [0, 4094] }, u.args![1]!] } : u) })).to.not.equal(base)
   })
 
   it('is deterministic and every file carries the banner split-stats recognises', function () {

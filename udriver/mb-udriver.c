@@ -76,8 +76,9 @@ int main(int argc, char **argv)
 		mbu_log("cannot open %s: %s\n", path, strerror(-err));
 		return 1;
 	}
-	mbu_log("serving %s instances on %s (protocol %u)\n",
-		e1000_udriver.name, path, MB_PROTO_VERSION);
+	mbu_log("serving %s instances on %s (protocol %u, layout %08x)\n",
+		e1000_udriver.name, path, MB_PROTO_VERSION,
+		e1000_udriver.layout);
 	err = mbu_run(c, &e1000_udriver, &stop);
 	mbu_close(c);
 	mbu_log("exiting: %s\n", err ? strerror(-err) : "signal");

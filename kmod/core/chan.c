@@ -144,6 +144,7 @@ static long mb_ioc_list(struct mb_chan *chan, void __user *u)
 		}
 		l->inst[l->count].handle = inst->handle;
 		l->inst[l->count].attached = inst->chan != NULL;
+		l->inst[l->count].layout = inst->desc.layout;
 		strscpy(l->inst[l->count].driver, inst->driver, MB_NAME_LEN);
 		strscpy(l->inst[l->count].device, inst->device, MB_NAME_LEN);
 		l->count++;
@@ -179,6 +180,11 @@ static long mb_ioc_attach(struct mb_chan *chan, void __user *u)
 		mb_core_event(inst, "refuse", "reason=wrong-driver asked=%.32s",
 			      a.driver);
 		err = -EINVAL;
+	} else if (a.layout != inst->desc.layout) {
+		/* another build's messages: every upcall would be refused */
+		mb_core_event(inst, "refuse", "reason=layout-mismatch want=%08x got=%08x by=%d",
+			      inst->desc.layout, a.layout, chan->pid);
+		err = -EPROTO;
 	} else if (inst->retired && !mb_retire_expired(inst)) {
 		mb_core_event(inst, "refuse", "reason=crash-loop by=%d", chan->pid);
 		err = -EPERM;

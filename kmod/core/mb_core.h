@@ -42,6 +42,7 @@ struct mb_kdrv_ops {
 
 struct mb_kdrv_desc {
 	const char *driver;		/* e.g. MB_E1000_DRIVER */
+	u32 layout;			/* e.g. MB_E1000_LAYOUT: u-drivers must match */
 	const char *device;		/* e.g. pci_name() */
 	void __iomem *mmio;
 	u32 mmio_len;

@@ -27,7 +27,7 @@
 #include "../../udriver/e1000/e1000_hw.h"
 
 #define MB_PROTO_MAGIC		0x4D425031u	/* "MBP1" */
-#define MB_PROTO_VERSION	1
+#define MB_PROTO_VERSION	2	/* 2: attach and list carry the driver's layout */
 #define MB_MSG_MAX		4096	/* no message is longer */
 #define MB_NAME_LEN		32
 
@@ -86,6 +86,8 @@ struct mb_downcall {
 struct mb_inst_info {
 	uint32_t handle;
 	uint32_t attached;	/* 1: served by some u-driver */
+	uint32_t layout;	/* the k-driver's MB_<DRIVER>_LAYOUT */
+	uint32_t reserved;
 	char driver[MB_NAME_LEN];	/* e.g. "e1000" */
 	char device[MB_NAME_LEN];	/* e.g. "0000:00:02.0" */
 };
@@ -101,6 +103,7 @@ struct mb_ioc_attach {
 	uint16_t version;	/* MB_PROTO_VERSION the u-driver speaks */
 	uint16_t pad;
 	char driver[MB_NAME_LEN];	/* must match the instance's driver */
+	uint32_t layout;	/* and its MB_<DRIVER>_LAYOUT: the same build */
 };
 
 /* Latency probe: `count` null upcalls to the instance's u-driver, timed

@@ -152,6 +152,7 @@ int mb_upcall_attach(struct mb_adapter *a)
 {
 	struct mb_kdrv_desc desc = {
 		.driver = MB_E1000_DRIVER,
+		.layout = MB_E1000_LAYOUT,
 		.device = pci_name(a->pdev),
 		.mmio = a->dev.hw_addr,
 		.mmio_len = min_t(u32, pci_resource_len(a->pdev, 0), 0x20000),

@@ -158,6 +158,14 @@ function checkStmts(m: Model, f: FieldSpec, path: string, label: string, ind: nu
 
 // ---- the shared protocol header ---------------------------------------------------------------
 
+/** FNV-1a (32 bits) of the spec as JSON without its prose: changes with any layout, range or number. */
+export function layoutFingerprint(s: DriverSpec): number {
+  const text = JSON.stringify(s, (k, v) => (k === 'doc' || k === 'why' ? undefined : v))
+  let h = 0x811c9dc5
+  for (const b of Buffer.from(text, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0
+  return h
+}
+
 function protoHeader(m: Model): string {
   const s = m.spec
   const P = m.PREFIX
@@ -165,7 +173,10 @@ function protoHeader(m: Model): string {
     ` * ${s.driver}: upcall numbers, request/reply layouts, downcalls and the tracked-field table`,
     ' * of the object tracker.  Included by kmod/core/mb_proto.h (both sides).',
     ' */', `#ifndef ${P}_GEN_PROTO_H`, `#define ${P}_GEN_PROTO_H`, '',
-    `#define ${P}_DRIVER\t\t"${s.driver}"`, '']
+    `#define ${P}_DRIVER\t\t"${s.driver}"`, '',
+    '/* Fingerprint of the spec (its messages, ranges and numbering, not its doc strings): a',
+    ' * k-driver and a u-driver from different builds refuse each other at attach. */',
+    `#define ${P}_LAYOUT\t\t0x${layoutFingerprint(s).toString(16).padStart(8, '0')}u`, '']
   // constants the spec relies on
   for (const [k, v] of Object.entries(s.constants)) o.push(`_Static_assert(${k} == ${v}, "${s.specFile}: ${k}");`)
   for (const st of s.structs) o.push(`_Static_assert(sizeof(struct ${st.name}) == ${m.typeSize({ struct: st.name }).size}, "${s.specFile}: struct ${st.name}");`)

@@ -235,6 +235,7 @@ static void e1000_u_gone(struct mbu_inst *inst)
 
 const struct mbu_driver e1000_udriver = {
 	.name	= MB_E1000_DRIVER,
+	.layout	= MB_E1000_LAYOUT,
 	.attach	= e1000_u_attach,
 	.upcall	= e1000_u_upcall,
 	.gone	= e1000_u_gone,

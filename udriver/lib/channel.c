@@ -54,9 +54,11 @@ int mbu_list(struct mbu_chan *c, struct mb_ioc_list *out)
 	return ioc(c, MB_IOC_LIST, out);
 }
 
-int mbu_attach(struct mbu_chan *c, uint32_t handle, const char *driver)
+int mbu_attach(struct mbu_chan *c, uint32_t handle, const char *driver,
+	       uint32_t layout)
 {
-	struct mb_ioc_attach a = { .handle = handle, .version = MB_PROTO_VERSION };
+	struct mb_ioc_attach a = { .handle = handle, .version = MB_PROTO_VERSION,
+				   .layout = layout };
 
 	strncpy(a.driver, driver, sizeof(a.driver) - 1);
 	return ioc(c, MB_IOC_ATTACH, &a);

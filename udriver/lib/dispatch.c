@@ -60,6 +60,29 @@ static void inst_forget(uint32_t handle)
 	}
 }
 
+/*
+ * An instance whose k-driver was built from another spec: its messages are
+ * not ours (the kernel would refuse the attach too).  Said once per handle,
+ * not at every scan.
+ */
+static bool other_build(const struct mb_inst_info *e, const struct mbu_driver *drv)
+{
+	static uint32_t said[MB_LIST_MAX];
+	static unsigned int n_said;
+	unsigned int k;
+
+	if (e->layout == drv->layout)
+		return false;
+	for (k = 0; k < n_said; k++)
+		if (said[k] == e->handle)
+			return true;
+	if (n_said < MB_LIST_MAX)
+		said[n_said++] = e->handle;
+	mbu_log("instance %u (%.32s) not served: its k-driver speaks %s layout %08x, this u-driver %08x; install both from one build\n",
+		e->handle, e->device, drv->name, e->layout, drv->layout);
+	return true;
+}
+
 static void scan(struct mbu_chan *c, const struct mbu_driver *drv)
 {
 	struct mb_ioc_list l;
@@ -73,9 +96,9 @@ static void scan(struct mbu_chan *c, const struct mbu_driver *drv)
 		struct mb_inst_info *e = &l.inst[k];
 
 		if (e->attached || strncmp(e->driver, drv->name, MB_NAME_LEN) ||
-		    inst_find(e->handle))
+		    inst_find(e->handle) || other_build(e, drv))
 			continue;
-		err = mbu_attach(c, e->handle, drv->name);
+		err = mbu_attach(c, e->handle, drv->name, drv->layout);
 		if (err) {
 			mbu_log("attach %u (%.32s) failed: %s\n", e->handle,
 				e->device, strerror(-err));

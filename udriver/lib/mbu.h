@@ -19,6 +19,7 @@ struct mbu_inst;
 /* A u-driver: one per kind of NIC, a table of operations. */
 struct mbu_driver {
 	const char *name;	/* matches the k-driver's (MB_E1000_DRIVER) */
+	uint32_t layout;	/* and its message layout (MB_E1000_LAYOUT) */
 	int (*attach)(struct mbu_inst *inst);
 	/* Serve one upcall: fill rep (payload after the header) and its
 	 * length; return the operation's status (0 or -errno), or
@@ -52,7 +53,8 @@ struct mbu_chan *mbu_open(const char *path, int *err);
 void mbu_close(struct mbu_chan *c);
 int mbu_fd(const struct mbu_chan *c);
 int mbu_list(struct mbu_chan *c, struct mb_ioc_list *out);
-int mbu_attach(struct mbu_chan *c, uint32_t handle, const char *driver);
+int mbu_attach(struct mbu_chan *c, uint32_t handle, const char *driver,
+	       uint32_t layout);
 int mbu_detach(struct mbu_chan *c, uint32_t handle);
 int mbu_downcall(struct mbu_chan *c, uint32_t handle, uint16_t op,
 		 void *payload, uint32_t len);

@@ -334,12 +334,15 @@ static void do_attach(int fd, bool real)
 		at.pad = 0;
 		memset(at.driver, 0, sizeof(at.driver));
 		strcpy(at.driver, MB_E1000_DRIVER);
+		at.layout = MB_E1000_LAYOUT;
 	} else {
 		at.handle = some_handle();
 		if (below(2))
 			at.version = MB_PROTO_VERSION;
 		if (below(2))
 			memcpy(at.driver, below(2) ? "e1000\0" : "e1000x", 6);
+		if (below(2))
+			at.layout = MB_E1000_LAYOUT;
 	}
 	r = ioctl(fd, MB_IOC_ATTACH, below(16) ? (void *)&at : bad_ptr());
 	tally(r, errno);

@@ -104,7 +104,7 @@ static void channel_cases(struct mbu_chan *c, uint32_t handle)
 	       ioctl(fd, _IO(MB_IOC_MAGIC, 99), 0) < 0 ? -errno : 0);
 
 	report("attach-unknown-handle", -ENOENT,
-	       mbu_attach(c, 0x7ffffff0, MB_E1000_DRIVER));
+	       mbu_attach(c, 0x7ffffff0, MB_E1000_DRIVER, MB_E1000_LAYOUT));
 }
 
 /* Cases on an instance we attached to ourselves. */
@@ -204,7 +204,7 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 
 static int poke(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val)
 {
-	int err = mbu_attach(c, handle, MB_E1000_DRIVER);
+	int err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT);
 
 	if (!err) {
 		err = mbu_wr32(c, handle, reg, val);
@@ -240,9 +240,12 @@ int main(int argc, char **argv)
 			    strtoul(argv[3], NULL, 0));
 	channel_cases(c, handle);
 
-	err = mbu_attach(c, handle, "rtl8139");
+	err = mbu_attach(c, handle, "rtl8139", MB_E1000_LAYOUT);
 	report("attach-wrong-driver", -EINVAL, err);
-	err = mbu_attach(c, handle, MB_E1000_DRIVER);
+	/* a u-driver built from another spec: refused before it serves */
+	err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT ^ 1);
+	report("attach-other-build-layout", -EPROTO, err);
+	err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT);
 	if (err == -EBUSY) {
 		report("second-attach-refused", -EBUSY, err);
 		skip("register-policy", "instance-served-by-a-u-driver");
