@@ -1,10 +1,13 @@
 // A minimal QMP client: connect to QEMU's unix socket, negotiate, send commands one at a time.
+// Each command carries an id that QEMU echoes, so the late answer to a command that timed out
+// is recognised and dropped, and the client is free again at once.
 import { createConnection, type Socket } from 'node:net'
 
 export class Qmp {
   private sock: Socket | null = null
   private buf = ''
-  private waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null
+  private waiting: { id: number; resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null
+  private nextId = 1
   private greeted: Promise<void> | null = null
 
   constructor(private readonly path: string) {}
@@ -34,6 +37,7 @@ export class Qmp {
             this.send('qmp_capabilities').then(() => resolve(), reject)
           } else if ('return' in msg || 'error' in msg) {
             const w = this.waiting
+            if (!w || msg.id !== w.id) continue // the answer to a command given up on
             this.waiting = null
             if ('error' in msg) w?.reject(new Error(`QMP error: ${JSON.stringify(msg.error)}`))
             else w?.resolve(msg.return)
@@ -44,19 +48,25 @@ export class Qmp {
     return this.greeted
   }
 
-  private send(cmd: string, args?: Record<string, unknown>): Promise<unknown> {
+  private send(cmd: string, args?: Record<string, unknown>, id = this.nextId++): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.waiting) return reject(new Error('QMP: one command at a time'))
-      this.waiting = { resolve, reject }
-      this.sock!.write(JSON.stringify({ execute: cmd, ...(args ? { arguments: args } : {}) }) + '\n')
+      this.waiting = { id, resolve, reject }
+      this.sock!.write(JSON.stringify({ execute: cmd, ...(args ? { arguments: args } : {}), id }) + '\n')
     })
   }
 
   async execute(cmd: string, args?: Record<string, unknown>, timeoutMs = 5000): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`QMP ${cmd}: no answer within ${timeoutMs} ms`)), timeoutMs) })
+    const id = this.nextId++
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (this.waiting?.id === id) this.waiting = null
+        reject(new Error(`QMP ${cmd}: no answer within ${timeoutMs} ms`))
+      }, timeoutMs)
+    })
     try {
-      return await Promise.race([this.open().then(() => this.send(cmd, args)), timeout])
+      return await Promise.race([this.open().then(() => this.send(cmd, args, id)), timeout])
     } finally {
       clearTimeout(timer)
     }

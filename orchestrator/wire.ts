@@ -66,6 +66,7 @@ export async function openWire(vm: WireVm, opts: WireOptions = {}): Promise<Wire
   const sockets: Socket[] = []
   const captured: Buffer[] = []
   const listeners = new Set<(f: Buffer) => void>()
+  const waiters = new Set<(e: Error) => void>() // pending waitFor calls, failed by close()
   let lost: string | null = null
   let closing: Promise<void> | null = null
 
@@ -86,6 +87,7 @@ export async function openWire(vm: WireVm, opts: WireOptions = {}): Promise<Wire
       }
       for (const s of sockets) s.destroy()
       listeners.clear()
+      for (const fail of [...waiters]) fail(new Error(`wire on netdev ${netdev} closed while waiting`))
       if (firstError) throw firstError
     })()
     return closing
@@ -130,7 +132,8 @@ export async function openWire(vm: WireVm, opts: WireOptions = {}): Promise<Wire
         return new Promise((resolve, reject) => {
           let seen = 0
           const recent: string[] = []
-          const stop = () => { clearTimeout(timer); listeners.delete(check) }
+          const stop = () => { clearTimeout(timer); listeners.delete(check); waiters.delete(fail) }
+          const fail = (e: Error) => { stop(); reject(e) }
           const check = (f: Buffer) => {
             seen++
             if (pred(f)) { stop(); resolve(f); return }
@@ -143,6 +146,7 @@ export async function openWire(vm: WireVm, opts: WireOptions = {}): Promise<Wire
               (seen ? ` (${seen} other frames; last: ${recent.join('; ')})` : ' (the guest sent nothing)') + (lost ? `; ${lost}` : '')))
           }, timeoutMs)
           listeners.add(check)
+          waiters.add(fail)
         })
       },
       close,
@@ -159,19 +163,26 @@ export async function openWire(vm: WireVm, opts: WireOptions = {}): Promise<Wire
     const unregister = onCleanup(`wire socket ${path}`, () => rmSync(path, { force: true }))
     const server: Server = createServer()
     let timer: NodeJS.Timeout | undefined
+    let failed = false
     try {
+      rmSync(path, { force: true }) // left by a killed run whose pid this process now has
       await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, resolve) })
       const accepted = new Promise<Socket>((resolve, reject) => {
         timer = setTimeout(() => reject(new HostError(`wire on netdev ${netdev}: QEMU did not connect chardev ${id} to ${path} within ${CONNECT_MS} ms`)), CONNECT_MS)
         server.once('connection', resolve)
       })
-      accepted.catch(() => { /* reported through the await below, or superseded by the QMP error */ })
+      // A connection that comes after we gave up (QMP timed out) is closed, not kept.
+      accepted.then(s => { if (failed) s.destroy() }, () => { /* reported through the await below, or superseded by the QMP error */ })
+      // Undo first: QEMU may have added the chardev even if its answer never came.
+      undo.unshift({ what: `chardev ${id}`, cmd: 'chardev-remove', id })
       await qmp(`chardev-add ${id} (${role} channel, client of ${path})`, 'chardev-add',
         { id, backend: { type: 'socket', data: { addr: { type: 'unix', data: { path } }, server: false } } })
-      undo.unshift({ what: `chardev ${id}`, cmd: 'chardev-remove', id })
       const sock = await accepted
       sockets.push(sock)
       return sock
+    } catch (e) {
+      failed = true
+      throw e
     } finally {
       clearTimeout(timer)
       server.close()
@@ -369,6 +380,8 @@ export interface VlanResponder {
 export function vlanResponder(wire: Wire, host: { vid: number; ip: string; mac: string }): VlanResponder {
   const counts: VlanResponderCounts = { taggedByVid: new Map(), untagged: 0, arpReplies: 0, echoReplies: 0 }
   const vlan = { vid: host.vid, pcp: 0 }
+  // Runs in the capture socket's data handler: a wire gone meanwhile costs the answer, not the process.
+  const answer = (f: Buffer) => { try { wire.send(f); return true } catch { return false } }
   const stop = wire.onFrame(frame => {
     const e = parseEthernet(frame)
     if (!e) return
@@ -379,16 +392,14 @@ export function vlanResponder(wire: Wire, host: { vid: number; ip: string; mac: 
       const arp = parseArp(e.payload)
       if (arp?.op !== 'request' || arp.targetIp !== host.ip) return
       const reply = buildArp({ op: 'reply', senderMac: host.mac, senderIp: host.ip, targetMac: arp.senderMac, targetIp: arp.senderIp })
-      wire.send(buildEthernet({ dst: arp.senderMac, src: host.mac, vlan, type: ETHERTYPE.arp, payload: reply }))
-      counts.arpReplies++
+      if (answer(buildEthernet({ dst: arp.senderMac, src: host.mac, vlan, type: ETHERTYPE.arp, payload: reply }))) counts.arpReplies++
     } else if (e.type === ETHERTYPE.ipv4 && e.dst === host.mac) {
       const ip = parseIpv4(e.payload)
       if (ip?.dst !== host.ip || ip.proto !== IPPROTO_ICMP) return
       const echo = parseIcmpEcho(ip.payload)
       if (echo?.type !== 'request') return
       const icmp = buildIcmpEcho({ type: 'reply', id: echo.id, seq: echo.seq, data: echo.data })
-      wire.send(buildEthernet({ dst: e.src, src: host.mac, vlan, type: ETHERTYPE.ipv4, payload: buildIpv4({ src: host.ip, dst: ip.src, proto: IPPROTO_ICMP, payload: icmp }) }))
-      counts.echoReplies++
+      if (answer(buildEthernet({ dst: e.src, src: host.mac, vlan, type: ETHERTYPE.ipv4, payload: buildIpv4({ src: host.ip, dst: ip.src, proto: IPPROTO_ICMP, payload: icmp }) }))) counts.echoReplies++
     }
   })
   return { counts, stop }

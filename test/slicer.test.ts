@@ -459,6 +459,12 @@ describe('slicer: the code generated from the e1000 interface spec', function ()
     expect(layoutFingerprint({ ...e1000, upcalls: e1000.upcalls.map(u => ({ ...u, doc: `${u.doc}, reworded` })) })).to.equal(base)
     expect(layoutFingerprint({ ...e1000, shared: { ...e1000.shared, size: e1000.shared.size + 8 } })).to.not.equal(base)
     expect(layoutFingerprint({ ...e1000, upcalls: e1000.upcalls.map(u => u.name === 'set_vlan' ? { ...u, args: [{ name: 'vid', type: 'u32', range: [0, 4094] }, u.args![1]!] } : u) })).to.not.equal(base)
+    // the hand-written half: a bound the checks use by name, and the order of the state's fields
+    const hw = readFileSync(join(ROOT, 'udriver/e1000/e1000_hw.h'), 'utf8')
+    expect(layoutFingerprint(e1000, hw.replace(/(#define E1000_MTU_MAX\s+)16110/, '$19000'))).to.not.equal(base)
+    expect(layoutFingerprint(e1000, hw.replace(/(\tuint32_t rx_usecs;.*\n)(\tuint32_t wol;.*\n)/, '$2$1'))).to.not.equal(base)
+    expect(layoutFingerprint(e1000, hw.replace(/(#define E1000_MTU_MAX\s+16110)/, '$1\t/* a comment */'))).to.equal(base)
+    expect(layoutFingerprint({ ...e1000, ethtool: [], lifecycle: [] })).to.equal(base) // kernel-only glue
   })
 
   it('is deterministic and every file carries the banner split-stats recognises', function () {

@@ -10,7 +10,7 @@
 
 /* Fingerprint of the spec (its messages, ranges and numbering, not its doc strings): a
  * k-driver and a u-driver from different builds refuse each other at attach. */
-#define MB_E1000_LAYOUT		0x6f8c054bu
+#define MB_E1000_LAYOUT		0x96404539u
 
 _Static_assert(E1000_ETH_ALEN == 6, "e1000.spec.ts: E1000_ETH_ALEN");
 _Static_assert(E1000_EEPROM_WORDS == 64, "e1000.spec.ts: E1000_EEPROM_WORDS");
@@ -44,6 +44,26 @@ _Static_assert(sizeof(((struct e1000_state *)0)->wol) == 4, "e1000.spec.ts: wol"
 _Static_assert(sizeof(((struct e1000_state *)0)->vfta) == 512, "e1000.spec.ts: vfta");
 _Static_assert(sizeof(((struct e1000_state *)0)->vlan_strip) == 1, "e1000.spec.ts: vlan_strip");
 _Static_assert(sizeof(((struct e1000_state *)0)->stats) == 432, "e1000.spec.ts: stats");
+_Static_assert(__builtin_offsetof(struct e1000_state, mac) == 0, "e1000.spec.ts: mac offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, perm_mac) == 6, "e1000.spec.ts: perm_mac offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, eeprom) == 12, "e1000.spec.ts: eeprom offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, link_up) == 140, "e1000.spec.ts: link_up offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, full_duplex) == 141, "e1000.spec.ts: full_duplex offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, phy_id_low) == 142, "e1000.spec.ts: phy_id_low offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, speed) == 144, "e1000.spec.ts: speed offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, link_cfg) == 148, "e1000.spec.ts: link_cfg offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, mtu) == 156, "e1000.spec.ts: mtu offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, rx_buf_len) == 160, "e1000.spec.ts: rx_buf_len offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, rx_flags) == 164, "e1000.spec.ts: rx_flags offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, msg_enable) == 168, "e1000.spec.ts: msg_enable offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, fc_autoneg) == 172, "e1000.spec.ts: fc_autoneg offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, fc_req) == 173, "e1000.spec.ts: fc_req offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, fc_cur) == 174, "e1000.spec.ts: fc_cur offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, rx_usecs) == 176, "e1000.spec.ts: rx_usecs offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, wol) == 180, "e1000.spec.ts: wol offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, vfta) == 184, "e1000.spec.ts: vfta offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, vlan_strip) == 696, "e1000.spec.ts: vlan_strip offset");
+_Static_assert(__builtin_offsetof(struct e1000_state, stats) == 704, "e1000.spec.ts: stats offset");
 
 enum mb_e1000_op {
 	MB_E1000_INIT = 16,	/* probe: reset, EEPROM, MAC, link (the device is new: no state to adopt) */

@@ -158,9 +158,34 @@ function checkStmts(m: Model, f: FieldSpec, path: string, label: string, ind: nu
 
 // ---- the shared protocol header ---------------------------------------------------------------
 
-/** FNV-1a (32 bits) of the spec as JSON without its prose: changes with any layout, range or number. */
-export function layoutFingerprint(s: DriverSpec): number {
-  const text = JSON.stringify(s, (k, v) => (k === 'doc' || k === 'why' ? undefined : v))
+/** Bumped when the generator writes other messages, checks or numbering for the same spec. */
+const WIRE_FORMAT = 1
+
+/**
+ * The hand-written half of the messages, from the driver's hardware header: its E1000_*-style
+ * #defines (ranges and masks the checks use by name) and the bodies of the structs that cross
+ * (field order included), without comments or spacing.
+ */
+export function hwWireText(s: DriverSpec, header: string): string {
+  const code = header.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, '')
+  const prefix = `${s.driver.toUpperCase()}_`
+  const defines = code.split('\n').filter(l => new RegExp(`^\\s*#define\\s+${prefix}`).test(l)).map(l => l.trim().replace(/\s+/g, ' '))
+  const names = new Set([s.shared.struct, ...s.structs.map(st => st.name)])
+  const bodies = [...code.matchAll(/struct\s+(\w+)\s*\{([^}]*)\}/g)].filter(m => names.has(m[1]!)).map(m => `${m[1]}{${m[2]!.replace(/\s+/g, ' ').trim()}}`)
+  return [...defines, ...bodies].join('\n')
+}
+
+/**
+ * FNV-1a (32 bits) of what the two sides must agree on: the spec's numbering, layouts and ranges
+ * (not its prose, nor the kernel-only glue: lifecycle, ethtool forwards, impl names), the values
+ * and struct bodies of the hardware header, and the generator's format.
+ */
+export function layoutFingerprint(s: DriverSpec, hwHeader = readFileSync(join(ROOT, 'udriver', s.driver, s.hwHeader), 'utf8')): number {
+  const { opBase, constants, structs, shared, downcalls } = s
+  const upcalls = s.upcalls.map(({ impl: _impl, ...u }) => u)
+  const prose = new Set(['doc', 'why', 'overflow'])
+  const text = JSON.stringify({ WIRE_FORMAT, opBase, constants, structs, shared, upcalls, downcalls, hw: hwWireText(s, hwHeader) },
+    (k, v) => (prose.has(k) ? undefined : k === 'unchecked' ? true : v))
   let h = 0x811c9dc5
   for (const b of Buffer.from(text, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0
   return h
@@ -182,6 +207,14 @@ function protoHeader(m: Model): string {
   for (const st of s.structs) o.push(`_Static_assert(sizeof(struct ${st.name}) == ${m.typeSize({ struct: st.name }).size}, "${s.specFile}: struct ${st.name}");`)
   o.push(`_Static_assert(sizeof(struct ${s.shared.struct}) == ${s.shared.size}, "${s.specFile}: struct ${s.shared.struct}");`)
   for (const f of s.shared.fields) o.push(`_Static_assert(sizeof(((struct ${s.shared.struct} *)0)->${f.name}) == ${m.fieldSize(f).size}, "${s.specFile}: ${f.name}");`)
+  // and where: two same-size fields swapped in the hand-written struct would cross silently
+  let off = 0
+  for (const f of s.shared.fields) {
+    const { size, align } = m.fieldSize(f)
+    off = Math.ceil(off / align) * align
+    o.push(`_Static_assert(__builtin_offsetof(struct ${s.shared.struct}, ${f.name}) == ${off}, "${s.specFile}: ${f.name} offset");`)
+    off += size
+  }
   o.push('', `enum ${m.prefix}_op {`)
   for (const u of [...s.upcalls].sort((a, b) => a.op - b.op)) o.push(`\t${m.opConst(u)} = ${u.op},\t/* ${u.doc} */`)
   o.push(`\t${P}_OP_END = ${Math.max(...s.upcalls.map(u => u.op)) + 1}`, '};', '')

@@ -63,16 +63,25 @@ static void inst_forget(uint32_t handle)
 /*
  * An instance whose k-driver was built from another spec: its messages are
  * not ours (the kernel would refuse the attach too).  Said once per handle,
- * not at every scan.
+ * not at every scan; handles no longer listed are forgotten first, so the
+ * table never fills up.
  */
-static bool other_build(const struct mb_inst_info *e, const struct mbu_driver *drv)
+static bool other_build(const struct mb_inst_info *e, const struct mbu_driver *drv,
+			const struct mb_ioc_list *l)
 {
 	static uint32_t said[MB_LIST_MAX];
 	static unsigned int n_said;
-	unsigned int k;
+	unsigned int k, j, kept = 0;
 
 	if (e->layout == drv->layout)
 		return false;
+	for (k = 0; k < n_said; k++)
+		for (j = 0; j < l->count && j < MB_LIST_MAX; j++)
+			if (l->inst[j].handle == said[k]) {
+				said[kept++] = said[k];
+				break;
+			}
+	n_said = kept;
 	for (k = 0; k < n_said; k++)
 		if (said[k] == e->handle)
 			return true;
@@ -96,7 +105,7 @@ static void scan(struct mbu_chan *c, const struct mbu_driver *drv)
 		struct mb_inst_info *e = &l.inst[k];
 
 		if (e->attached || strncmp(e->driver, drv->name, MB_NAME_LEN) ||
-		    inst_find(e->handle) || other_build(e, drv))
+		    inst_find(e->handle) || other_build(e, drv, &l))
 			continue;
 		err = mbu_attach(c, e->handle, drv->name, drv->layout);
 		if (err) {
