@@ -13,7 +13,7 @@ import type { NicSpec, Variant } from '../orchestrator/nics.ts'
 
 export interface OpResult { ok: boolean; evidence: string }
 interface Ctx { tb: Testbed; nic: NicSpec; variant: Variant; peer: string }
-export interface Op {
+interface Op {
   name: string
   /** Does the operation, checks its effect; traffic is checked after it by the runner. */
   run(g: Guest, ctx: Ctx): Promise<OpResult>
@@ -104,7 +104,7 @@ const VLAN = { vid: 100, other: 200, guest: '127.80.100.15', host: '127.80.100.1
  * before. A wire that cannot be opened or closed is this row's failure, not the scenario's.
  */
 export async function withVlan(g: Guest, body: (w: Wire, counts: VlanResponderCounts) => Promise<OpResult>): Promise<OpResult> {
-  const add = await sh(g, `set -e; while read -r ko; do n=$(basename "$ko" .ko | tr - _); [ -d /sys/module/$n ] || insmod "$ko"; done < /etc/microbed/modules/8021q
+  const add = await sh(g, `set -e; mb-load-module 8021q
 ip link add link dut0 name dut0.${VLAN.vid} type vlan id ${VLAN.vid}
 ip addr add ${VLAN.guest}/24 dev dut0.${VLAN.vid}
 sysctl -qw net.ipv4.conf.dut0/${VLAN.vid}.route_localnet=1
@@ -168,10 +168,11 @@ async function vlanProbe(g: Guest, wire: Wire) {
 
 /** Pings the wire host over dut0.100; ok when ≥ 2 of 3 come back and dut0 sent them tagged. */
 async function vlanPing(g: Guest, counts: VlanResponderCounts) {
-  const tagged = counts.taggedByVid.get(VLAN.vid) ?? 0, echoes = counts.echoReplies
+  const tagged = () => counts.taggedByVid.get(VLAN.vid) ?? 0
+  const before = { tagged: tagged(), echoes: counts.echoReplies }
   const r = await sh(g, `ping -c 3 -i 0.2 -W 2 -I dut0.${VLAN.vid} ${VLAN.host}`)
-  const rx = pingCounts(r.out).received
-  return { ok: rx >= 2 && counts.echoReplies - echoes >= 2, text: `ping over dut0.${VLAN.vid} ${rx}/3 (the wire host got ${(counts.taggedByVid.get(VLAN.vid) ?? 0) - tagged} frames tagged ${VLAN.vid} and answered ${counts.echoReplies - echoes} echo requests)` }
+  const rx = pingCounts(r.out).received, echoes = counts.echoReplies - before.echoes
+  return { ok: rx >= 2 && echoes >= 2, text: `ping over dut0.${VLAN.vid} ${rx}/3 (the wire host got ${tagged() - before.tagged} frames tagged ${VLAN.vid} and answered ${echoes} echo requests)` }
 }
 
 /** The VLAN offloads ethtool -k reports for dut0: "on", "off", or "?" when it names none. */
@@ -210,7 +211,7 @@ const vlanOps: Op[] = [
   },
 ]
 
-export const OPS: Op[] = [
+const OPS: Op[] = [
   cmdOp('link down/up', 'ip link set dut0 down && ip link set dut0 up', async g => {
     const ms = await waitFor(g, carrierIs(g, '1'), 5000)
     return { ok: ms !== null, evidence: ms !== null ? `carrier back after ${ms} ms` : 'no carrier 5 s after up' }
@@ -389,7 +390,7 @@ export const OPS: Op[] = [
 ]
 
 /** Traffic after a change: once carrier is back (an operation may reset the NIC), 3 pings. */
-export async function traffic(g: Guest, peer: string): Promise<OpResult> {
+async function traffic(g: Guest, peer: string): Promise<OpResult> {
   const carrier = await waitFor(g, carrierIs(g, '1'), 5000)
   const r = await sh(g, `ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
   const rx = pingCounts(r.out).received

@@ -16,6 +16,7 @@ import { crashUdriver } from '../scenarios/crash-udriver.ts'
 import { crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from '../scenarios/reliability.ts'
 import { faultCampaign } from '../scenarios/fault-campaign.ts'
 import { vlanCheck, withVlan } from '../scenarios/functional.ts'
+import { countEvents, waitEvent } from '../scenarios/guest-ops.ts'
 
 const PEER = '127.78.0.2'
 
@@ -99,19 +100,18 @@ describe('split e1000 microdriver in real guests', function () {
     })
 
     it('keeps VLAN 100 through a u-driver restart and a reset: the filter table comes back from the kernel\'s copy', async () => {
-      const replays = async () => Number((await g.ssh.exec('dmesg | grep -c "event=replay"', { check: false })).stdout.trim())
       const r = await withVlan(g, async (wire, counts) => {
-        const before = await replays()
+        const before = await countEvents(g, 'replay')
         await stopUdriver(g)
         await startUdriver(g)
-        expect(await until(g, `[ "$(dmesg | grep -c "event=replay")" -gt ${before} ]`, 15_000), 'no replay after a new u-driver attached').to.equal(true)
+        expect((await waitEvent(g, 'replay', before, 15)).code, 'no replay after a new u-driver attached').to.equal(0)
         // The reset at down clears VFTA: only the state the kernel handed the new u-driver refills it.
         await g.ssh.exec('ip link set dut0 down && ip link set dut0 up')
         expect(await until(g, '[ "$(cat /sys/class/net/dut0/carrier)" = 1 ]', 10_000)).to.equal(true)
         return vlanCheck(g, wire, counts)
       })
       expect(r.ok, r.evidence).to.equal(true)
-      expect(await replays()).to.be.greaterThan(0)
+      expect(await countEvents(g, 'replay')).to.be.greaterThan(0)
       await noCrash(g)
       await pingOk(g)
     })
