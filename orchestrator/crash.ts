@@ -50,22 +50,37 @@ export function detectCrash(text: string): Crash | null {
 
 /**
  * Incremental detector for a console that grows: feed chunks, get the first crash once. Only
- * complete lines are scanned, and each line once; the excerpt is cut from the text kept so far.
+ * complete lines are scanned, and each line once. The report goes on after the line that gave it
+ * away (RIP, the call trace come later, often in another chunk): the crash's excerpt keeps
+ * growing with the console until the report's end line, or 40 lines, are in.
  */
 export class CrashWatcher {
   private text = ''
   private scanned = 0 // offset of the first line not scanned yet
   private found: Crash | null = null
+  private reportDone = false
   feed(chunk: string): Crash | null {
-    if (this.found) return null
     this.text += chunk
+    if (this.found) {
+      if (!this.reportDone) this.grow()
+      return null
+    }
     const lastNl = this.text.lastIndexOf('\n')
     if (lastNl < this.scanned) return null
     const fresh = this.text.slice(this.scanned, lastNl + 1)
     this.scanned = lastNl + 1
     if (!detectCrash(fresh)) return null
     this.found = detectCrash(this.text)
+    this.grow()
     return this.found
+  }
+  /** The same crash cut again from all the text so far (in place: holders of it see the growth). */
+  private grow(): void {
+    const c = detectCrash(this.text)!
+    Object.assign(this.found!, c)
+    const lines = c.excerpt.split('\n')
+    const from = lines.findIndex(l => l.trim() === c.line)
+    this.reportDone = /---\[ end (?:trace|Kernel panic)/.test(c.excerpt) || lines.length - from >= 40
   }
   get crash(): Crash | null { return this.found }
 }

@@ -59,6 +59,17 @@ describe('crash detector', () => {
     expect(w.crash).to.equal(found[0])
   })
 
+  it('grows the excerpt with the report when its first line came in a chunk of its own', () => {
+    const text = fixture('crash-null.txt')
+    const at = text.indexOf('\n', text.indexOf('BUG: kernel NULL pointer dereference')) + 1
+    const w = new CrashWatcher()
+    const c = w.feed(text.slice(0, at))
+    expect(c?.excerpt).to.not.match(/RIP: 0010:/)
+    expect(w.feed(text.slice(at))).to.equal(null) // reported once
+    expect(w.crash).to.equal(c)
+    expect(c!.excerpt).to.match(/RIP: 0010:mb_crash/).and.match(/Call Trace:/)
+  })
+
   it('keeps the last lines of the console for error messages', () => {
     expect(lastLines('a\nb\nc\n\n', 2)).to.equal('b\nc')
   })

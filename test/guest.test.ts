@@ -100,6 +100,8 @@ describe('real guests under QEMU', function () {
       await g.ssh.exec('insmod /lib/modules/microbed/mb_crashtest.ko mode=null', { check: false, timeoutMs: 5000 }).catch(() => undefined)
       await until('the crash detector to fire', 10_000, () => g.vm.crash() !== null)
       expect(g.vm.crash()!.kind).to.equal('NULL pointer dereference')
+      // the report's first line can come in a console read of its own; the rest follows it
+      await until('the report to reach RIP', 5000, () => /RIP: 0010:/.test(g.vm.crash()!.excerpt))
       expect(g.vm.crash()!.excerpt).to.match(/RIP: 0010:mb_crash/)
     })
   })
