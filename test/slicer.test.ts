@@ -254,6 +254,9 @@ static void replies(long rounds)
 	RANGE("tx", MB_E1000_GET_RING_COUNTS, r.r.get_ring_counts.tx = E1000_RING_MAX + 1);
 	RANGE("tx", MB_E1000_RING_SIZES, r.r.ring_sizes.tx = E1000_RING_MIN - 1);
 	RANGE("rx", MB_E1000_RING_SIZES, r.r.ring_sizes.rx = E1000_RING_MAX + 1);
+	/* a count the device would round down (TDLEN/RDLEN in 128-byte units) */
+	RANGE("tx", MB_E1000_RING_SIZES, r.r.ring_sizes.tx = E1000_RING_MIN + 1);
+	RANGE("rx", MB_E1000_RING_SIZES, r.r.ring_sizes.rx = E1000_RING_MAX - E1000_RING_ALIGN / 2);
 	RANGE("rx", MB_E1000_GET_RING_COUNTS, r.r.get_ring_counts.rx = 0xffffffff);
 	RANGE("n", MB_E1000_STATS_COUNT, r.r.stats_count.n = E1000_STATS_MAX + 1);
 	RANGE("n", MB_E1000_REGS_COUNT, r.r.regs_count.n = 1u << 31);
@@ -263,6 +266,10 @@ static void replies(long rounds)
 	RANGE("status", MB_E1000_UP, r.hdr.status = 1);
 	RANGE("status", MB_E1000_GET_LINK, r.hdr.status = 2);
 	RANGE("status", MB_E1000_UP, r.hdr.status = -4096);
+	/* kernel-internal codes, and an errno no operation returns */
+	RANGE("status", MB_E1000_UP, r.hdr.status = -512);	/* ERESTARTSYS */
+	RANGE("status", MB_E1000_SET_MTU, r.hdr.status = -517);	/* EPROBE_DEFER */
+	RANGE("status", MB_E1000_GET_LINK, r.hdr.status = -EPERM);
 	RANGE("handle", MB_E1000_UP, r.hdr.handle = HANDLE + 1);
 	RANGE("hdr", MB_E1000_UP, r.hdr.magic ^= 1);
 	RANGE("hdr", MB_E1000_UP, r.hdr.kind = MB_KIND_UPCALL);
@@ -280,6 +287,13 @@ static void replies(long rounds)
 	len = build(MB_E1000_UP, 0, &u.r);
 	u.r.hdr.status = -EIO;
 	SAY_CHECK("valid:errno", 0, MB_E1000_UP, 0, &u.r, len);
+	len = build(MB_E1000_SET_MTU, 0, &u.r);
+	u.r.hdr.status = -EINVAL;
+	SAY_CHECK("valid:errno-einval", 0, MB_E1000_SET_MTU, 0, &u.r, len);
+	len = build(MB_E1000_RING_SIZES, 0, &u.r);
+	u.r.r.ring_sizes.tx = E1000_RING_MIN + E1000_RING_ALIGN;
+	u.r.r.ring_sizes.rx = E1000_RING_MAX;
+	SAY_CHECK("valid:ring-sizes-aligned", 0, MB_E1000_RING_SIZES, 0, &u.r, len);
 }
 
 static void downcalls(long rounds)

@@ -22,7 +22,7 @@ static int mb_open(struct inode *inode, struct file *f)
 		mb_chan_event(NULL, "refuse", "reason=unprivileged op=open");
 		return -EPERM;
 	}
-	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
+	chan = kzalloc(sizeof(*chan), GFP_KERNEL_ACCOUNT);
 	if (!chan)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&chan->queue);
@@ -48,7 +48,7 @@ static int mb_release(struct inode *inode, struct file *f)
 	list_for_each_entry_safe(inst, itmp, &chan->insts, chan_node)
 		mb_detach_locked(inst, "closed", true);
 	list_for_each_entry_safe(m, mtmp, &chan->queue, node) {
-		list_del(&m->node);
+		mb_unqueue(chan, m);
 		kfree(m);
 	}
 	mutex_unlock(&mb_lock);
@@ -72,7 +72,7 @@ static ssize_t mb_read(struct file *f, char __user *buf, size_t count,
 			return -EMSGSIZE;	/* stays queued */
 		}
 		if (m)
-			list_del(&m->node);
+			mb_unqueue(chan, m);
 		mutex_unlock(&mb_lock);
 		if (m)
 			break;
@@ -87,6 +87,7 @@ static ssize_t mb_read(struct file *f, char __user *buf, size_t count,
 	if (copy_to_user(buf, &m->hdr, m->len)) {
 		mutex_lock(&mb_lock);	/* give it back for the next read */
 		list_add(&m->node, &chan->queue);
+		chan->queued++;
 		mutex_unlock(&mb_lock);
 		return -EFAULT;
 	}
@@ -106,9 +107,13 @@ static ssize_t mb_write(struct file *f, const char __user *buf, size_t count,
 			      count);
 		return -EINVAL;
 	}
-	msg = memdup_user(buf, count);
-	if (IS_ERR(msg))
-		return PTR_ERR(msg);
+	msg = kmalloc(count, GFP_KERNEL_ACCOUNT);
+	if (!msg)
+		return -ENOMEM;
+	if (copy_from_user(msg, buf, count)) {
+		kfree(msg);
+		return -EFAULT;
+	}
 	err = mb_reply(chan, msg, count);
 	kfree(msg);
 	return err ? err : count;
@@ -130,18 +135,12 @@ static long mb_ioc_list(struct mb_chan *chan, void __user *u)
 	u32 h;
 	long err = 0;
 
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
 	if (!l)
 		return -ENOMEM;
 	mutex_lock(&mb_lock);
-	/* handles are small and cyclic; walk them in order */
-	for (h = 1; h < INT_MAX && l->count < MB_LIST_MAX; h++) {
-		inst = mb_inst_find(h);
-		if (!inst) {
-			if (h > 4096)
-				break;
-			continue;
-		}
+	/* in handle order, wherever the cyclic allocation has got to */
+	for (h = 1; l->count < MB_LIST_MAX && (inst = mb_inst_next(&h)); ) {
 		l->inst[l->count].handle = inst->handle;
 		l->inst[l->count].attached = inst->chan != NULL;
 		l->inst[l->count].layout = inst->desc.layout;
@@ -156,10 +155,38 @@ static long mb_ioc_list(struct mb_chan *chan, void __user *u)
 	return err;
 }
 
+/*
+ * The driver name a caller asked for, fit for a log line: anything but
+ * [A-Za-z0-9._-] as \xHH, so it can never end the line or forge a field.
+ */
+static const char *mb_escape_name(char *out, size_t cap, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < MB_NAME_LEN && in[i] && o + 5 <= cap; i++) {
+		unsigned char c = in[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
+			out[o++] = c;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = 0;
+	return out;
+}
+
 static long mb_ioc_attach(struct mb_chan *chan, void __user *u)
 {
+	char name[MB_NAME_LEN * 4 + 1];
 	struct mb_ioc_attach a;
 	struct mb_inst *inst;
+	u32 recent;
 	long err = 0;
 
 	if (copy_from_user(&a, u, sizeof(a)))
@@ -177,8 +204,8 @@ static long mb_ioc_attach(struct mb_chan *chan, void __user *u)
 			      a.handle);
 		err = -ENOENT;
 	} else if (strcmp(inst->driver, a.driver)) {
-		mb_core_event(inst, "refuse", "reason=wrong-driver asked=%.32s",
-			      a.driver);
+		mb_core_event(inst, "refuse", "reason=wrong-driver asked=%s",
+			      mb_escape_name(name, sizeof(name), a.driver));
 		err = -EINVAL;
 	} else if (a.layout != inst->desc.layout) {
 		/* another build's messages: every upcall would be refused */
@@ -191,11 +218,16 @@ static long mb_ioc_attach(struct mb_chan *chan, void __user *u)
 	} else if (inst->chan) {
 		mb_core_event(inst, "refuse", "reason=busy by=%d", chan->pid);
 		err = -EBUSY;
+	} else if (mb_attach_churn_locked(inst, &recent)) {
+		mb_core_event(inst, "refuse", "reason=churn attaches=%u by=%d",
+			      recent, chan->pid);
+		err = -EAGAIN;
 	} else {
 		inst->chan = chan;
 		inst->pid = chan->pid;
 		list_add_tail(&inst->chan_node, &chan->insts);
-		mb_core_event(inst, "attach", "live=%d", inst->live);
+		mb_core_event(inst, "attach", "live=%d",
+			      inst->rings == MB_RINGS_LIVE);
 		if (inst->desc.ops->attached)
 			inst->desc.ops->attached(inst->desc.priv);
 	}

@@ -26,15 +26,55 @@ static unsigned int restart_window_s = 60;
 module_param(restart_window_s, uint, 0644);
 MODULE_PARM_DESC(restart_window_s, "crash-loop window in seconds (default 60)");
 
+static unsigned int attach_burst = 10;
+module_param(attach_burst, uint, 0644);
+MODULE_PARM_DESC(attach_burst,
+		 "attaches an instance takes per attach_window_s; more are refused with -EAGAIN (default 10, at most 32)");
+
+static unsigned int attach_window_s = 10;
+module_param(attach_window_s, uint, 0644);
+MODULE_PARM_DESC(attach_window_s, "window of the attach churn limit in seconds (default 10)");
+
+static unsigned int handle_base = 1;
+module_param(handle_base, uint, 0444);
+MODULE_PARM_DESC(handle_base,
+		 "first instance handle (default 1); handles then grow cyclically up to INT_MAX");
+
 DEFINE_MUTEX(mb_lock);
 LIST_HEAD(mb_chans);
 DECLARE_WAIT_QUEUE_HEAD(mb_attach_wq);
 static DEFINE_IDR(mb_idr);
+/* refusals: anyone privileged can cause them at any rate, one budget */
 static DEFINE_RATELIMIT_STATE(mb_refuse_rs, 5 * HZ, 50);
 
-static bool mb_event_allowed(const char *event)
+#define MB_EVENT_BURST		100	/* lines per instance per interval */
+#define MB_EVENT_INTERVAL_S	10
+
+/*
+ * Every other line a u-driver can cause (attach, detach, replay, ...) is
+ * bounded per instance; the first line after a suppression says how many
+ * were dropped.  True: print; *missed: lines dropped before it.
+ */
+static bool mb_evlimit_ok(struct mb_evlimit *l, u32 *missed)
 {
-	return strcmp(event, "refuse") || __ratelimit(&mb_refuse_rs);
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&l->lock, flags);
+	*missed = 0;
+	if (!l->begin || time_after(jiffies, l->begin + MB_EVENT_INTERVAL_S * HZ)) {
+		*missed = l->suppressed;
+		l->begin = jiffies ?: 1;
+		l->printed = 0;
+		l->suppressed = 0;
+	}
+	ok = l->printed < MB_EVENT_BURST;
+	if (ok)
+		l->printed++;
+	else
+		l->suppressed++;
+	spin_unlock_irqrestore(&l->lock, flags);
+	return ok;
 }
 
 void mb_core_event(struct mb_inst *inst, const char *event,
@@ -42,9 +82,15 @@ void mb_core_event(struct mb_inst *inst, const char *event,
 {
 	struct va_format vaf;
 	va_list args;
+	u32 missed = 0;
 
-	if (!mb_event_allowed(event))
+	if (!strcmp(event, "refuse") ? !__ratelimit(&mb_refuse_rs) :
+	    !mb_evlimit_ok(&inst->ev, &missed))
 		return;
+	if (missed)
+		pr_info("microbed: event=suppressed driver=%s dev=%s handle=%u pid=%d lines=%u interval_s=%u\n",
+			inst->driver, inst->device, inst->handle, inst->pid,
+			missed, MB_EVENT_INTERVAL_S);
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
@@ -62,7 +108,8 @@ void mb_chan_event(struct mb_chan *chan, const char *event,
 	struct va_format vaf;
 	va_list args;
 
-	if (!mb_event_allowed(event))
+	/* only refusals come without an instance; others share their budget */
+	if (!__ratelimit(&mb_refuse_rs))
 		return;
 	va_start(args, fmt);
 	vaf.fmt = fmt;
@@ -83,8 +130,51 @@ struct mb_inst *mb_inst_find(u32 handle)
 	struct mb_inst *inst;
 
 	lockdep_assert_held(&mb_lock);
-	inst = handle ? idr_find(&mb_idr, handle) : NULL;
+	inst = handle && handle <= INT_MAX ? idr_find(&mb_idr, handle) : NULL;
 	return inst && !inst->closing ? inst : NULL;
+}
+
+/* The first live instance whose handle is >= *handle, in handle order;
+ * *handle moves past it.  NULL at the end.  Core lock held. */
+struct mb_inst *mb_inst_next(u32 *handle)
+{
+	struct mb_inst *inst;
+	int id;
+
+	lockdep_assert_held(&mb_lock);
+	if (*handle > INT_MAX)
+		return NULL;
+	for (id = max_t(u32, *handle, 1); (inst = idr_get_next(&mb_idr, &id)); id++) {
+		if (inst->closing)
+			continue;
+		*handle = (u32)id + 1;
+		return inst;
+	}
+	*handle = (u32)INT_MAX + 1;
+	return NULL;
+}
+
+/*
+ * Attach churn: true (refuse) when attach_burst attaches were taken within
+ * attach_window_s already.  Each attach schedules a replay and each detach
+ * opens an outage that control operations wait on: a process that loops
+ * attach/detach would otherwise keep them waiting.  Core lock held.
+ */
+bool mb_attach_churn_locked(struct mb_inst *inst, u32 *recent)
+{
+	unsigned long now = jiffies, window = attach_window_s * HZ;
+	u32 burst = clamp_t(u32, attach_burst, 1, MB_ATTACH_HISTORY);
+	u32 i, n = min_t(u32, inst->attaches, MB_ATTACH_HISTORY);
+
+	*recent = 0;
+	for (i = 0; i < n; i++)
+		if (time_before_eq(now - window, inst->attach_at[i]))
+			(*recent)++;
+	if (*recent >= burst)
+		return true;
+	inst->attach_at[inst->attaches % MB_ATTACH_HISTORY] = now;
+	inst->attaches++;
+	return false;
 }
 
 /* True when this death makes more than max_restarts in the window. */
@@ -125,10 +215,6 @@ bool mb_retire_expired(struct mb_inst *inst)
 void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 {
 	struct mb_chan *chan = inst->chan;
-	struct mb_hdr gone = {
-		.kind = MB_KIND_NOTICE, .op = MB_NOTICE_GONE,
-		.handle = inst->handle,
-	};
 
 	lockdep_assert_held(&mb_lock);
 	if (!chan)
@@ -148,7 +234,7 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 	    !kill_pid(chan->tgid, SIGKILL, 1))
 		mb_core_event(inst, "kill", "reason=%s signal=KILL", reason);
 	if (strcmp(reason, "closed"))
-		mb_queue_msg(chan, &gone, NULL, 0);
+		mb_queue_notice(chan, MB_NOTICE_GONE, inst->handle);
 	if (crash && mb_crash_loop(inst)) {
 		inst->retired = true;
 		inst->retired_at = jiffies;
@@ -168,22 +254,11 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
  */
 static void mb_announce_locked(u32 handle)
 {
-	const struct mb_hdr new = {
-		.kind = MB_KIND_NOTICE, .op = MB_NOTICE_NEW, .handle = handle,
-	};
 	struct mb_chan *chan;
-	struct mb_qmsg *m;
-	bool queued;
 
 	lockdep_assert_held(&mb_lock);
-	list_for_each_entry(chan, &mb_chans, node) {
-		queued = false;
-		list_for_each_entry(m, &chan->queue, node)
-			queued |= m->hdr.kind == MB_KIND_NOTICE &&
-				  m->hdr.op == MB_NOTICE_NEW;
-		if (!queued)
-			mb_queue_msg(chan, &new, NULL, 0);
-	}
+	list_for_each_entry(chan, &mb_chans, node)
+		mb_queue_notice(chan, MB_NOTICE_NEW, handle);
 }
 
 struct mb_inst *mb_core_register(const struct mb_kdrv_desc *desc)
@@ -201,6 +276,7 @@ struct mb_inst *mb_core_register(const struct mb_kdrv_desc *desc)
 	strscpy(inst->device, desc->device, sizeof(inst->device));
 	INIT_LIST_HEAD(&inst->chan_node);
 	mutex_init(&inst->call_lock);
+	spin_lock_init(&inst->ev.lock);
 
 	mutex_lock(&mb_lock);
 	/* cyclic: a stale handle is not soon reused by another instance */
@@ -269,17 +345,20 @@ int mb_core_wait_attached(struct mb_inst *inst, unsigned long timeout)
 }
 EXPORT_SYMBOL_GPL(mb_core_wait_attached);
 
-void mb_core_set_live(struct mb_inst *inst, bool live)
+void mb_core_set_rings(struct mb_inst *inst, enum mb_rings rings)
 {
 	mutex_lock(&mb_lock);	/* no policy check is half-way through */
-	inst->live = live;
+	inst->rings = rings;
 	mutex_unlock(&mb_lock);
 }
-EXPORT_SYMBOL_GPL(mb_core_set_live);
+EXPORT_SYMBOL_GPL(mb_core_set_rings);
 
 static int __init mb_core_init(void)
 {
-	int err = mb_chan_register();
+	int err;
+
+	idr_set_cursor(&mb_idr, clamp_t(u32, handle_base, 1, INT_MAX));
+	err = mb_chan_register();
 
 	if (!err)
 		pr_info("microbed: event=load driver=- dev=- handle=- pid=%d proto=%u upcall_timeout_ms=%u\n",

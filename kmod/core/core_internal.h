@@ -10,11 +10,23 @@
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 
 #include "mb_core.h"
 
 #define MB_CRASH_HISTORY	16
+#define MB_ATTACH_HISTORY	32	/* bounds attach_burst */
+#define MB_CHAN_QUEUE_MAX	256	/* messages one channel may have unread */
+
+/* Lines of the fixed form one instance may log per interval (its own
+ * budget, so one instance's churn cannot silence another's). */
+struct mb_evlimit {
+	spinlock_t lock;
+	unsigned long begin;	/* jiffies the interval began, 0: never */
+	u32 printed;
+	u32 suppressed;
+};
 
 /* An upcall in flight; lives on the calling thread's stack. */
 struct mb_pending {
@@ -36,6 +48,7 @@ struct mb_qmsg {
 struct mb_chan {
 	struct list_head node;		/* in mb_chans */
 	struct list_head queue;		/* struct mb_qmsg */
+	u32 queued;			/* messages on queue */
 	struct list_head insts;		/* attached struct mb_inst */
 	wait_queue_head_t wq;
 	pid_t pid;
@@ -53,12 +66,15 @@ struct mb_inst {
 	struct mutex call_lock;		/* one upcall at a time */
 	u32 users;			/* benches running; unregister waits */
 	pid_t pid;			/* of the attached u-driver */
-	bool live;
+	enum mb_rings rings;		/* what the register policy allows */
 	bool closing;
 	bool retired;			/* crash loop: no attaches until the cool-down */
 	unsigned long retired_at;	/* jiffies of the giveup */
 	unsigned long crash_at[MB_CRASH_HISTORY];
 	u32 crashes;
+	unsigned long attach_at[MB_ATTACH_HISTORY];	/* churn limit */
+	u32 attaches;
+	struct mb_evlimit ev;
 };
 
 extern struct mutex mb_lock;
@@ -68,6 +84,8 @@ extern unsigned int mb_upcall_timeout_ms;
 
 /* core.c */
 struct mb_inst *mb_inst_find(u32 handle);
+struct mb_inst *mb_inst_next(u32 *handle);
+bool mb_attach_churn_locked(struct mb_inst *inst, u32 *recent);
 void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash);
 bool mb_retire_expired(struct mb_inst *inst);
 void mb_chan_event(struct mb_chan *chan, const char *event,
@@ -77,6 +95,8 @@ bool mb_hdr_ok(const struct mb_hdr *h, u32 len, u16 kind);
 /* upcall.c */
 int mb_queue_msg(struct mb_chan *chan, const struct mb_hdr *h,
 		 const void *payload, u32 len);
+void mb_queue_notice(struct mb_chan *chan, u16 op, u32 handle);
+void mb_unqueue(struct mb_chan *chan, struct mb_qmsg *m);
 void mb_purge_handle_locked(struct mb_chan *chan, u32 handle);
 int mb_reply(struct mb_chan *chan, const void *buf, u32 len);
 

@@ -10,7 +10,7 @@
 
 /* Fingerprint of the spec (its messages, ranges and numbering, not its doc strings): a
  * k-driver and a u-driver from different builds refuse each other at attach. */
-#define MB_E1000_LAYOUT		0x96404539u
+#define MB_E1000_LAYOUT		0xc1a7d79cu
 
 _Static_assert(E1000_ETH_ALEN == 6, "e1000.spec.ts: E1000_ETH_ALEN");
 _Static_assert(E1000_EEPROM_WORDS == 64, "e1000.spec.ts: E1000_EEPROM_WORDS");

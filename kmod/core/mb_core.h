@@ -13,22 +13,34 @@
 
 #include <linux/types.h>
 #include "mb_proto.h"
+#include "mb_rings.h"
 
 struct mb_inst;
 
 /* One rule of a per-NIC register policy.  A register without a rule is
- * readable and writable.  `live` says whether the k-driver's DMA rings are
- * programmed (mb_core_set_live). */
+ * readable and writable. */
 #define MB_DENY_READ		1
 #define MB_DENY_WRITE		2
-#define MB_DENY_READ_LIVE	4	/* refused while rings are live */
+#define MB_DENY_READ_LIVE	4	/* refused unless the rings are OFF */
 #define MB_DENY_WRITE_LIVE	8
+
+/*
+ * The register map of a NIC: the windows of BAR 0 (inclusive, 4-byte
+ * registers) a u-driver may reach at all.  With a map, everything outside
+ * it is refused before any rule is looked at, so an offset the datasheet
+ * does not document for the chip (e.g. an older part's alias of a ring
+ * register) is never reached.  Without one (n_map 0) all of BAR 0 is.
+ */
+struct mb_reg_window {
+	u32 first;
+	u32 last;
+};
 
 struct mb_reg_rule {
 	u32 reg;
 	u32 deny;		/* MB_DENY_* */
 	/* optional value check for writes; false refuses */
-	bool (*check)(void *priv, u32 reg, u32 val, bool live);
+	bool (*check)(void *priv, u32 reg, u32 val, enum mb_rings rings);
 	const char *why;	/* one word, goes into the log line */
 };
 
@@ -46,6 +58,8 @@ struct mb_kdrv_desc {
 	const char *device;		/* e.g. pci_name() */
 	void __iomem *mmio;
 	u32 mmio_len;
+	const struct mb_reg_window *map;
+	u32 n_map;
 	const struct mb_reg_rule *rules;
 	u32 n_rules;
 	const struct mb_kdrv_ops *ops;
@@ -62,9 +76,8 @@ void mb_core_quiesce(struct mb_inst *inst);
 int mb_core_wait_attached(struct mb_inst *inst, unsigned long timeout);
 bool mb_core_attached(struct mb_inst *inst);
 
-/* Rings programmed (true) or torn down (false); changes what the policy
- * allows, atomically with respect to downcalls. */
-void mb_core_set_live(struct mb_inst *inst, bool live);
+/* Changes what the policy allows, atomically with respect to downcalls. */
+void mb_core_set_rings(struct mb_inst *inst, enum mb_rings rings);
 
 /*
  * Send an upcall and sleep for its reply.  req starts with struct mb_hdr

@@ -3,13 +3,17 @@
  * Downcalls and the per-NIC register policy.  Every MMIO access a
  * u-driver asks for is checked against the k-driver's rule table under
  * mb_lock, so it cannot race with the k-driver turning its rings on or
- * off (mb_core_set_live).  PCI configuration space (and with it bus
+ * off (mb_core_set_rings).  PCI configuration space (and with it bus
  * mastering) has no downcall at all.
  */
 #include <linux/io.h>
 #include <linux/uaccess.h>
 
 #include "core_internal.h"
+
+static const char *const mb_rings_name[] = {
+	[MB_RINGS_OFF] = "off", [MB_RINGS_SETUP] = "setup", [MB_RINGS_LIVE] = "live",
+};
 
 static const struct mb_reg_rule *mb_rule_for(const struct mb_inst *inst,
 					     u32 reg)
@@ -20,6 +24,18 @@ static const struct mb_reg_rule *mb_rule_for(const struct mb_inst *inst,
 		if (inst->desc.rules[i].reg == reg)
 			return &inst->desc.rules[i];
 	return NULL;
+}
+
+static bool mb_in_map(const struct mb_inst *inst, u32 reg)
+{
+	u32 i;
+
+	if (!inst->desc.n_map)
+		return true;
+	for (i = 0; i < inst->desc.n_map; i++)
+		if (reg >= inst->desc.map[i].first && reg <= inst->desc.map[i].last)
+			return true;
+	return false;
 }
 
 /* 0, or -EPERM/-EINVAL with a log line saying why. */
@@ -33,18 +49,25 @@ static int mb_policy_check(struct mb_inst *inst, u32 reg, u32 val, bool write)
 			      write ? "wr32" : "rd32", reg);
 		return -EINVAL;
 	}
+	if (!mb_in_map(inst, reg)) {
+		mb_core_event(inst, "refuse",
+			      "reason=policy op=%s reg=0x%05x val=0x%08x rings=%s why=not-in-register-map",
+			      write ? "wr32" : "rd32", reg, write ? val : 0,
+			      mb_rings_name[inst->rings]);
+		return -EPERM;
+	}
 	r = mb_rule_for(inst, reg);
 	if (!r)
 		return 0;
 	deny = write ? MB_DENY_WRITE : MB_DENY_READ;
-	if (inst->live)
+	if (inst->rings != MB_RINGS_OFF)
 		deny |= write ? MB_DENY_WRITE_LIVE : MB_DENY_READ_LIVE;
 	if (r->deny & deny ||
-	    (write && r->check && !r->check(inst->desc.priv, reg, val, inst->live))) {
+	    (write && r->check && !r->check(inst->desc.priv, reg, val, inst->rings))) {
 		mb_core_event(inst, "refuse",
-			      "reason=policy op=%s reg=0x%05x val=0x%08x live=%d why=%s",
-			      write ? "wr32" : "rd32", reg, val, inst->live,
-			      r->why);
+			      "reason=policy op=%s reg=0x%05x val=0x%08x rings=%s why=%s",
+			      write ? "wr32" : "rd32", reg, val,
+			      mb_rings_name[inst->rings], r->why);
 		return -EPERM;
 	}
 	return 0;

@@ -17,15 +17,21 @@
 
 static u64 mb_seq;
 
-/* Queue a kernel-to-user message (header fields other than kind/op/handle/
- * seq/status are filled here). */
+/*
+ * Queue a kernel-to-user message (header fields other than kind/op/handle/
+ * seq/status are filled here).  A channel holds at most MB_CHAN_QUEUE_MAX
+ * unread messages: an upcall beyond that fails with -ENOBUFS.  The memory
+ * is charged to the memory cgroup of whoever caused the message.
+ */
 int mb_queue_msg(struct mb_chan *chan, const struct mb_hdr *h,
 		 const void *payload, u32 len)
 {
 	struct mb_qmsg *m;
 
 	lockdep_assert_held(&mb_lock);
-	m = kmalloc(sizeof(*m) + len, GFP_KERNEL);
+	if (chan->queued >= MB_CHAN_QUEUE_MAX)
+		return -ENOBUFS;
+	m = kmalloc(sizeof(*m) + len, GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 	m->hdr = *h;
@@ -37,8 +43,39 @@ int mb_queue_msg(struct mb_chan *chan, const struct mb_hdr *h,
 	if (len)
 		memcpy(&m->hdr + 1, payload, len);
 	list_add_tail(&m->node, &chan->queue);
+	chan->queued++;
 	wake_up_interruptible(&chan->wq);
 	return 0;
+}
+
+/*
+ * A notice only says "list again" (NEW) or "forget this handle" (GONE):
+ * one unread of each is enough, so a channel that never reads holds at
+ * most one NEW and one GONE per handle, however often instances come or
+ * it attaches and detaches.  A notice that cannot be queued is dropped:
+ * the u-driver lists the instances every second anyway.
+ */
+void mb_queue_notice(struct mb_chan *chan, u16 op, u32 handle)
+{
+	const struct mb_hdr h = {
+		.kind = MB_KIND_NOTICE, .op = op, .handle = handle,
+	};
+	struct mb_qmsg *m;
+
+	lockdep_assert_held(&mb_lock);
+	list_for_each_entry(m, &chan->queue, node)
+		if (m->hdr.kind == MB_KIND_NOTICE && m->hdr.op == op &&
+		    (op == MB_NOTICE_NEW || m->hdr.handle == handle))
+			return;
+	mb_queue_msg(chan, &h, NULL, 0);
+}
+
+/* Unlink a queued message; the caller frees it.  Core lock held. */
+void mb_unqueue(struct mb_chan *chan, struct mb_qmsg *m)
+{
+	lockdep_assert_held(&mb_lock);
+	list_del(&m->node);
+	chan->queued--;
 }
 
 void mb_purge_handle_locked(struct mb_chan *chan, u32 handle)
@@ -48,7 +85,7 @@ void mb_purge_handle_locked(struct mb_chan *chan, u32 handle)
 	list_for_each_entry_safe(m, tmp, &chan->queue, node) {
 		if (m->hdr.handle != handle || m->hdr.kind != MB_KIND_UPCALL)
 			continue;
-		list_del(&m->node);
+		mb_unqueue(chan, m);
 		kfree(m);
 	}
 }
@@ -59,7 +96,7 @@ static void mb_purge_seq_locked(struct mb_chan *chan, u64 seq)
 
 	list_for_each_entry_safe(m, tmp, &chan->queue, node) {
 		if (m->hdr.kind == MB_KIND_UPCALL && m->hdr.seq == seq) {
-			list_del(&m->node);
+			mb_unqueue(chan, m);
 			kfree(m);
 		}
 	}
@@ -153,8 +190,10 @@ long mb_bench(struct mb_chan *chan, void __user *u)
 	t0 = ktime_get_ns();
 	for (i = 0; i < b.count && !err; i++) {
 		err = mb_core_upcall(inst, &req, sizeof(req), &rep, sizeof(rep));
-		if (err > 0)
-			err = rep.status;
+		/* a null upcall has nothing to fail: any other answer is a
+		 * broken reply, never a status passed on to the caller */
+		if (err >= 0)
+			err = err == sizeof(rep) && !rep.status ? 0 : -EPROTO;
 		if (!err && fatal_signal_pending(current))
 			err = -EINTR;
 	}

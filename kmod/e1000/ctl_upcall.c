@@ -6,6 +6,7 @@
  * stubs, the reply checks of the object tracker and the ops table are
  * generated from the interface spec (gen_ctl_upcall.c, gen_e1000_reply.c).
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -16,6 +17,11 @@ static unsigned int attach_timeout_s = 60;
 module_param(attach_timeout_s, uint, 0644);
 MODULE_PARM_DESC(attach_timeout_s,
 		 "seconds device init waits for a u-driver to attach (default 60)");
+
+static unsigned int test_rearm_delay_ms;
+module_param(test_rearm_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_rearm_delay_ms,
+		 "test hook (default 0): a replay sleeps this long between seeing the interface up and re-arming its watchdog, so a test can unbind the device inside that window");
 
 static unsigned int outage_wait_ms = 3000;
 module_param(outage_wait_ms, uint, 0644);
@@ -63,8 +69,11 @@ static void mb_replay_work(struct work_struct *w)
 	if (netif_running(a->netdev) && test_bit(MB_DOWN, &a->flags))
 		mb_core_event(s->inst, "reopen", "result=%d", mb_up(a));
 	rtnl_unlock();
-	if (netif_running(a->netdev))
+	if (netif_running(a->netdev)) {
+		if (test_rearm_delay_ms)
+			msleep(test_rearm_delay_ms);
 		mod_delayed_work(system_wq, &a->watchdog_work, 0);
+	}
 }
 
 /* Crash loop: take the interface down for good rather than flap. */
@@ -156,6 +165,8 @@ int mb_upcall_attach(struct mb_adapter *a)
 		.device = pci_name(a->pdev),
 		.mmio = a->dev.hw_addr,
 		.mmio_len = min_t(u32, pci_resource_len(a->pdev, 0), 0x20000),
+		.map = mb_e1000_map,
+		.n_map = mb_e1000_n_map,
 		.rules = mb_e1000_rules,
 		.n_rules = mb_e1000_n_rules,
 		.ops = &mb_kdrv_ops,
@@ -187,6 +198,12 @@ bool mb_upcall_ready(struct mb_adapter *a)
 	return mb_core_attached(split_of(a)->inst);
 }
 
+/*
+ * Unbinding: no new attach, hence no new replay; nobody waits any more;
+ * and the replay and retire works are finished, so that nothing re-arms
+ * the watchdog (a replay does) or closes the interface once removal has
+ * cancelled its own work items (removal calls this first).
+ */
 void mb_upcall_quiesce(struct mb_adapter *a)
 {
 	struct mb_split *s = split_of(a);
@@ -194,15 +211,15 @@ void mb_upcall_quiesce(struct mb_adapter *a)
 	WRITE_ONCE(s->quiesced, true);
 	wake_up_all(&s->served_wq);
 	mb_core_quiesce(s->inst);
+	cancel_work_sync(&s->replay_work);
+	cancel_work_sync(&s->retire_work);
 }
 
 void mb_upcall_detach(struct mb_adapter *a)
 {
 	struct mb_split *s = split_of(a);
 
-	mb_upcall_quiesce(a);	/* no new attach, no new replay, no waiters */
-	cancel_work_sync(&s->replay_work);
-	cancel_work_sync(&s->retire_work);
+	mb_upcall_quiesce(a);
 	mb_core_unregister(s->inst);
 	kfree(s);
 	a->ctl_priv = NULL;
@@ -214,7 +231,7 @@ int mb_upcall_wait_ready(struct mb_adapter *a)
 				     attach_timeout_s * HZ);
 }
 
-void mb_upcall_set_live(struct mb_adapter *a, bool live)
+void mb_upcall_set_rings(struct mb_adapter *a, enum mb_rings rings)
 {
-	mb_core_set_live(split_of(a)->inst, live);
+	mb_core_set_rings(split_of(a)->inst, rings);
 }

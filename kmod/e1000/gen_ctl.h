@@ -18,7 +18,7 @@ struct mb_ctl_ops {
 	int (*wait_ready)(struct mb_adapter *a);	/* device init waits (bounded) for a u-driver */
 	void (*quiesce)(struct mb_adapter *a);
 	bool (*ready)(struct mb_adapter *a);	/* a u-driver is attached */
-	void (*set_live)(struct mb_adapter *a, bool live);	/* rings programmed or not: what the register policy allows */
+	void (*set_rings)(struct mb_adapter *a, enum mb_rings rings);	/* rings off, being programmed or live: what the register policy allows */
 	void (*await_served)(struct mb_adapter *a);	/* a control operation during an outage waits (bounded) for the replay */
 	/* control operations (spec) */
 	/* probe: reset, EEPROM, MAC, link (the device is new: no state to adopt) */
@@ -97,7 +97,7 @@ void mb_upcall_detach(struct mb_adapter *a);
 int mb_upcall_wait_ready(struct mb_adapter *a);
 void mb_upcall_quiesce(struct mb_adapter *a);
 bool mb_upcall_ready(struct mb_adapter *a);
-void mb_upcall_set_live(struct mb_adapter *a, bool live);
+void mb_upcall_set_rings(struct mb_adapter *a, enum mb_rings rings);
 void mb_upcall_await_served(struct mb_adapter *a);
 /* ethtool hooks that only marshal (gen_ethtool.c). */
 #include <linux/ethtool.h>

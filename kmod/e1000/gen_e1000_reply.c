@@ -6,7 +6,6 @@
  * tests build this file under AddressSanitizer and fuzz it.
  */
 #ifdef __KERNEL__
-#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -14,7 +13,6 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#define MAX_ERRNO	4095
 #endif
 
 #include "../core/mb_proto.h"
@@ -114,6 +112,24 @@ static int merge_state(const struct e1000_state *in, const struct e1000_state *c
 	return 0;
 }
 
+/* The errnos a reply may carry (the spec's `errnos`): a kernel-internal code such as
+ * ERESTARTSYS or EPROBE_DEFER, or a number no operation returns, never reaches a caller. */
+static int errno_ok0(int32_t status)
+{
+	switch (status) {
+	case -EAGAIN:
+	case -EINVAL:
+	case -EIO:
+	case -ENODEV:
+	case -ENOMEM:
+	case -EOPNOTSUPP:
+	case -ETIMEDOUT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 			const void *msg, uint32_t len, const struct e1000_state *cur,
 			struct e1000_state *cand, struct mb_e1000_refusal *why)
@@ -121,6 +137,7 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 	const struct mb_e1000_rep *r = msg;
 	const uint32_t base = offsetof(struct mb_e1000_rep, r);
 	int32_t max_status = 0;
+	int (*errno_ok)(int32_t) = errno_ok0;
 	uint32_t i;
 
 	(void)i;
@@ -326,7 +343,11 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 			return refuse(why, "bad-reply", "len");
 		if (!(r->r.ring_sizes.tx >= E1000_RING_MIN && r->r.ring_sizes.tx <= E1000_RING_MAX))
 			return refuse(why, "range", "tx");
+		if (!(r->r.ring_sizes.tx % E1000_RING_ALIGN == 0))
+			return refuse(why, "range", "tx");
 		if (!(r->r.ring_sizes.rx >= E1000_RING_MIN && r->r.ring_sizes.rx <= E1000_RING_MAX))
+			return refuse(why, "range", "rx");
+		if (!(r->r.ring_sizes.rx % E1000_RING_ALIGN == 0))
 			return refuse(why, "range", "rx");
 		break;
 	case MB_E1000_SET_VLAN:
@@ -340,7 +361,7 @@ int mb_e1000_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 	default:
 		return refuse(why, "bad-reply", "op");
 	}
-	if (r->hdr.status < -MAX_ERRNO || r->hdr.status > max_status)
+	if (r->hdr.status > max_status || (r->hdr.status < 0 && !errno_ok(r->hdr.status)))
 		return refuse(why, "bad-reply", "status");
 	return merge_state(&r->st, cur, cand, op == MB_E1000_INIT, why);
 }

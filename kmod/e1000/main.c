@@ -18,13 +18,23 @@ static const struct pci_device_id mb_pci_ids[] = {
 };
 MODULE_DEVICE_TABLE(pci, mb_pci_ids);
 
-static void mb_set_live(struct mb_adapter *a, bool live)
+static unsigned int test_setup_delay_ms;
+module_param(test_setup_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_setup_delay_ms,
+		 "test hook (default 0): bring-up sleeps this long after writing the ring registers and before the rings go live, so a test can act inside that window");
+
+static void mb_set_rings(struct mb_adapter *a, enum mb_rings rings)
 {
-	if (a->ctl->set_live)
-		a->ctl->set_live(a, live);
+	if (a->ctl->set_rings)
+		a->ctl->set_rings(a, rings);
 }
 
-/* Bring the data path up around the control path's e1000_hw_up(). */
+/*
+ * Bring the data path up around the control path's e1000_hw_up().  Under
+ * split the register policy is closed to resets from before the first
+ * ring register is written (a reset zeroes them, SDM 14.9) and open to
+ * RX/TX enables only once all of them hold the new rings.
+ */
 int mb_up(struct mb_adapter *a)
 {
 	int err;
@@ -32,11 +42,14 @@ int mb_up(struct mb_adapter *a)
 	err = mb_rings_alloc(a);
 	if (err)
 		return err;
+	mb_set_rings(a, MB_RINGS_SETUP);
 	mb_rings_program(a);
-	mb_set_live(a, true);
+	if (test_setup_delay_ms)
+		msleep(test_setup_delay_ms);
+	mb_set_rings(a, MB_RINGS_LIVE);
 	err = mb_ctl(a, up);
 	if (err) {
-		mb_set_live(a, false);
+		mb_set_rings(a, MB_RINGS_OFF);
 		mb_wr(a, E1000_RCTL, 0);
 		mb_wr(a, E1000_TCTL, 0);
 		mb_ctl(a, down);
@@ -58,7 +71,7 @@ int mb_up(struct mb_adapter *a)
  */
 static void mb_stop_dma(struct mb_adapter *a)
 {
-	mb_set_live(a, false);
+	mb_set_rings(a, MB_RINGS_OFF);
 	mb_wr(a, E1000_RCTL, mb_rd(a, E1000_RCTL) & ~E1000_RCTL_EN);
 	mb_wr(a, E1000_TCTL, mb_rd(a, E1000_TCTL) & ~E1000_TCTL_EN);
 	mb_rd(a, E1000_STATUS);
@@ -108,6 +121,12 @@ static void mb_watchdog_work(struct work_struct *w)
 	struct mb_adapter *a = container_of(to_delayed_work(w),
 					    struct mb_adapter, watchdog_work);
 
+	if (unlikely(test_bit(MB_REMOVED, &a->flags))) {
+		/* a tripwire: removal cancelled this work for good */
+		pr_err("microbed: event=bug driver=%s dev=%s handle=- pid=- what=watchdog-after-cancel\n",
+		       MB_DRV_NAME, pci_name(a->pdev));
+		return;
+	}
 	if (test_bit(MB_DOWN, &a->flags))
 		return;
 	mb_ctl(a, watchdog);
@@ -477,11 +496,14 @@ static void mb_remove(struct pci_dev *pdev)
 	cancel_work_sync(&a->reset_work);
 	if (a->registered)
 		unregister_netdev(netdev);	/* runs mb_stop if up */
+	/* First whatever could re-arm the work items below (split: the
+	 * replay), then the work items themselves, for good. */
 	if (a->ctl->quiesce)
 		a->ctl->quiesce(a);
 	cancel_work_sync(&a->reset_work);	/* a timeout may race the stop */
 	cancel_work_sync(&a->rx_mode_work);
 	cancel_delayed_work_sync(&a->watchdog_work);
+	set_bit(MB_REMOVED, &a->flags);
 	a->ctl->detach(a);
 	netif_napi_del(&a->napi);
 	mb_unmap(pdev, a);

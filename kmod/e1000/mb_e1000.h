@@ -20,6 +20,7 @@
 #include <linux/mutex.h>
 
 #include "../../udriver/e1000/e1000_hw.h"
+#include "../core/mb_rings.h"
 
 #define MB_DRV_NAME		"mb_e1000"
 /* Descriptors one skb may need: a context descriptor, then the head and
@@ -88,7 +89,10 @@ struct mb_ring {
 };
 
 /* adapter->flags bits */
-enum { MB_DOWN };
+enum {
+	MB_DOWN,	/* the data path is down */
+	MB_REMOVED,	/* removal cancelled the work items for good */
+};
 
 struct mb_adapter;
 

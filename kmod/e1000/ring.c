@@ -15,6 +15,11 @@
 static int ring_alloc(struct mb_adapter *a, struct mb_ring *r, u32 count,
 		      size_t desc_size)
 {
+	/* The device takes TDLEN/RDLEN in 128-byte units (SDM 13.4.28,
+	 * 13.4.39) and would silently walk a shorter ring than ours. */
+	if (count < E1000_RING_MIN || count > E1000_RING_MAX ||
+	    count * desc_size % 128)
+		return -EINVAL;
 	r->count = count;
 	r->next_to_use = 0;
 	r->next_to_clean = 0;
@@ -236,9 +241,11 @@ static int rx_clean(struct mb_adapter *a, int budget)
 		status = d->status;
 		err = d->errors;
 		vtag = le16_to_cpu(d->special);
-		/* A kept buffer (copybreak) waits in an unposted slot: no
-		 * stale DD there may ever pass for a new frame. */
-		d->status = 0;
+		/* The slot is reaped wholly: no stale DD there may pass for a
+		 * new frame, and no address stays behind for a device that read
+		 * it again (a buffer kept by copybreak is posted anew by
+		 * rx_refill, address and all). */
+		memset(d, 0, sizeof(*d));
 		i = (i + 1) % r->count;
 		done++;
 		skb = rx_copybreak(a, b, status, len);

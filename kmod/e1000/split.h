@@ -6,7 +6,9 @@
 #include "../core/mb_core.h"
 #include "mb_e1000.h"
 
-extern const struct mb_reg_rule mb_e1000_rules[];	/* reg_policy.c */
+extern const struct mb_reg_window mb_e1000_map[];	/* reg_policy.c */
+extern const u32 mb_e1000_n_map;
+extern const struct mb_reg_rule mb_e1000_rules[];
 extern const u32 mb_e1000_n_rules;
 
 /* Per-NIC state of the split control path: the kernel's half of the

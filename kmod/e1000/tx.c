@@ -244,7 +244,9 @@ void mb_tx_clean(struct mb_adapter *a, int budget)
 		r->buf[i].skb = NULL;
 		for (;;) {
 			tx_unmap(a, &r->buf[i]);
-			tx_desc(r, i)->upper = 0;
+			/* wholly: a device that read it again would find no
+			 * address of a buffer that is unmapped and freed now */
+			memset(tx_desc(r, i), 0, sizeof(struct mb_tx_desc));
 			if (i == eop)
 				break;
 			i = (i + 1) % r->count;

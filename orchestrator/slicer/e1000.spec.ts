@@ -13,6 +13,9 @@ export const e1000: DriverSpec = {
   hwStruct: 'e1000_hw',
   hwSetup: 'e1000_hw_setup',
   opBase: 16,
+  // The control path's return codes (drvapi.h's MB_E*) and the runtime's own (libmbu: no instance,
+  // no memory, a malformed upcall).
+  errnos: ['EIO', 'EAGAIN', 'EINVAL', 'EOPNOTSUPP', 'ETIMEDOUT', 'ENOMEM', 'ENODEV'],
   constants: {
     E1000_ETH_ALEN: 6,
     E1000_EEPROM_WORDS: 64,
@@ -174,8 +177,10 @@ export const e1000: DriverSpec = {
         { name: 'rx_req', type: 'u32', unchecked: 'any request has an answer' },
       ],
       result: { kind: 'out', fields: [
-        { name: 'tx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], doc: 'the kernel allocates this many' },
-        { name: 'rx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], doc: 'the kernel allocates this many' },
+        // TDLEN/RDLEN count in 128-byte units (SDM 13.4.28, 13.4.39): the device silently
+        // rounds any other count down and would walk a ring shorter than the kernel's.
+        { name: 'tx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], multipleOf: 'E1000_RING_ALIGN', doc: 'the kernel allocates this many' },
+        { name: 'rx', type: 'u32', range: ['E1000_RING_MIN', 'E1000_RING_MAX'], multipleOf: 'E1000_RING_ALIGN', doc: 'the kernel allocates this many' },
       ] } },
     { name: 'set_vlan', op: 48, impl: 'e1000_hw_set_vlan', doc: 'a VLAN ID into or out of the filter table (8021q adds and kills them)',
       args: [{ name: 'vid', type: 'u32', range: [0, 4095] }, { name: 'on', type: 'u32', range: [0, 1] }] },
@@ -200,8 +205,8 @@ export const e1000: DriverSpec = {
       doc: 'device init waits (bounded) for a u-driver' },
     { name: 'quiesce', decl: 'void (*quiesce)(struct mb_adapter *a)', variants: ['upcall'] },
     { name: 'ready', decl: 'bool (*ready)(struct mb_adapter *a)', variants: ['upcall'], doc: 'a u-driver is attached' },
-    { name: 'set_live', decl: 'void (*set_live)(struct mb_adapter *a, bool live)', variants: ['upcall'],
-      doc: 'rings programmed or not: what the register policy allows' },
+    { name: 'set_rings', decl: 'void (*set_rings)(struct mb_adapter *a, enum mb_rings rings)', variants: ['upcall'],
+      doc: 'rings off, being programmed or live: what the register policy allows' },
     { name: 'await_served', decl: 'void (*await_served)(struct mb_adapter *a)', variants: ['upcall'],
       doc: 'a control operation during an outage waits (bounded) for the replay' },
   ],

@@ -102,7 +102,16 @@ class Model {
     const kinds = (['range', 'oneOf', 'mask', 'validMac', 'sum16', 'cstring', 'unchecked'] as const).filter(k => f[k] !== undefined)
     const isStruct = typeof f.type !== 'string'
     if (!isStruct && kinds.length === 0) throw new Error(`${this.spec.specFile}: ${where} has no check and no "unchecked" reason`)
-    if (f.dims && (f.range || f.oneOf || f.mask)) throw new Error(`${this.spec.specFile}: ${where}: value checks on arrays are not supported`)
+    if (f.dims && (f.range || f.oneOf || f.mask || f.multipleOf)) throw new Error(`${this.spec.specFile}: ${where}: value checks on arrays are not supported`)
+    if (f.multipleOf !== undefined && (!f.range || this.value(f.multipleOf) < 1))
+      throw new Error(`${this.spec.specFile}: ${where}: multipleOf needs a range and a positive value`)
+  }
+
+  /** The errnos a reply to u may carry (names), in a stable order. */
+  errnosOf(u: UpcallSpec): string[] {
+    const list = u.errnos ?? this.spec.errnos
+    for (const e of list) if (!/^E[A-Z0-9]+$/.test(e)) throw new Error(`${this.spec.specFile}: ${u.name}: "${e}" is not an errno name`)
+    return [...new Set(list)].sort()
   }
 
   maxStatus(u: UpcallSpec): number { return u.status === 'errno-or-bool' ? 1 : 0 }
@@ -143,6 +152,7 @@ function checkStmts(m: Model, f: FieldSpec, path: string, label: string, ind: nu
     const [lo, hi] = f.range
     refuse(lo === 0 ? `${path} <= ${cconst(hi)}` : `${path} >= ${cconst(lo)} && ${path} <= ${cconst(hi)}`)
   }
+  if (f.multipleOf !== undefined) refuse(`${path} % ${cconst(f.multipleOf)} == 0`)
   if (f.oneOf) refuse(f.oneOf.map(v => `${path} == ${cconst(v)}`).join(' || '))
   if (f.mask) refuse(`!(${path} & ~(${f.mask}))`)
   if (f.validMac) refuse(`valid_mac(${path})`)
@@ -181,10 +191,10 @@ export function hwWireText(s: DriverSpec, header: string): string {
  * and struct bodies of the hardware header, and the generator's format.
  */
 export function layoutFingerprint(s: DriverSpec, hwHeader = readFileSync(join(ROOT, 'udriver', s.driver, s.hwHeader), 'utf8')): number {
-  const { opBase, constants, structs, shared, downcalls } = s
+  const { opBase, constants, structs, shared, downcalls, errnos } = s
   const upcalls = s.upcalls.map(({ impl: _impl, ...u }) => u)
   const prose = new Set(['doc', 'why', 'overflow'])
-  const text = JSON.stringify({ WIRE_FORMAT, opBase, constants, structs, shared, upcalls, downcalls, hw: hwWireText(s, hwHeader) },
+  const text = JSON.stringify({ WIRE_FORMAT, opBase, constants, structs, shared, upcalls, downcalls, errnos, hw: hwWireText(s, hwHeader) },
     (k, v) => (prose.has(k) ? undefined : k === 'unchecked' ? true : v))
   let h = 0x811c9dc5
   for (const b of Buffer.from(text, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0
@@ -283,9 +293,9 @@ function replyChecker(m: Model): string {
     ' * the kernel takes anything from it (lengths, header, op, handle, status, every result and',
     ' * every OUT field of the tracked state).  No kernel API beyond memcpy/memchr: the host',
     ' * tests build this file under AddressSanitizer and fuzz it.',
-    ' */', '#ifdef __KERNEL__', '#include <linux/err.h>', '#include <linux/errno.h>', '#include <linux/stddef.h>',
+    ' */', '#ifdef __KERNEL__', '#include <linux/errno.h>', '#include <linux/stddef.h>',
     '#include <linux/string.h>', '#else', '#include <errno.h>', '#include <stddef.h>', '#include <string.h>',
-    '#define MAX_ERRNO\t4095', '#endif', '', '#include "../core/mb_proto.h"', '',
+    '#endif', '', '#include "../core/mb_proto.h"', '',
     `static int refuse(struct ${m.prefix}_refusal *why, const char *reason,`, '\t\t  const char *field)', '{',
     '\twhy->reason = reason;', '\twhy->field = field;', '\treturn -EINVAL;', '}', '',
     '/* A station address: not multicast, not all zero. */', 'static int valid_mac(const uint8_t *m)', '{',
@@ -306,12 +316,22 @@ function replyChecker(m: Model): string {
   o.push('\tif (init) {')
   for (const f of s.shared.fields) if (f.dir.includes('OUT_INIT')) o.push(...checkStmts(m, f, `n->${f.name}`, f.name, 2, fail))
   o.push('\t}', '\treturn 0;', '}', '')
+  // the errnos a reply may carry: one function per distinct set, the driver's first
+  const sets = [...new Set([s.errnos, ...s.upcalls.map(u => u.errnos ?? s.errnos)].map(l => m.errnosOf({ ...s.upcalls[0]!, errnos: l }).join(',')))]
+  const setOf = (u: UpcallSpec) => sets.indexOf(m.errnosOf(u).join(','))
+  o.push('/* The errnos a reply may carry (the spec\'s `errnos`): a kernel-internal code such as',
+    ' * ERESTARTSYS or EPROBE_DEFER, or a number no operation returns, never reaches a caller. */')
+  sets.forEach((set, k) => {
+    o.push(`static int errno_ok${k}(int32_t status)`, '{', '\tswitch (status) {', ...set.split(',').map(e => `\tcase -${e}:`),
+      '\t\treturn 1;', '\tdefault:', '\t\treturn 0;', '\t}', '}', '')
+  })
   // reply
   const rep = `struct ${m.prefix}_rep`
   o.push(`int ${m.prefix}_check_reply(uint16_t op, uint32_t handle, uint32_t want,`,
     `\t\t\tconst void *msg, uint32_t len, const struct ${st} *cur,`,
     `\t\t\tstruct ${st} *cand, struct ${m.prefix}_refusal *why)`, '{',
     `\tconst ${rep} *r = msg;`, `\tconst uint32_t base = offsetof(${rep}, r);`, '\tint32_t max_status = 0;',
+    '\tint (*errno_ok)(int32_t) = errno_ok0;',
     '\tuint32_t i;', '', '\t(void)i;', '\tif (len < base)', `\t\t${fail('bad-reply', 'len')}`,
     '\tif (r->hdr.magic != MB_PROTO_MAGIC || r->hdr.version != MB_PROTO_VERSION ||',
     '\t    r->hdr.kind != MB_KIND_REPLY || r->hdr.reserved || r->hdr.len != len)',
@@ -320,6 +340,7 @@ function replyChecker(m: Model): string {
   for (const u of s.upcalls) {
     o.push(`\tcase ${m.opConst(u)}:`)
     if (m.maxStatus(u)) o.push(`\t\tmax_status = ${m.maxStatus(u)};`)
+    if (setOf(u)) o.push(`\t\terrno_ok = errno_ok${setOf(u)};`)
     const res = m.resultsOf(u)
     const acc = `r->r.${u.name}`
     if (u.result?.kind === 'table') {
@@ -337,7 +358,7 @@ function replyChecker(m: Model): string {
     o.push('\t\tbreak;')
   }
   o.push('\tdefault:', `\t\t${fail('bad-reply', 'op')}`, '\t}',
-    '\tif (r->hdr.status < -MAX_ERRNO || r->hdr.status > max_status)', `\t\t${fail('bad-reply', 'status')}`,
+    '\tif (r->hdr.status > max_status || (r->hdr.status < 0 && !errno_ok(r->hdr.status)))', `\t\t${fail('bad-reply', 'status')}`,
     `\treturn merge_state(&r->st, cur, cand, op == ${m.opConst(s.upcalls.find(u => u.init)!)}, why);`, '}', '')
   // downcalls
   const dfail = () => 'return -EINVAL;'

@@ -19,6 +19,9 @@ export type Const = number | string
 export interface Checks {
   /** inclusive bounds */
   range?: [Const, Const]
+  /** and a multiple of this (e.g. descriptors per ring: what the hardware silently rounds to);
+   *  combines with range, and needs one */
+  multipleOf?: Const
   /** the value is one of these */
   oneOf?: Const[]
   /** no bit outside this mask (a C expression of constants, e.g. 'E1000_RX_PROMISC|E1000_RX_ALLMULTI') */
@@ -104,6 +107,8 @@ export interface UpcallSpec {
   result?: ResultSpec
   /** the reply status: 'errno' is 0 or -errno; 'errno-or-bool' also allows 1 */
   status?: 'errno' | 'errno-or-bool'
+  /** the errnos (names, e.g. 'EIO') this operation's reply may carry, if not the driver's `errnos` */
+  errnos?: string[]
   /** the u-driver starts from a fresh control-path state and ignores the kernel's copy; the
    *  OUT_INIT fields are taken from its reply */
   init?: boolean
@@ -166,6 +171,10 @@ export interface DriverSpec {
   hwSetup: string
   /** first driver op number (MB_OP_DRIVER_BASE) */
   opBase: number
+  /** the errnos (names, e.g. 'EIO') a reply may carry: the control path's vocabulary. Anything
+   *  else (a kernel-internal code such as ERESTARTSYS or EPROBE_DEFER, an unknown number) is
+   *  refused before it could reach an ndo or ethtool caller. */
+  errnos: string[]
   /** numeric values of the C constants used in array dimensions (asserted at compile time) */
   constants: Record<string, number>
   structs: StructSpec[]

@@ -6,12 +6,14 @@
  */
 #include "e1000_hw.h"
 
-/* ethtool -d: the registers a person debugging the NIC looks at first. */
+/* ethtool -d: the registers a person debugging the NIC looks at first.
+ * Not the ring base addresses (as Linux e1000): where the kernel's memory
+ * is stays the kernel's (register policy). */
 static const uint32_t e1000_dump_regs[] = {
 	E1000_CTRL, E1000_STATUS, E1000_EECD, E1000_EERD, E1000_CTRL_EXT,
 	E1000_MDIC, E1000_IMS, E1000_ITR, E1000_RCTL, E1000_TCTL, E1000_TIPG,
-	E1000_RDBAL, E1000_RDBAH, E1000_RDLEN, E1000_RDH, E1000_RDT,
-	E1000_RDTR, E1000_RADV, E1000_TDBAL, E1000_TDBAH, E1000_TDLEN,
+	E1000_RDLEN, E1000_RDH, E1000_RDT,
+	E1000_RDTR, E1000_RADV, E1000_TDLEN,
 	E1000_TDH, E1000_TDT, E1000_TIDV, E1000_TADV, E1000_RAL(0),
 	E1000_RAH(0), E1000_PBA, E1000_LEDCTL, E1000_MANC, E1000_FCT,
 	E1000_VET, E1000_WUC, E1000_WUFC,

@@ -109,6 +109,7 @@
 #define E1000_MDIC_OP_WRITE	(1u << 26)
 #define E1000_MDIC_OP_READ	(2u << 26)
 #define E1000_MDIC_READY	(1u << 28)
+#define E1000_MDIC_INT_EN	(1u << 29)	/* raise MDAC when the cycle ends */
 #define E1000_MDIC_ERROR	(1u << 30)
 #define E1000_PHY_ADDR		1	/* the 82540EM's internal PHY */
 
@@ -122,7 +123,11 @@
 #define E1000_ICR_RXT0		(1u << 7)	/* RX timer interrupt */
 #define E1000_ICR_MDAC		(1u << 9)
 
+/* CTRL_EXT: EE_RST reloads what the EEPROM configures, as after a reset */
+#define E1000_CTRL_EXT_EE_RST	(1u << 13)
+
 /* SDM 13.4.22 RCTL */
+#define E1000_RCTL_RST_82542	(1u << 0)	/* the 82542's receiver reset; reserved here */
 #define E1000_RCTL_EN		(1u << 1)
 #define E1000_RCTL_SBP		(1u << 2)	/* store bad packets */
 #define E1000_RCTL_UPE		(1u << 3)	/* unicast promiscuous */
@@ -142,6 +147,7 @@
 #define E1000_RCTL_SECRC	(1u << 26)	/* strip Ethernet CRC */
 
 /* SDM 13.4.33 TCTL */
+#define E1000_TCTL_RST_82542	(1u << 0)	/* the 82542's transmitter reset; reserved here */
 #define E1000_TCTL_EN		(1u << 1)
 #define E1000_TCTL_PSP		(1u << 3)	/* pad short packets */
 #define E1000_TCTL_CT_SHIFT	4

@@ -11,23 +11,35 @@
  *                         a way to provoke the k-driver's TX-timeout reset)
  * If a real u-driver already serves the first e1000 instance, the cases
  * that need the instance for ourselves are skipped (and "second attach is
- * refused" is checked instead).  One line per case:
+ * refused" is checked instead).  Which of those run depends on whether
+ * the interface is up (rings live) or down; run it in both states.  With
+ * the interface down it ends by looping attach/detach, after which the
+ * instance takes no attach for the kernel's attach_window_s.
+ * One line per case:
  *   case=<name> want=<errno> got=<errno> result=PASS|FAIL|SKIP
  * Exit status: number of failed cases.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../lib/mbu.h"
 
 static int failures;
+
+/* mb_core's attach_burst is at most this (MB_ATTACH_HISTORY) */
+#define MB_ATTACH_MAX_BURST	32
 
 static void report(const char *name, int want, int got)
 {
@@ -107,8 +119,255 @@ static void channel_cases(struct mbu_chan *c, uint32_t handle)
 	       mbu_attach(c, 0x7ffffff0, MB_E1000_DRIVER, MB_E1000_LAYOUT));
 }
 
+/* Answer one upcall as a u-driver that lies only about ring sizes and
+ * null upcalls: the kernel's own state back, status 0, RING_SIZES answered
+ * with `ring` descriptors per ring, a null upcall with `null_status`.
+ * 0: nothing came within timeout_ms. */
+static int serve_one(struct mbu_chan *c, uint32_t ring, int32_t null_status,
+		     int timeout_ms)
+{
+	static uint64_t buf[MB_MSG_MAX / 8];
+	static struct mb_e1000_rep rep;
+	const struct mb_e1000_req *q = (const void *)buf;
+	struct pollfd p = { .fd = mbu_fd(c), .events = POLLIN };
+	uint32_t len = offsetof(struct mb_e1000_rep, r);
+	ssize_t n;
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return 0;
+	n = read(mbu_fd(c), buf, sizeof(buf));
+	if (n < (ssize_t)sizeof(struct mb_hdr) || q->hdr.kind != MB_KIND_UPCALL)
+		return 1;
+	if (q->hdr.op == MB_OP_NULL) {
+		struct mb_hdr h;
+
+		fill_hdr(&h, MB_KIND_REPLY, MB_OP_NULL, q->hdr.handle, sizeof(h));
+		h.seq = q->hdr.seq;
+		h.status = null_status;
+		wr(mbu_fd(c), &h, sizeof(h));
+		return 1;
+	}
+	memset(&rep, 0, sizeof(rep));
+	if (n >= (ssize_t)offsetof(struct mb_e1000_req, a))
+		rep.st = q->st;
+	switch (q->hdr.op) {
+	case MB_E1000_RING_SIZES:
+		rep.r.ring_sizes.tx = rep.r.ring_sizes.rx = ring;
+		len += sizeof(rep.r.ring_sizes);
+		break;
+	case MB_E1000_GET_RING_COUNTS:
+		rep.r.get_ring_counts.tx = E1000_RING_DEFAULT;
+		rep.r.get_ring_counts.rx = E1000_RING_DEFAULT;
+		len += sizeof(rep.r.get_ring_counts);
+		break;
+	}
+	fill_hdr(&rep.hdr, MB_KIND_REPLY, q->hdr.op, q->hdr.handle, len);
+	rep.hdr.seq = q->hdr.seq;
+	wr(mbu_fd(c), &rep, len);
+	return 1;
+}
+
+/* The network interface of PCI device `dev` (sysfs); 0 or -ENOENT. */
+static int netdev_of(const char *dev, char *name, size_t cap)
+{
+	char path[128];
+	struct dirent *e;
+	DIR *d;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.32s/net", dev);
+	d = opendir(path);
+	if (!d)
+		return -ENOENT;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strlen(e->d_name) < cap) {
+			strcpy(name, e->d_name);
+			err = 0;
+			break;
+		}
+	closedir(d);
+	return err;
+}
+
+/* ethtool -G as an ioctl: 0 or -errno. */
+static int set_rings(const char *ifname, uint32_t n)
+{
+	struct ethtool_ringparam rp = { .cmd = ETHTOOL_GRINGPARAM };
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&rp;
+	if (ioctl(s, SIOCETHTOOL, &ifr) == 0) {
+		rp.cmd = ETHTOOL_SRINGPARAM;
+		rp.tx_pending = rp.rx_pending = n;
+		if (ioctl(s, SIOCETHTOOL, &ifr))
+			err = -errno;
+	} else {
+		err = -errno;
+	}
+	close(s);
+	return err;
+}
+
+/*
+ * ethtool -G answered with a ring size the device cannot take: TDLEN/
+ * RDLEN count in 128-byte units, so 81 descriptors would become 80 in the
+ * device while the kernel walked 81 (duplicate and stale transmits, RX
+ * into slots already handed to the stack).  The kernel must refuse the
+ * answer (EINVAL) before it touches a ring.
+ */
+static void unaligned_ring_case(struct mbu_chan *c, const char *device)
+{
+	char ifname[IF_NAMESIZE];
+	pid_t pid;
+	int st = 0, got;
+
+	if (netdev_of(device, ifname, sizeof(ifname))) {
+		skip("ring-sizes-unaligned", "no-netdev");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(-set_rings(ifname, E1000_RING_MIN + E1000_RING_ALIGN));
+	/* we are its u-driver: serve every upcall until it is done */
+	while (waitpid(pid, &st, WNOHANG) == 0)
+		serve_one(c, E1000_RING_MIN + 1, 0, 100);
+	got = WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR;
+	report("ring-sizes-unaligned", -EINVAL, got);
+}
+
+/* ip link set IF up|down as an ioctl: 0 or -errno. */
+static int set_up(const char *ifname, int up)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags = up ? ifr.ifr_flags | IFF_UP : ifr.ifr_flags & ~IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr))
+			err = -errno;
+	} else {
+		err = -errno;
+	}
+	close(s);
+	return err;
+}
+
+/*
+ * A second thread of a u-driver resets the device while the kernel brings
+ * its rings up: after the ring registers are written and before the rings
+ * go live, a reset would zero them (SDM 14.9) and the enable that follows
+ * would point DMA at address 0.  The k-driver's test hook
+ * test_setup_delay_ms holds bring-up in that window; the reset must be
+ * refused there, and bring-up complete.
+ */
+static void reset_during_bringup_case(struct mbu_chan *c, uint32_t handle,
+				      const char *device)
+{
+	char ifname[IF_NAMESIZE], path[160];
+	unsigned int delay = 0;
+	FILE *f;
+	pid_t pid;
+	int st = 0;
+
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%.32s/driver/module/parameters/test_setup_delay_ms",
+		 device);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%u", &delay) != 1)
+			delay = 0;
+		fclose(f);
+	}
+	if (delay < 200 || netdev_of(device, ifname, sizeof(ifname))) {
+		skip("reset-during-bring-up", "test_setup_delay_ms-below-200-or-no-netdev");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(-set_up(ifname, 1));
+	usleep(delay * 500);	/* half-way through the held window */
+	report("reset-during-bring-up", -EPERM,
+	       mbu_wr32(c, handle, 0x0, 1u << 26));
+	while (waitpid(pid, &st, WNOHANG) == 0)
+		serve_one(c, E1000_RING_DEFAULT, 0, 100);
+	report("bring-up-after-refused-reset", 0,
+	       WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR);
+	/* down again, as it was: we only said "done" to the kernel's steps */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(-set_up(ifname, 0));
+	while (waitpid(pid, &st, WNOHANG) == 0)
+		serve_one(c, E1000_RING_DEFAULT, 0, 100);
+}
+
+/*
+ * A u-driver answers the bench's null upcall with a positive status: the
+ * bench ioctl must fail (EPROTO), never hand the number to its caller.
+ */
+static void bench_status_case(struct mbu_chan *c, uint32_t handle)
+{
+	pid_t pid;
+	int st = 0, got;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct mb_ioc_bench b = { .handle = handle, .count = 1 };
+		int fd = open("/dev/microbed", O_RDWR), r;
+
+		if (fd < 0)
+			_exit(errno);
+		r = ioctl(fd, MB_IOC_BENCH, &b);
+		_exit(r < 0 ? errno : r ? 250 : 0);
+	}
+	while (waitpid(pid, &st, WNOHANG) == 0)
+		serve_one(c, 0, 5, 100);
+	got = !WIFEXITED(st) ? -EINTR : WEXITSTATUS(st) == 250 ? 5 : -WEXITSTATUS(st);
+	report("bench-reply-status-positive", -EPROTO, got);
+}
+
+/*
+ * A process that attaches and detaches in a loop and never reads: each
+ * attach schedules a replay and each detach an outage that control
+ * operations wait on.  The kernel stops taking its attaches (EAGAIN) and
+ * queues one GONE notice for the handle, however many detaches.
+ */
+static void churn_case(struct mbu_chan *c, uint32_t handle)
+{
+	static uint64_t buf[MB_MSG_MAX / 8];
+	const struct mb_hdr *h = (const void *)buf;
+	struct pollfd p = { .fd = mbu_fd(c), .events = POLLIN };
+	int i, err = 0, gone = 0;
+
+	for (i = 0; i < 3 * MB_ATTACH_MAX_BURST && !err; i++) {
+		err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT);
+		if (!err)
+			mbu_detach(c, handle);
+	}
+	report("attach-churn-refused", -EAGAIN, err);
+	while (poll(&p, 1, 0) > 0 && read(mbu_fd(c), buf, sizeof(buf)) > 0)
+		gone += h->kind == MB_KIND_NOTICE && h->op == MB_NOTICE_GONE &&
+			h->handle == handle;
+	printf("case=gone-notice-once want=1 got=%d result=%s\n", gone,
+	       gone == 1 ? "PASS" : "FAIL");
+	failures += gone != 1;
+}
+
 /* Cases on an instance we attached to ourselves. */
-static void instance_cases(struct mbu_chan *c, uint32_t handle)
+static void instance_cases(struct mbu_chan *c, uint32_t handle,
+			   const char *device, int live)
 {
 	static const struct { const char *name; uint32_t reg, val; } deny[] = {
 		{ "write-tdbal", 0x03800, 0x1000 },
@@ -120,27 +379,51 @@ static void instance_cases(struct mbu_chan *c, uint32_t handle)
 		{ "write-rdlen", 0x02808, 4096 },
 		{ "write-rdh", 0x02810, 0 },
 		{ "write-rdt", 0x02818, 7 },
+		/* the 82542's offsets of the ring registers: not in the map */
+		{ "write-82542-alias-rdbal", 0x00110, 0x1000 },
+		{ "write-82542-alias-tdbal", 0x00420, 0x1000 },
+		{ "write-82542-alias-tdlen", 0x00428, 4096 },
+		/* no interrupt is ever raised or unmasked by the u-driver */
+		{ "write-ics", 0x000C8, 0x4 },
+		{ "write-ims", 0x000D0, 0x4 },
+		/* the EEPROM is read through EERD, never bit-banged */
+		{ "write-eecd", 0x00010, 0x0 },
+		/* a PHY cycle that ends in an interrupt (MDIC.INT_EN) */
+		{ "write-mdic-int-en", 0x00020, (1u << 29) | (2u << 26) | (1u << 21) },
+	};
+	static const struct { const char *name; uint32_t reg; } hidden[] = {
+		{ "read-tdbal", 0x03800 }, { "read-tdbah", 0x03804 },
+		{ "read-rdbal", 0x02800 }, { "read-rdbah", 0x02804 },
+		{ "read-82542-alias-rdbal", 0x00110 },
 	};
 	struct mb_dc_reg r = { 0 };
 	uint32_t v, rctl = 0, i;
-	int err, live;
+	int err;
 
+	if (live)	/* first: its refusal is logged before the others */
+		unaligned_ring_case(c, device);
 	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)
 		report(deny[i].name, -EPERM,
 		       mbu_wr32(c, handle, deny[i].reg, deny[i].val));
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		report(hidden[i].name, -EPERM,
+		       mbu_rd32(c, handle, hidden[i].reg, &v));
 	report("read-status-allowed", 0, mbu_rd32(c, handle, 0x8, &v));
+	report("read-tdlen-allowed", 0, mbu_rd32(c, handle, 0x03808, &v));
 	report("read-out-of-bar", -EINVAL, mbu_rd32(c, handle, 0x40000, &v));
 	report("read-unaligned", -EINVAL, mbu_rd32(c, handle, 0x6, &v));
 
-	/* Are the rings live (interface up)?  RCTL.EN tells. */
 	mbu_rd32(c, handle, 0x100, &rctl);
-	live = rctl & 2;
 	if (live) {
 		/* 16 KB buffers over the posted 2 KB ones: DMA overflow */
 		report("rctl-oversized-buffers", -EPERM,
 		       mbu_wr32(c, handle, 0x100, rctl | (1u << 25) | (1u << 16)));
+		report("rctl-82542-reset-bit", -EPERM,
+		       mbu_wr32(c, handle, 0x100, rctl | 1));
 		report("reset-while-live", -EPERM,
 		       mbu_wr32(c, handle, 0x0, (1u << 26) | (1u << 6)));
+		report("eeprom-reload-while-live", -EPERM,
+		       mbu_wr32(c, handle, 0x18, 1u << 13));
 		report("mask-irqs-while-live", -EPERM,
 		       mbu_wr32(c, handle, 0xD8, ~0u));
 		report("read-icr-while-live", -EPERM,
@@ -150,7 +433,9 @@ static void instance_cases(struct mbu_chan *c, uint32_t handle)
 		       mbu_wr32(c, handle, 0x100, 2));
 		report("tx-enable-without-rings", -EPERM,
 		       mbu_wr32(c, handle, 0x400, 2));
+		reset_during_bringup_case(c, handle, device);	/* leaves it up */
 	}
+	bench_status_case(c, handle);
 	report("downcall-unknown-op", -EINVAL,
 	       mbu_downcall(c, handle, 250, &r, sizeof(r)));
 	report("downcall-rd32-short-payload", -EINVAL,
@@ -162,6 +447,8 @@ static void instance_cases(struct mbu_chan *c, uint32_t handle)
 	err = mbu_detach(c, handle);
 	report("detach", 0, err);
 	report("stale-handle-downcall", -ENOENT, mbu_rd32(c, handle, 0x8, &v));
+	if (!live)	/* last: the instance takes no attach for a while */
+		churn_case(c, handle);
 }
 
 /* Reply to one real upcall with a state that fails the range checks. */
@@ -219,7 +506,8 @@ int main(int argc, char **argv)
 {
 	struct mb_ioc_list l;
 	struct mbu_chan *c;
-	uint32_t handle = 0, k;
+	const char *device = "";
+	uint32_t handle = 0, k, rctl = 0;
 	int err = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -233,8 +521,10 @@ int main(int argc, char **argv)
 		return 100;
 	}
 	for (k = 0; k < l.count; k++)
-		if (!strcmp(l.inst[k].driver, MB_E1000_DRIVER))
+		if (!strcmp(l.inst[k].driver, MB_E1000_DRIVER)) {
 			handle = l.inst[k].handle;
+			device = l.inst[k].device;
+		}
 	if (argc == 4 && !strcmp(argv[1], "poke"))
 		return poke(c, handle, strtoul(argv[2], NULL, 0),
 			    strtoul(argv[3], NULL, 0));
@@ -242,6 +532,10 @@ int main(int argc, char **argv)
 
 	err = mbu_attach(c, handle, "rtl8139", MB_E1000_LAYOUT);
 	report("attach-wrong-driver", -EINVAL, err);
+	/* a driver name that would end the kernel's log line and forge one:
+	 * refused, and logged escaped */
+	err = mbu_attach(c, handle, "x\nmicrobed: event=forged", MB_E1000_LAYOUT);
+	report("attach-driver-name-forging-a-log-line", -EINVAL, err);
 	/* a u-driver built from another spec: refused before it serves */
 	err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT ^ 1);
 	report("attach-other-build-layout", -EPROTO, err);
@@ -252,8 +546,11 @@ int main(int argc, char **argv)
 	} else if (err) {
 		report("attach", 0, err);
 	} else {
-		bad_state_case(c, handle);
-		instance_cases(c, handle);
+		/* Are the rings live (interface up)?  RCTL.EN tells. */
+		mbu_rd32(c, handle, 0x100, &rctl);
+		if (rctl & 2)
+			bad_state_case(c, handle);
+		instance_cases(c, handle, device, rctl & 2);
 	}
 	mbu_close(c);
 
