@@ -14,7 +14,7 @@ import { exitCode, gitCommit, hostEnvironment, intervalText, overallStatus, qemu
 import { bootGuest, prepareTestbed, type Testbed } from './testbed.ts'
 import { CaseBuilder } from './scenario.ts'
 import { SCENARIOS } from '../scenarios/index.ts'
-import { e1000SplitStats, renderSplitStats } from './splitstats.ts'
+import { splitStats, renderSplitStats } from './splitstats.ts'
 import { parseCrashOptions } from '../scenarios/crash-udriver.ts'
 
 const USAGE = `usage: microbed <command> [options]
@@ -249,7 +249,7 @@ async function runBenchSplit(argv: string[], p: Parsed, log: Log): Promise<numbe
 
     const mm = (cases: CaseResult[], variant: string, name: string) => cases.find(c => c.variant === variant)?.measurements.find(x => x.name.startsWith(name))
     const m = (cases: CaseResult[], variant: string, name: string) => mm(cases, variant, name)?.value
-    const stats = e1000SplitStats()
+    const stats = splitStats('e1000', 'mb_e1000_split')
     const targets: { name: string; meas: Pick<Measurement, 'value' | 'interval'> | undefined; unit: string; ok: (v: number) => boolean; target: string }[] = [
       ...(['rx', 'tx'] as const).flatMap(d => [
         { name: `split/monolithic TCP ${d}`, meas: mm(free, 'split', `split/monolithic ${d}`), unit: 'ratio', ok: (v: number) => v >= 0.97, target: '≥ 0.97' },
@@ -263,7 +263,7 @@ async function runBenchSplit(argv: string[], p: Parsed, log: Log): Promise<numbe
     const initMono = m(init, 'monolithic', 'device init'), initSplit = m(init, 'split', 'device init')
     if (initMono !== undefined && initSplit !== undefined) c.measure({ name: 'device init split / monolithic', value: initSplit / initMono, unit: 'ratio', extra: { splitMs: initSplit, monolithicMs: initMono } })
     result.cases.push(c.finish())
-    process.stdout.write(renderSplitStats(stats) + '\n')
+    process.stdout.write(renderSplitStats(stats, 'e1000', 'mb_e1000_split') + '\n')
     return finishRun(result, p)
   } catch (e) {
     return finishRun(result, p, e)
@@ -304,7 +304,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'build': return await runBuild(p, log)
       case 'bench': return await runBench(argv, p, log)
       case 'bench-split': return await runBenchSplit(argv, p, log)
-      case 'split-stats': process.stdout.write(renderSplitStats(e1000SplitStats()) + '\n'); return 0
+      case 'split-stats': process.stdout.write(renderSplitStats(splitStats('e1000', 'mb_e1000_split'), 'e1000', 'mb_e1000_split') + '\n'); return 0
       default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats (see --help)')
     }
   } catch (e) {

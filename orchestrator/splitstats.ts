@@ -1,6 +1,7 @@
-// Split statistics: how much of the e1000 driver's own code runs in user space under `split`.
-// The file lists come from the build files themselves (kmod/e1000/Kbuild for the split k-driver,
-// udriver/Makefile's HW list for the control path), so they cannot drift from what is built.
+// Split statistics: how much of a driver's own code runs in user space under `split`.
+// The file lists come from the build files themselves (kmod/<driver>/Kbuild for the split
+// k-driver, udriver/<driver>/driver.mk's <DRIVER>_CTL list for the control path), so they cannot
+// drift from what is built.
 // Lines are counted without blanks and comments; the runtime (kmod/core, udriver/lib) and the
 // monolithic-only glue are not the driver's own code and are left out. Files generated from the
 // interface spec (first line: the generator's banner) are not hand-written driver code either:
@@ -42,16 +43,18 @@ export interface SplitStats {
   userSharePct: number
 }
 
-export function e1000SplitStats(root = paths.root): SplitStats {
-  const kbuild = readFileSync(join(root, 'kmod/e1000/Kbuild'), 'utf8')
+/** The share of `driver`'s lines in user space; `splitModule` is its split k-driver (e.g. mb_e1000_split). */
+export function splitStats(driver: string, splitModule: string, root = paths.root): SplitStats {
+  const kdir = `kmod/${driver}`, udir = `udriver/${driver}`, D = driver.toUpperCase()
+  const kbuild = readFileSync(join(root, kdir, 'Kbuild'), 'utf8')
   const splitBlock = kbuild.slice(kbuild.indexOf('ifeq ($(MB_VARIANT),split)'))
   const common = makeList(kbuild, 'common')
-  const kernelC = makeList(splitBlock, 'mb_e1000_split-y', { common }).map(o => `kmod/e1000/${o.replace(/\.o$/, '.c')}`)
-  const kernelH = readdirSync(join(root, 'kmod/e1000')).filter(f => f.endsWith('.h')).map(f => `kmod/e1000/${f}`)
-  const umake = readFileSync(join(root, 'udriver/Makefile'), 'utf8')
-  const userC = makeList(umake, 'HW').map(f => `udriver/${f}`)
-  const userGen = /^GEN\s*:?=/m.test(umake) ? makeList(umake, 'GEN').map(f => `udriver/${f}`) : []
-  const userH = readdirSync(join(root, 'udriver/e1000')).filter(f => f.endsWith('.h') && f !== 'e1000_udrv.h').map(f => `udriver/e1000/${f}`)
+  const kernelC = makeList(splitBlock, `${splitModule}-y`, { common }).map(o => `${kdir}/${o.replace(/\.o$/, '.c')}`)
+  const kernelH = readdirSync(join(root, kdir)).filter(f => f.endsWith('.h')).map(f => `${kdir}/${f}`)
+  const umake = readFileSync(join(root, udir, 'driver.mk'), 'utf8')
+  const userC = makeList(umake, `${D}_CTL`).map(f => `udriver/${f}`)
+  const userGen = new RegExp(`^${D}_GEN\\s*:?=`, 'm').test(umake) ? makeList(umake, `${D}_GEN`).map(f => `udriver/${f}`) : []
+  const userH = readdirSync(join(root, udir)).filter(f => f.endsWith('.h') && !f.endsWith('_udrv.h')).map(f => `${udir}/${f}`)
   const read = (files: string[]) => files.map(file => {
     if (!existsSync(join(root, file))) throw new Error(`${file} is named by the build files but does not exist`)
     const src = readFileSync(join(root, file), 'utf8')
@@ -68,12 +71,12 @@ export function e1000SplitStats(root = paths.root): SplitStats {
   return { kernel, user, generated, kernelLines, userLines, userSharePct: Math.round((1000 * userLines) / (kernelLines + userLines)) / 10 }
 }
 
-export function renderSplitStats(s: SplitStats): string {
+export function renderSplitStats(s: SplitStats, driver: string, splitModule: string): string {
   const rows = (side: string, fs: { file: string; lines: number }[]) => fs.map(f => `  ${side.padEnd(6)} ${String(f.lines).padStart(5)}  ${f.file}`)
   return [
-    'e1000 driver lines (no blanks, no comments; the runtime, kmod/core and udriver/lib, excluded)',
+    `${driver} driver lines (no blanks, no comments; the runtime, kmod/core and udriver/lib, excluded)`,
     ...rows('kernel', SplitStatsSort(s.kernel)), ...rows('user', SplitStatsSort(s.user)),
-    `kernel part (mb_e1000_split.ko): ${s.kernelLines} lines`,
+    `kernel part (${splitModule}.ko): ${s.kernelLines} lines`,
     `user part (control path in mb-udriver): ${s.userLines} lines`,
     `moved out of the kernel: ${s.userSharePct}% (the paper moved up to 65%)`,
     ...(s.generated.length ? ['generated from the interface spec (not counted above):',

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mb-udriver: the u-driver daemon.  Attaches to every e1000 k-driver
- * instance no one serves and answers its upcalls until SIGTERM/SIGINT.
- * Exit status: 0 on a signal, 1 when the channel cannot be used.
- * A supervisor restarts it after a crash; the kernel replays the state.
+ * mb-udriver: the u-driver daemon.  Attaches to every k-driver instance
+ * of every driver in its table that no one serves, and answers their
+ * upcalls until SIGTERM/SIGINT.  Exit status: 0 on a signal, 1 when the
+ * channel cannot be used, 2 on bad arguments.  A supervisor restarts it
+ * after a crash; the kernel replays the state.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +16,12 @@
 #include "lib/mbu.h"
 #include "e1000/e1000_udrv.h"
 
+/* The drivers this daemon serves: a new one appends its entry. */
+static const struct mbu_driver *const drivers[] = {
+	&e1000_udriver,
+	NULL,
+};
+
 static volatile int stop;
 
 static void on_signal(int sig)
@@ -24,19 +31,37 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
+	const struct mbu_driver *const *d;
+
 	fprintf(stderr, "usage: mb-udriver [-v] [-d /dev/microbed] [-z OP:MS]\n"
-			"                  [-f KIND[.SUB][:OP[:N]] | -S SEED] [-o FILE]\n"
+			"                  [-f KIND[.SUB][:OP[:N]] | -S SEED] [-D DRIVER] [-o FILE]\n"
 			"  -v     more logging (twice: every upcall)\n"
 			"  -z     fault injection: sleep MS before serving upcall OP\n"
-			"         (e.g. -z 16:3000 stalls INIT, see mb_proto.h)\n"
+			"         (a number, e.g. -z 16:3000 stalls the e1000's INIT)\n"
 			"  -f     arm one internal fault point, fired on the Nth call\n"
-			"         (default 1) of upcall OP (name or number, default\n"
-			"         WATCHDOG): crash, retval[.eio|.positive|.nonerrno],\n"
-			"         range[.mtu|.speed|.rxbuf], late, garbage[.random|\n"
-			"         .length|.seq], loop, leak; e.g. -f crash:SET_MTU:1\n"
+			"         (default 1) of operation OP (name or number, default\n"
+			"         the driver's periodic one): crash, retval[.eio|.positive|\n"
+			"         .nonerrno], range[.SUB, the driver's], late,\n"
+			"         garbage[.random|.length|.seq], loop, leak;\n"
+			"         e.g. -f crash:SET_MTU:1\n"
 			"  -S     arm one fault chosen from SEED (kind, sub, op, N)\n"
+			"  -D     the driver whose instances the fault is armed in\n"
+			"         (default: the first of");
+	for (d = drivers; *d; d++)
+		fprintf(stderr, " %s", (*d)->name);
+	fprintf(stderr, ")\n"
 			"  -o     once: do not arm if FILE exists; create it on firing\n");
 	exit(2);
+}
+
+static const struct mbu_driver *driver_named(const char *name)
+{
+	const struct mbu_driver *const *d;
+
+	for (d = drivers; *d; d++)
+		if (!name || !strcmp((*d)->name, name))
+			return *d;
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -44,10 +69,12 @@ int main(int argc, char **argv)
 	const char *path = "/dev/microbed";
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *fault_spec = NULL, *fault_seed = NULL, *fault_once = NULL;
+	const char *fault_driver = NULL;
+	const struct mbu_driver *const *d, *fd;
 	struct mbu_chan *c;
 	int opt, err = 0;
 
-	while ((opt = getopt(argc, argv, "vd:z:f:S:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "vd:z:f:S:D:o:")) != -1) {
 		if (opt == 'v')
 			mbu_verbose++;
 		else if (opt == 'd')
@@ -59,6 +86,8 @@ int main(int argc, char **argv)
 			fault_spec = optarg;
 		else if (opt == 'S' && !fault_spec)
 			fault_seed = optarg;
+		else if (opt == 'D')
+			fault_driver = optarg;
 		else if (opt == 'o')
 			fault_once = optarg;
 		else
@@ -67,19 +96,26 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	if ((fault_spec || fault_seed) &&
-	    e1000_u_fault_arm(fault_spec, fault_seed, fault_once))
-		return 2;
+	if (fault_spec || fault_seed) {
+		fd = driver_named(fault_driver);
+		if (!fd || !fd->fault_arm) {
+			mbu_log("fault: no driver \"%s\" with fault points here\n",
+				fault_driver ? fault_driver : "?");
+			usage();
+		}
+		if (fd->fault_arm(fault_spec, fault_seed, fault_once))
+			return 2;
+	}
 
 	c = mbu_open(path, &err);
 	if (!c) {
 		mbu_log("cannot open %s: %s\n", path, strerror(-err));
 		return 1;
 	}
-	mbu_log("serving %s instances on %s (protocol %u, layout %08x)\n",
-		e1000_udriver.name, path, MB_PROTO_VERSION,
-		e1000_udriver.layout);
-	err = mbu_run(c, &e1000_udriver, &stop);
+	for (d = drivers; *d; d++)
+		mbu_log("serving %s instances on %s (protocol %u, layout %08x)\n",
+			(*d)->name, path, MB_PROTO_VERSION, (*d)->layout);
+	err = mbu_run(c, drivers, &stop);
 	mbu_close(c);
 	mbu_log("exiting: %s\n", err ? strerror(-err) : "signal");
 	return err ? 1 : 0;

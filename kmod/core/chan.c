@@ -228,8 +228,7 @@ static long mb_ioc_attach(struct mb_chan *chan, void __user *u)
 		list_add_tail(&inst->chan_node, &chan->insts);
 		mb_core_event(inst, "attach", "live=%d",
 			      inst->rings == MB_RINGS_LIVE);
-		if (inst->desc.ops->attached)
-			inst->desc.ops->attached(inst->desc.priv);
+		mb_shadow_attached_locked(inst);
 	}
 	mutex_unlock(&mb_lock);
 	if (!err)

@@ -242,8 +242,8 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 			      inst->crashes, restart_window_s);
 	}
 	inst->pid = 0;
-	if (inst->desc.ops && inst->desc.ops->detached && !inst->closing)
-		inst->desc.ops->detached(inst->desc.priv, inst->retired);
+	if (!inst->closing)
+		mb_shadow_detached_locked(inst);
 }
 
 /*
@@ -277,6 +277,7 @@ struct mb_inst *mb_core_register(const struct mb_kdrv_desc *desc)
 	INIT_LIST_HEAD(&inst->chan_node);
 	mutex_init(&inst->call_lock);
 	spin_lock_init(&inst->ev.lock);
+	mb_shadow_init(inst);
 
 	mutex_lock(&mb_lock);
 	/* cyclic: a stale handle is not soon reused by another instance */
@@ -306,7 +307,13 @@ void mb_core_quiesce(struct mb_inst *inst)
 		inst->cur = NULL;
 	}
 	mutex_unlock(&mb_lock);
+	WRITE_ONCE(inst->quiesced, true);
+	wake_up_all(&inst->served_wq);
 	wake_up_all(&mb_attach_wq);
+	/* a replay re-arms the k-driver's timers, a retirement closes its
+	 * interface: both are over before the k-driver tears them down */
+	cancel_work_sync(&inst->replay_work);
+	cancel_work_sync(&inst->retire_work);
 }
 EXPORT_SYMBOL_GPL(mb_core_quiesce);
 
@@ -314,6 +321,7 @@ void mb_core_unregister(struct mb_inst *inst)
 {
 	if (!inst)
 		return;
+	mb_core_quiesce(inst);
 	mutex_lock(&mb_lock);
 	inst->closing = true;
 	mb_detach_locked(inst, "unregister", false);
@@ -333,12 +341,12 @@ bool mb_core_attached(struct mb_inst *inst)
 }
 EXPORT_SYMBOL_GPL(mb_core_attached);
 
-int mb_core_wait_attached(struct mb_inst *inst, unsigned long timeout)
+int mb_core_wait_attached(struct mb_inst *inst)
 {
 	/* TASK_IDLE: a long wait in a worker is not a hung task */
 	wait_event_idle_timeout(mb_attach_wq,
 				READ_ONCE(inst->chan) || READ_ONCE(inst->closing),
-				timeout);
+				mb_attach_timeout_s * HZ);
 	if (READ_ONCE(inst->closing))
 		return -ESHUTDOWN;
 	return READ_ONCE(inst->chan) ? 0 : -ETIMEDOUT;

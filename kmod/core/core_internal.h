@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "mb_core.h"
 
@@ -75,6 +76,14 @@ struct mb_inst {
 	unsigned long attach_at[MB_ATTACH_HISTORY];	/* churn limit */
 	u32 attaches;
 	struct mb_evlimit ev;
+
+	/* shadow.c: recovery */
+	bool initialized;		/* device init succeeded: replay to new u-drivers */
+	bool outage;			/* u-driver gone, replay not done yet */
+	bool quiesced;			/* unloading: nobody waits any more */
+	wait_queue_head_t served_wq;	/* woken when an outage ends */
+	struct work_struct replay_work;
+	struct work_struct retire_work;
 };
 
 extern struct mutex mb_lock;
@@ -104,6 +113,12 @@ long mb_bench(struct mb_chan *chan, void __user *u);
 
 /* policy.c */
 long mb_downcall(struct mb_chan *chan, struct mb_downcall __user *u);
+
+/* shadow.c: what the core tells the shadow layer, core lock held */
+extern unsigned int mb_attach_timeout_s;
+void mb_shadow_init(struct mb_inst *inst);
+void mb_shadow_attached_locked(struct mb_inst *inst);
+void mb_shadow_detached_locked(struct mb_inst *inst);
 
 /* chan.c */
 int mb_chan_register(void);

@@ -2,17 +2,21 @@
 /*
  * mb_core: the kernel half of the microbed runtime, as seen by k-drivers.
  *
- * A k-driver registers one instance per device, with its register policy
- * and three callbacks; it then calls mb_core_upcall() from process context
- * (never atomic: the caller sleeps until the u-driver answers or the
- * upcall times out).  The core owns the channel (/dev/microbed), handles,
- * attach/detach, the policy checks on MMIO downcalls and the log lines.
+ * A k-driver registers one instance per device, with its register policy,
+ * its link report and its shadow callbacks; it then calls mb_core_upcall()
+ * from process context (never atomic: the caller sleeps until the
+ * u-driver answers or the upcall times out).  The core owns the channel
+ * (/dev/microbed), handles, attach/detach, the policy checks on MMIO
+ * downcalls, the log lines, and recovery: the shadow layer (shadow.c)
+ * notices a dead u-driver, holds control operations for a bounded outage,
+ * replays the configuration to the next u-driver through the k-driver's
+ * replay callback, and retires an instance whose u-drivers keep dying.
  */
 #ifndef MB_CORE_H
 #define MB_CORE_H
 
 #include <linux/types.h>
-#include "mb_proto.h"
+#include "../include/uapi/microbed.h"
 #include "mb_rings.h"
 
 struct mb_inst;
@@ -45,16 +49,34 @@ struct mb_reg_rule {
 };
 
 struct mb_kdrv_ops {
-	/* Called with the core lock held: must not sleep or call mb_core. */
-	void (*attached)(void *priv);
-	void (*detached)(void *priv, bool retired);
+	/*
+	 * The u-driver's link report (MB_DC_LINK), checked by the core (up
+	 * and full_duplex 0 or 1, speed at most MB_LINK_SPEED_MAX): 0, or
+	 * -EINVAL for a speed this NIC cannot have.  Core lock held: may not
+	 * sleep or call mb_core.
+	 */
+	int (*link)(void *priv, const struct mb_dc_link *l);
 	/* Driver-specific downcall (op >= MB_DC_DRIVER_BASE); may not sleep. */
 	int (*downcall)(void *priv, u16 op, const void *in, u32 len);
+
+	/*
+	 * The shadow layer's callbacks, each from a work item (process
+	 * context, may upcall).  replay: a new u-driver attached to an
+	 * initialized instance; give it the kernel's tracked state and replay
+	 * the configuration in force (MTU, MAC, RX mode, ...); 0 or -errno,
+	 * and a few key=value words for the replay log line.  resume: after
+	 * a replay that succeeded, once control operations are no longer held
+	 * (e.g. reopen a data path that fell down, re-arm a watchdog).
+	 * retire: the instance's u-drivers keep dying (crash loop).
+	 */
+	int (*replay)(void *priv, char *desc, size_t cap);
+	void (*resume)(void *priv);
+	void (*retire)(void *priv);
 };
 
 struct mb_kdrv_desc {
-	const char *driver;		/* e.g. MB_E1000_DRIVER */
-	u32 layout;			/* e.g. MB_E1000_LAYOUT: u-drivers must match */
+	const char *driver;		/* the driver's name: its u-driver's must match */
+	u32 layout;			/* its spec's fingerprint: u-drivers must match */
 	const char *device;		/* e.g. pci_name() */
 	void __iomem *mmio;
 	u32 mmio_len;
@@ -69,12 +91,28 @@ struct mb_kdrv_desc {
 struct mb_inst *mb_core_register(const struct mb_kdrv_desc *desc);
 void mb_core_unregister(struct mb_inst *inst);
 
-/* Wake and fail everything waiting on this instance (before teardown). */
+/*
+ * Before teardown: no attach any more, everything waiting on the instance
+ * woken and failed, and the shadow layer's work items finished (so none of
+ * its callbacks runs afterwards).  Process context, no locks held that a
+ * callback takes (e.g. RTNL).
+ */
 void mb_core_quiesce(struct mb_inst *inst);
 
-/* Sleep until a u-driver attaches: 0, -ETIMEDOUT or -ESHUTDOWN. */
-int mb_core_wait_attached(struct mb_inst *inst, unsigned long timeout);
+/* Sleep until a u-driver attaches, at most mb_core's attach_timeout_s:
+ * 0, -ETIMEDOUT or -ESHUTDOWN. */
+int mb_core_wait_attached(struct mb_inst *inst);
 bool mb_core_attached(struct mb_inst *inst);
+
+/* Device init succeeded: from now on a new u-driver is replayed to. */
+void mb_core_set_initialized(struct mb_inst *inst);
+
+/*
+ * A control operation that arrives while the u-driver is being replaced
+ * (it died and its successor is not replayed yet) waits for it, at most
+ * mb_core's outage_wait_ms, interruptibly; not while retired or unloading.
+ */
+void mb_core_await_served(struct mb_inst *inst);
 
 /* Changes what the policy allows, atomically with respect to downcalls. */
 void mb_core_set_rings(struct mb_inst *inst, enum mb_rings rings);

@@ -101,6 +101,14 @@ static int mb_dc_dispatch(struct mb_inst *inst, struct mb_downcall *dc,
 		if (!err)
 			writel(rg->val, inst->desc.mmio + rg->reg);
 		return err;
+	case MB_DC_LINK:
+		if (plen != sizeof(dc->u.link) || dc->u.link.up > 1 ||
+		    dc->u.link.full_duplex > 1 ||
+		    dc->u.link.speed > MB_LINK_SPEED_MAX ||
+		    !inst->desc.ops->link ||
+		    inst->desc.ops->link(inst->desc.priv, &dc->u.link))
+			return mb_dc_bad(inst, dc);
+		return 0;
 	default:
 		if (dc->hdr.op < MB_DC_DRIVER_BASE || !inst->desc.ops->downcall)
 			return mb_dc_bad(inst, dc);

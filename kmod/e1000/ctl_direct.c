@@ -4,7 +4,7 @@
  * control path compiled into this module (ctlpath.c).  The tracked state
  * is the control path's own, so a->st points straight at it.  The direct
  * calls for every control operation and the ops table are generated from
- * the interface spec (gen_ctl_direct.c).
+ * the interface spec (gen/ctl_direct.c).
  */
 #include <linux/slab.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The driver API (udriver/e1000/drvapi.h) as direct kernel calls, for the
+ * The driver API (udriver/lib/drvapi.h) as direct kernel calls, for the
  * `monolithic` variant.
  */
 #include <linux/delay.h>

@@ -2,7 +2,7 @@
 /*
  * ethtool operations that need the kernel's own knowledge (PCI identity,
  * carrier, ring sizes, the EEPROM copy) or its data path (self-test
- * offline); the ones that only marshal are generated (gen_ethtool.c).  They
+ * offline); the ones that only marshal are generated (gen/ethtool.c).  They
  * run under RTNL in process context, so they call the control path
  * directly (an upcall under `split`).
  */

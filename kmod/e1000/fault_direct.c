@@ -26,6 +26,7 @@
 
 #include "mb_e1000.h"
 #include "../../udriver/lib/fault.c"
+#include "../../udriver/e1000/gen/ops.c"	/* the operations' names */
 
 static char *fault_spec;
 module_param_named(fault, fault_spec, charp, 0444);
@@ -62,7 +63,7 @@ static void fault_leak(struct mb_adapter *a)
 }
 
 /* The wrappers that call the two below around every control operation
- * are generated from the interface spec (gen_fault_direct.c). */
+ * are generated from the interface spec (gen/fault_direct.c). */
 
 /* Before the operation: true when the fault fires on this call. */
 bool mb_fault_direct_pre(struct mb_adapter *a, int op)
@@ -100,9 +101,9 @@ int mb_fault_direct_post(struct mb_adapter *a, int ret)
 		      fault.sub == MB_FAULT_RETVAL_NONERRNO ? -100000 : -EIO;
 		break;
 	case MB_FAULT_RANGE:
-		if (fault.sub == MB_FAULT_RANGE_SPEED)
+		if (fault.sub == MB_E1000_RANGE_FAULT_SPEED)
 			hw->st.speed = 7;
-		else if (fault.sub == MB_FAULT_RANGE_RXBUF)
+		else if (fault.sub == MB_E1000_RANGE_FAULT_RXBUF)
 			hw->st.rx_buf_len = 1024;
 		else
 			hw->st.mtu = 1;
@@ -137,9 +138,9 @@ int mb_fault_direct_install(struct mb_adapter *a)
 				dev_err(&a->pdev->dev, "fault_seed=%s: not a number\n", fault_seed);
 				return -EINVAL;
 			}
-			mb_fault_pick(&fault, s);
+			mb_fault_pick(&fault, s, &mb_e1000_op_table);
 			snprintf(extra, sizeof(extra), " seed=%llu", s);
-		} else if (mb_fault_parse(&fault, fault_spec, &why)) {
+		} else if (mb_fault_parse(&fault, fault_spec, &mb_e1000_op_table, &why)) {
 			dev_err(&a->pdev->dev, "fault=%s: %s\n", fault_spec, why);
 			return -EINVAL;
 		}

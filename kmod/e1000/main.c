@@ -116,6 +116,12 @@ static int mb_stop(struct net_device *netdev)
 	return 0;
 }
 
+/* After an ethtool operation that renegotiated the link (generated hooks). */
+void mb_relink_soon(struct mb_adapter *a)
+{
+	mod_delayed_work(system_wq, &a->watchdog_work, HZ / 10);
+}
+
 static void mb_watchdog_work(struct work_struct *w)
 {
 	struct mb_adapter *a = container_of(to_delayed_work(w),

@@ -5,9 +5,9 @@
  * The k-driver keeps what the paper puts in the kernel: PCI/BAR/IRQ/netdev,
  * the DMA rings, transmit, interrupt and NAPI poll, kernel-side counters.
  * Everything else goes through `struct mb_ctl_ops`, a table with one entry
- * per control operation (gen_ctl.h).  gen_ctl_direct.c fills it with direct
+ * per control operation (gen/ctl.h).  gen/ctl_direct.c fills it with direct
  * calls into the portable control path (variant `monolithic`);
- * gen_ctl_upcall.c with upcalls to the u-driver (variant `split`).  All ctl calls sleep and are
+ * gen/ctl_upcall.c with upcalls to the u-driver (variant `split`).  All ctl calls sleep and are
  * serialized by ctl_lock; atomic callers defer to a work item.
  */
 #ifndef MB_E1000_H
@@ -20,7 +20,7 @@
 #include <linux/mutex.h>
 
 #include "../../udriver/e1000/e1000_hw.h"
-#include "../core/mb_rings.h"
+#include "../../udriver/e1000/gen/e1000_proto.h"
 
 #define MB_DRV_NAME		"mb_e1000"
 /* Descriptors one skb may need: a context descriptor, then the head and
@@ -103,7 +103,7 @@ struct mb_dev {
 };
 
 /* struct mb_ctl_ops, generated from the interface spec */
-#include "gen_ctl.h"
+#include "gen/ctl.h"
 
 /* A snapshot of what ndo_set_rx_mode asked for, applied by rx_mode_work. */
 struct mb_rx_mode {
@@ -162,13 +162,13 @@ struct mb_adapter {
 	__r;								\
 })
 
-/* gen_ctl_direct.c (monolithic) or gen_ctl_upcall.c (split) */
+/* gen/ctl_direct.c (monolithic) or gen/ctl_upcall.c (split) */
 extern const struct mb_ctl_ops mb_ctl_ops;
 /* fault_direct.c (monolithic): fault points behind fault=/fault_seed= */
 int mb_fault_direct_install(struct mb_adapter *a);
 bool mb_fault_direct_pre(struct mb_adapter *a, int op);
 int mb_fault_direct_post(struct mb_adapter *a, int ret);
-/* gen_fault_direct.c: every operation of ops wrapped by the two above */
+/* gen/fault_direct.c: every operation of ops wrapped by the two above */
 void mb_fault_direct_wrap(struct mb_ctl_ops *ops);
 extern const struct ethtool_ops mb_ethtool_ops;
 

@@ -12,22 +12,20 @@ extern const struct mb_reg_rule mb_e1000_rules[];
 extern const u32 mb_e1000_n_rules;
 
 /* Per-NIC state of the split control path: the kernel's half of the
- * object tracker (ctl_upcall.c: lifecycle, replay; gen_ctl_upcall.c: the
- * upcall stubs). */
+ * object tracker (the state and the messages it travels in).  Recovery
+ * is the runtime's (kmod/core/shadow.c); this driver gives it a replay. */
 struct mb_split {
 	struct mb_adapter *a;
 	struct mb_inst *inst;
 	struct e1000_state st;		/* the kernel's copy */
 	struct e1000_state scratch;	/* candidate copy being checked */
-	bool initialized;		/* INIT succeeded: OUT_INIT fields held */
-	bool outage;			/* u-driver gone, replay not done yet */
-	bool retired;			/* crash loop: no replay until a cool-down */
-	bool quiesced;			/* unloading: nobody waits any more */
-	wait_queue_head_t served_wq;	/* woken when an outage ends */
-	struct work_struct replay_work;
-	struct work_struct retire_work;
 	struct mb_e1000_req req;	/* used under ctl_lock only */
 	struct mb_e1000_rep rep;
 };
+
+static inline struct mb_split *split_of(struct mb_adapter *a)
+{
+	return a->ctl_priv;
+}
 
 #endif /* MB_E1000_SPLIT_H */

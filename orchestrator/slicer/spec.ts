@@ -127,7 +127,8 @@ export interface DowncallSpec {
   fields: FieldSpec[]
 }
 
-/** A control operation served in the kernel by hand in every variant (lifecycle). */
+/** A control operation served in the kernel by hand in every variant (lifecycle; the generator
+ *  holds the list, the same for every driver). */
 export interface LifecycleSpec {
   name: string
   /** C declaration of the ops member, with `(*NAME)` for the name */
@@ -159,6 +160,23 @@ export interface EthtoolForward {
   relink?: boolean
 }
 
+/**
+ * The k-driver's names the generated kernel code uses. Its adapter struct has `st` (the kernel's
+ * copy of the tracked state), `ctl_priv` (the variant's private state), `ctl_lock` and `pdev`; its
+ * header defines the `mb_ctl(a, op, ...)` call and includes gen/ctl.h; its split header defines
+ * `struct mb_split` (with `inst`, `st`, `scratch`, `req`, `rep`) and `split_of(a)`.
+ */
+export interface KernelNames {
+  /** the per-NIC struct, without `struct` */
+  adapter: string
+  /** the k-driver's header (in kmod/<driver>/), included by every generated kernel file */
+  header: string
+  /** its split variant's header */
+  splitHeader: string
+  /** the function an ethtool operation that renegotiates the link calls after success */
+  relink: string
+}
+
 export interface DriverSpec {
   /** lower case driver name, e.g. e1000 */
   driver: string
@@ -181,7 +199,13 @@ export interface DriverSpec {
   shared: SharedObject
   upcalls: UpcallSpec[]
   downcalls: DowncallSpec[]
-  lifecycle: LifecycleSpec[]
+  /** the k-driver's names the generated kernel code uses */
+  kernel: KernelNames
+  /** the upcall the runtime issues regularly (e.g. a watchdog): what a fault hits by default */
+  periodic: string
+  /** the driver's range faults (fault injection's range.SUB): each corrupts a tracked field in
+   *  the driver's own way (udriver/<driver>/..._udrv.c, kmod/<driver>/fault_direct.c) */
+  rangeFaults: string[]
   ethtool: EthtoolForward[]
   /** [control-path constant, kernel constant] pairs that must be equal (asserted in the kernel's
    *  ethtool glue): the numbering the control path answers ethtool in */

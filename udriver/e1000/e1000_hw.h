@@ -8,7 +8,7 @@
 #ifndef MB_E1000_HW_H
 #define MB_E1000_HW_H
 
-#include "drvapi.h"
+#include "../lib/drvapi.h"
 #include "e1000_regs.h"
 
 #define E1000_ETH_ALEN		6

@@ -4,8 +4,8 @@
  * the portable control path (e1000_hw.c and friends) in user space.  The
  * decoding of each upcall, the object tracker's IN direction and the call
  * of the control-path entry point are generated from the interface spec
- * (gen_e1000_decode.c, gen_e1000_dispatch.c); this file is the lifecycle,
- * plus what an armed fault point (fault.h, mb-udriver -f/-S) does here.
+ * (gen/decode.c, gen/dispatch.c); this file is the lifecycle, plus what an
+ * armed fault point (../lib/fault.h, mb-udriver -f/-S) does here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +15,9 @@
 #include <unistd.h>
 
 #include "../lib/mbu.h"
-#include "e1000_udrv.h"
 #include "../lib/fault.h"
-
-_Static_assert(MB_E1000_OP_END == 50, "fault.c's operation names follow gen_e1000_proto.h");
+#include "e1000_udrv.h"
+#include "gen/e1000_proto.h"
 
 static struct mb_fault fault;
 static const char *fault_once;	/* -o FILE: fire at most once across restarts */
@@ -53,7 +52,7 @@ static void fault_say(const char *event, const struct mbu_inst *inst,
 	}
 }
 
-int e1000_u_fault_arm(const char *spec, const char *seed, const char *once)
+static int e1000_u_fault_arm(const char *spec, const char *seed, const char *once)
 {
 	const char *why = "";
 	char extra[64] = "";
@@ -67,9 +66,9 @@ int e1000_u_fault_arm(const char *spec, const char *seed, const char *once)
 			mbu_log("fault: -S wants a number, not \"%s\"\n", seed);
 			return -EINVAL;
 		}
-		mb_fault_pick(&fault, s);
+		mb_fault_pick(&fault, s, &mb_e1000_op_table);
 		snprintf(extra, sizeof(extra), " seed=%llu", s);
-	} else if (mb_fault_parse(&fault, spec, &why)) {
+	} else if (mb_fault_parse(&fault, spec, &mb_e1000_op_table, &why)) {
 		mbu_log("fault: bad spec \"%s\": %s\n", spec, why);
 		return -EINVAL;
 	}
@@ -195,9 +194,9 @@ static int e1000_u_upcall(struct mbu_inst *inst, const void *msg, uint32_t len,
 	case MB_FAULT_RANGE:
 		if (*rep_len < offsetof(struct mb_e1000_rep, r))
 			break;	/* a bare header carries no state */
-		if (fault.sub == MB_FAULT_RANGE_SPEED)
+		if (fault.sub == MB_E1000_RANGE_FAULT_SPEED)
 			r->st.speed = 7;
-		else if (fault.sub == MB_FAULT_RANGE_RXBUF)
+		else if (fault.sub == MB_E1000_RANGE_FAULT_RXBUF)
 			r->st.rx_buf_len = 1024;	/* not a size the kernel posts */
 		else
 			r->st.mtu = 1;
@@ -239,4 +238,5 @@ const struct mbu_driver e1000_udriver = {
 	.attach	= e1000_u_attach,
 	.upcall	= e1000_u_upcall,
 	.gone	= e1000_u_gone,
+	.fault_arm = e1000_u_fault_arm,
 };

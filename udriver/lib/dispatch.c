@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The dispatch loop: attach to every instance of our driver that no
- * u-driver serves (rescanned every second, so load order does not
- * matter), then read upcalls and answer them one at a time.
+ * The dispatch loop: attach to every instance of every driver in our
+ * table that no u-driver serves (rescanned every second, so load order
+ * does not matter), then read upcalls and answer each with its instance's
+ * driver, one at a time.  A fault in one instance's handling stays in that
+ * instance: its state is its own, and the others are served as before.
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,8 +95,19 @@ static bool other_build(const struct mb_inst_info *e, const struct mbu_driver *d
 	return true;
 }
 
-static void scan(struct mbu_chan *c, const struct mbu_driver *drv)
+/* The driver of our table that serves instances named `name`, or NULL. */
+static const struct mbu_driver *driver_for(const struct mbu_driver *const *drivers,
+					   const char *name)
 {
+	for (; *drivers; drivers++)
+		if (!strncmp(name, (*drivers)->name, MB_NAME_LEN))
+			return *drivers;
+	return NULL;
+}
+
+static void scan(struct mbu_chan *c, const struct mbu_driver *const *drivers)
+{
+	const struct mbu_driver *drv;
 	struct mb_ioc_list l;
 	struct mbu_inst *i;
 	uint32_t k;
@@ -104,8 +118,10 @@ static void scan(struct mbu_chan *c, const struct mbu_driver *drv)
 	for (k = 0; k < l.count && k < MB_LIST_MAX; k++) {
 		struct mb_inst_info *e = &l.inst[k];
 
-		if (e->attached || strncmp(e->driver, drv->name, MB_NAME_LEN) ||
-		    inst_find(e->handle) || other_build(e, drv, &l))
+		if (e->attached || inst_find(e->handle))
+			continue;
+		drv = driver_for(drivers, e->driver);
+		if (!drv || other_build(e, drv, &l))
 			continue;
 		err = mbu_attach(c, e->handle, drv->name, drv->layout);
 		if (err) {
@@ -205,7 +221,7 @@ static void serve(struct mbu_chan *c, const void *msg, uint32_t n)
 	reply(c, h, rep_buf, len, status);
 }
 
-int mbu_run(struct mbu_chan *c, const struct mbu_driver *drv,
+int mbu_run(struct mbu_chan *c, const struct mbu_driver *const *drivers,
 	    volatile int *stop)
 {
 	static uint64_t buf[MB_MSG_MAX / 8];
@@ -216,7 +232,7 @@ int mbu_run(struct mbu_chan *c, const struct mbu_driver *drv,
 	while (!*stop) {
 		if (rescan_now || time(NULL) != last_scan) {
 			rescan_now = 0;
-			scan(c, drv);
+			scan(c, drivers);
 			last_scan = time(NULL);
 		}
 		if (poll(&p, 1, 1000) < 0) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The driver API (udriver/e1000/drvapi.h) as downcalls, for the `split`
- * variant: the portable control path runs here unchanged.
+ * The driver API (drvapi.h) as downcalls, for the `split` variant: a
+ * portable control path runs here unchanged.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "drvapi.h"
 #include "mbu.h"
 
 /* A refused access is logged; a dropped handle (-ENOENT: the kernel
@@ -83,10 +84,11 @@ void mb_log(struct mb_dev *dev, int level, const char *fmt, ...)
 void mb_link_report(struct mb_dev *dev, bool up, uint32_t speed_mbps,
 		    bool full_duplex)
 {
-	struct mb_e1000_dc_link l = { .up = up, .speed = speed_mbps,
-				      .full_duplex = full_duplex };
+	struct mb_dc_link l = { .up = up, .speed = speed_mbps,
+				.full_duplex = full_duplex };
+
 	if (!dev->gone)
 		dc_result(dev, mbu_downcall(dev->chan, dev->handle,
-					    MB_E1000_DC_LINK, &l, sizeof(l)),
+					    MB_DC_LINK, &l, sizeof(l)),
 			  "link", 0, up);
 }

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fault points (fault.h), the portable part: the spec parser, the seeded choice and
- * the trigger.  Built into mb-udriver by udriver/Makefile and
- * into mb_e1000.ko by kmod/e1000/fault_direct.c including this file.
+ * the trigger.  Built into mb-udriver by udriver/Makefile and into a
+ * monolithic module by its fault_direct.c including this file.
  */
 #include "fault.h"
-#include "../../kmod/core/mb_proto.h"
 
 static const char *const kind_names[MB_FAULT_KINDS] = {
 	[MB_FAULT_NONE]		= "none",
@@ -18,24 +17,24 @@ static const char *const kind_names[MB_FAULT_KINDS] = {
 	[MB_FAULT_LEAK]		= "leak",
 };
 
-/* Sub-kinds per kind, index = sub; NULL-terminated. */
+/* Sub-kinds per kind, index = sub; NULL-terminated.  range's are the
+ * driver's. */
 static const char *const retval_subs[] = { "eio", "positive", "nonerrno", NULL };
-static const char *const range_subs[] = { "mtu", "speed", "rxbuf", NULL };
 static const char *const garbage_subs[] = { "random", "length", "seq", NULL };
 
-static const char *const *fl_subs_of(int kind)
+static const char *const *fl_subs_of(const struct mb_op_table *ops, int kind)
 {
 	switch (kind) {
 	case MB_FAULT_RETVAL:	return retval_subs;
-	case MB_FAULT_RANGE:	return range_subs;
+	case MB_FAULT_RANGE:	return ops->range_subs;
 	case MB_FAULT_GARBAGE:	return garbage_subs;
 	default:		return NULL;
 	}
 }
 
-static int fl_nsubs(int kind)
+static int fl_nsubs(const struct mb_op_table *ops, int kind)
 {
-	const char *const *s = fl_subs_of(kind);
+	const char *const *s = fl_subs_of(ops, kind);
 	int n = 0;
 
 	while (s && s[n])
@@ -43,39 +42,23 @@ static int fl_nsubs(int kind)
 	return n;
 }
 
-#define OPN(x) [MB_E1000_##x - MB_E1000_INIT] = #x
-static const char *const op_names[MB_E1000_OP_END - MB_E1000_INIT] = {
-	OPN(INIT), OPN(UP), OPN(DOWN), OPN(WATCHDOG), OPN(TX_TIMEOUT),
-	OPN(SET_MTU), OPN(SET_MAC), OPN(SET_RX_MODE), OPN(GET_LINK_KSETTINGS),
-	OPN(SET_LINK_KSETTINGS), OPN(RESTART_AUTONEG), OPN(GET_LINK),
-	OPN(SET_MSGLEVEL), OPN(GET_REGS), OPN(GET_RING_COUNTS),
-	OPN(GET_STATS), OPN(GET_STAT_NAMES), OPN(STATS_COUNT),
-	OPN(REGS_COUNT), OPN(RESTORE), OPN(GET_PAUSE), OPN(SET_PAUSE),
-	OPN(GET_COALESCE), OPN(SET_COALESCE), OPN(GET_WOL), OPN(SET_WOL),
-	OPN(SET_LED), OPN(TEST_COUNT), OPN(GET_TEST_NAMES),
-	OPN(SELF_TEST_ONLINE), OPN(SELF_TEST_OFFLINE), OPN(RING_SIZES),
-	OPN(SET_VLAN), OPN(SET_VLAN_STRIP),
-};
-#undef OPN
-#define NOPS ((int)(sizeof(op_names) / sizeof(op_names[0])))
-
 const char *mb_fault_kind_name(int kind)
 {
 	return kind >= 0 && kind < MB_FAULT_KINDS ? kind_names[kind] : "?";
 }
 
-const char *mb_fault_sub_name(int kind, int sub)
+const char *mb_fault_sub_name(const struct mb_fault *f)
 {
-	const char *const *s = fl_subs_of(kind);
+	const char *const *s = f->ops ? fl_subs_of(f->ops, f->kind) : NULL;
 
-	return s && sub >= 0 && sub < fl_nsubs(kind) ? s[sub] : "-";
+	return s && f->sub >= 0 && f->sub < fl_nsubs(f->ops, f->kind) ? s[f->sub] : "-";
 }
 
-const char *mb_fault_op_name(int op)
+const char *mb_fault_op_name(const struct mb_op_table *ops, int op)
 {
-	int i = op - MB_E1000_INIT;
+	int i = op - ops->first;
 
-	return i >= 0 && i < NOPS && op_names[i] ? op_names[i] : "?";
+	return i >= 0 && op < ops->end && ops->names[i] ? ops->names[i] : "?";
 }
 
 static int fl_lower(int c)
@@ -123,14 +106,15 @@ static size_t fl_tok(const char *s, const char *stops)
 	return n;
 }
 
-int mb_fault_parse(struct mb_fault *f, const char *spec, const char **why)
+int mb_fault_parse(struct mb_fault *f, const char *spec,
+		   const struct mb_op_table *ops, const char **why)
 {
 	const char *const *subs;
 	size_t n;
 	uint32_t v;
 	int i;
 
-	*f = (struct mb_fault){ .op = MB_FAULT_DEFAULT_OP, .nth = 1, .rnd = 1 };
+	*f = (struct mb_fault){ .ops = ops, .op = ops->periodic, .nth = 1, .rnd = 1 };
 	n = fl_tok(spec, ".:\n");
 	for (i = 1; i < MB_FAULT_KINDS; i++)
 		if (fl_eq(spec, n, kind_names[i]))
@@ -143,13 +127,13 @@ int mb_fault_parse(struct mb_fault *f, const char *spec, const char **why)
 	if (*spec == '.') {
 		spec++;
 		n = fl_tok(spec, ":\n");
-		subs = fl_subs_of(f->kind);
+		subs = fl_subs_of(ops, f->kind);
 		f->sub = -1;
 		for (i = 0; subs && subs[i]; i++)
 			if (fl_eq(spec, n, subs[i]))
 				f->sub = i;
 		if (f->sub < 0) {
-			*why = "unknown sub-kind (retval.eio|positive|nonerrno, range.mtu|speed|rxbuf, garbage.random|length|seq)";
+			*why = "unknown sub-kind (retval.eio|positive|nonerrno, garbage.random|length|seq, range.<one of the driver's range faults>)";
 			return -MB_EINVAL;
 		}
 		spec += n;
@@ -158,13 +142,14 @@ int mb_fault_parse(struct mb_fault *f, const char *spec, const char **why)
 		spec++;
 		n = fl_tok(spec, ":\n");
 		f->op = 0;
-		if (fl_num(spec, n, &v) && v >= MB_E1000_INIT && v < MB_E1000_OP_END)
+		if (fl_num(spec, n, &v) && (int)v >= ops->first && (int)v < ops->end &&
+		    ops->names[v - ops->first])
 			f->op = (int)v;
-		for (i = 0; i < NOPS; i++)
-			if (fl_eq(spec, n, op_names[i]))
-				f->op = MB_E1000_INIT + i;
+		for (i = 0; i < ops->end - ops->first; i++)
+			if (ops->names[i] && fl_eq(spec, n, ops->names[i]))
+				f->op = ops->first + i;
 		if (!f->op) {
-			*why = "unknown operation (INIT..RESTORE or 16..35, see gen_e1000_proto.h)";
+			*why = "unknown operation (a name or number of the driver's operation table, udriver/<driver>/gen/ops.c)";
 			return -MB_EINVAL;
 		}
 		spec += n;
@@ -197,16 +182,17 @@ static uint64_t fl_mix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-void mb_fault_pick(struct mb_fault *f, uint64_t seed)
+void mb_fault_pick(struct mb_fault *f, uint64_t seed,
+		   const struct mb_op_table *ops)
 {
 	uint64_t s = seed;
 	int ns;
 
-	*f = (struct mb_fault){ 0 };
+	*f = (struct mb_fault){ .ops = ops };
 	f->kind = 1 + (int)(fl_mix(&s) % (MB_FAULT_KINDS - 1));
-	ns = fl_nsubs(f->kind);
+	ns = fl_nsubs(ops, f->kind);
 	f->sub = ns ? (int)(fl_mix(&s) % (uint64_t)ns) : 0;
-	f->op = MB_E1000_INIT + (int)(fl_mix(&s) % NOPS);
+	f->op = ops->first + (int)(fl_mix(&s) % (uint64_t)(ops->end - ops->first));
 	f->nth = 1 + (uint32_t)(fl_mix(&s) % 3);
 	f->rnd = fl_mix(&s) | 1;
 }
@@ -262,9 +248,9 @@ void mb_fault_describe(const struct mb_fault *f, char *buf, size_t cap)
 	at = fl_put(buf, cap, at, "kind=");
 	at = fl_put(buf, cap, at, mb_fault_kind_name(f->kind));
 	at = fl_put(buf, cap, at, " sub=");
-	at = fl_put(buf, cap, at, mb_fault_sub_name(f->kind, f->sub));
+	at = fl_put(buf, cap, at, mb_fault_sub_name(f));
 	at = fl_put(buf, cap, at, " op=");
-	at = fl_put(buf, cap, at, mb_fault_op_name(f->op));
+	at = fl_put(buf, cap, at, f->ops ? mb_fault_op_name(f->ops, f->op) : "?");
 	at = fl_put(buf, cap, at, "(");
 	at = fl_put_u(buf, cap, at, (uint32_t)f->op);
 	at = fl_put(buf, cap, at, ") nth=");

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * libmbu: the user half of the microbed runtime.  A u-driver opens the
- * channel, attaches to the k-driver instances it serves, and runs the
- * dispatch loop, which turns each upcall into a call of the driver's
- * handler and sends the reply.  Device access goes through downcalls.
+ * libmbu: the user half of the microbed runtime.  A u-driver process
+ * opens the channel, attaches to every k-driver instance of every driver
+ * in its table, and runs the dispatch loop, which turns each upcall into
+ * a call of that driver's handler and sends the reply.  Device access goes
+ * through downcalls (drvapi.h).
  */
 #ifndef MBU_H
 #define MBU_H
@@ -11,15 +12,15 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "../../kmod/core/mb_proto.h"
+#include "../../kmod/include/uapi/microbed.h"
 
 struct mbu_chan;
 struct mbu_inst;
 
 /* A u-driver: one per kind of NIC, a table of operations. */
 struct mbu_driver {
-	const char *name;	/* matches the k-driver's (MB_E1000_DRIVER) */
-	uint32_t layout;	/* and its message layout (MB_E1000_LAYOUT) */
+	const char *name;	/* matches the k-driver's (MB_<DRIVER>_DRIVER) */
+	uint32_t layout;	/* and its message layout (MB_<DRIVER>_LAYOUT) */
 	int (*attach)(struct mbu_inst *inst);
 	/* Serve one upcall: fill rep (payload after the header) and its
 	 * length; return the operation's status (0 or -errno), or
@@ -27,6 +28,10 @@ struct mbu_driver {
 	int (*upcall)(struct mbu_inst *inst, const void *req, uint32_t len,
 		      void *rep, uint32_t *rep_len);
 	void (*gone)(struct mbu_inst *inst);
+	/* Fault injection (fault.h): arm one fault by spec or, when seed is
+	 * set, chosen from the seed; once: a file whose existence keeps it
+	 * disarmed and that firing creates.  0 or -errno (said why). */
+	int (*fault_arm)(const char *spec, const char *seed, const char *once);
 };
 
 #define MBU_NO_REPLY	INT32_MIN
@@ -65,7 +70,9 @@ int mbu_wr32(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val);
 extern int mbu_verbose;
 /* Fault injection for tests: sleep stall_ms before serving upcall stall_op. */
 extern int mbu_stall_op, mbu_stall_ms;
-int mbu_run(struct mbu_chan *c, const struct mbu_driver *drv,
+/* Serve every instance of every driver in drivers (NULL-terminated) until
+ * *stop; 0, or -errno when the channel cannot be used. */
+int mbu_run(struct mbu_chan *c, const struct mbu_driver *const *drivers,
 	    volatile int *stop);
 void mbu_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

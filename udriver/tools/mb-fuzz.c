@@ -34,7 +34,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "../../kmod/core/mb_proto.h"
+#include "../e1000/gen/e1000_proto.h"	/* it fuzzes the e1000's messages */
 
 static uint64_t rs;
 static int verbose;
@@ -273,7 +273,7 @@ static uint32_t forbidden_reg(uint32_t *val, int *write_it)
 static void do_downcall(int fd, uint32_t handle, bool structured)
 {
 	struct mb_downcall dc;
-	struct mb_e1000_dc_link *lk = (struct mb_e1000_dc_link *)dc.u.raw;
+	struct mb_dc_link *lk = (struct mb_dc_link *)dc.u.raw;
 	uint32_t plen = sizeof(dc.u.reg);
 	int wr;
 	long r;
@@ -288,7 +288,7 @@ static void do_downcall(int fd, uint32_t handle, bool structured)
 		dc.hdr.op = wr ? MB_DC_WR32 : MB_DC_RD32;
 		break;
 	case 3:		/* the link report, always malformed */
-		dc.hdr.op = MB_E1000_DC_LINK;
+		dc.hdr.op = MB_DC_LINK;
 		if (below(2)) {
 			plen = sizeof(*lk);
 			lk->up = 2 + below(1000);
@@ -300,14 +300,14 @@ static void do_downcall(int fd, uint32_t handle, bool structured)
 		break;
 	case 4:		/* random op, random length */
 		dc.hdr.op = (uint16_t)(below(2) ? below(40) : rnd());
-		if (dc.hdr.op == MB_DC_WR32 || dc.hdr.op == MB_E1000_DC_LINK)
+		if (dc.hdr.op == MB_DC_WR32 || dc.hdr.op == MB_DC_LINK)
 			dc.hdr.op = 0;	/* only the malformed kinds above */
 		plen = below(MB_DC_PAYLOAD_MAX + 16);
 		break;
 	default:	/* random header */
 		random_hdr(&dc.hdr, sizeof(dc.hdr) + plen);
 		dc.hdr.kind = below(2) ? MB_KIND_DOWNCALL : dc.hdr.kind;
-		if (dc.hdr.op == MB_DC_WR32 || dc.hdr.op == MB_E1000_DC_LINK)
+		if (dc.hdr.op == MB_DC_WR32 || dc.hdr.op == MB_DC_LINK)
 			dc.hdr.op = MB_DC_RD32;
 		if (dc.hdr.op == MB_DC_RD32)
 			dc.u.reg.reg = forbidden_reg(&dc.u.reg.val, &wr);

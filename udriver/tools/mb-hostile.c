@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../lib/mbu.h"
+#include "../e1000/gen/e1000_proto.h"	/* its cases are the e1000's */
 
 static int failures;
 
@@ -441,8 +442,13 @@ static void instance_cases(struct mbu_chan *c, uint32_t handle,
 	report("downcall-rd32-short-payload", -EINVAL,
 	       mbu_downcall(c, handle, MB_DC_RD32, &r, 2));
 	report("link-downcall-bad-value", -EINVAL,
-	       mbu_downcall(c, handle, MB_DC_DRIVER_BASE,
-			    &(struct { uint32_t up, s, fd; }){ 7, 0, 0 }, 12));
+	       mbu_downcall(c, handle, MB_DC_LINK,
+			    &(struct mb_dc_link){ 7, 0, 0 }, sizeof(struct mb_dc_link)));
+	report("link-downcall-speed-not-this-nic", -EINVAL,
+	       mbu_downcall(c, handle, MB_DC_LINK,
+			    &(struct mb_dc_link){ 1, 999, 1 }, sizeof(struct mb_dc_link)));
+	report("driver-downcall-none-declared", -EINVAL,
+	       mbu_downcall(c, handle, MB_DC_DRIVER_BASE, &r, sizeof(r)));
 
 	err = mbu_detach(c, handle);
 	report("detach", 0, err);

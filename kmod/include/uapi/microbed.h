@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * microbed wire protocol between the kernel runtime (mb_core.ko plus the
- * k-drivers) and user space (libmbu plus the u-driver daemons).
- *
- * This header and the generated per-driver header it includes are the
- * single description of every message layout; both sides include them.
- * Only fixed-width fields, explicit padding, no pointers.
+ * k-drivers) and user space (libmbu plus the u-drivers): the generic part,
+ * the only kernel header user space includes.  Each driver's own messages
+ * (its op numbers, request and reply layouts, tracked state) are in its
+ * generated header, udriver/<driver>/gen/<driver>_proto.h, which builds on
+ * this one.  Only fixed-width fields, explicit padding, no pointers.
  *
  * Channel: /dev/microbed.
  *   read()   returns one kernel-to-user message (an upcall or a notice)
@@ -13,8 +13,8 @@
  *   ioctl()  list / attach / detach / downcall
  * Every message starts with struct mb_hdr; len counts the whole message.
  */
-#ifndef MB_PROTO_H
-#define MB_PROTO_H
+#ifndef MICROBED_UAPI_H
+#define MICROBED_UAPI_H
 
 #ifdef __KERNEL__
 #include <linux/types.h>
@@ -24,10 +24,9 @@
 #include <sys/ioctl.h>
 #endif
 
-#include "../../udriver/e1000/e1000_hw.h"
-
 #define MB_PROTO_MAGIC		0x4D425031u	/* "MBP1" */
-#define MB_PROTO_VERSION	2	/* 2: attach and list carry the driver's layout */
+#define MB_PROTO_VERSION	3	/* 2: attach and list carry the driver's layout;
+					 * 3: the link report is a generic downcall */
 #define MB_MSG_MAX		4096	/* no message is longer */
 #define MB_NAME_LEN		32
 
@@ -62,11 +61,20 @@ struct mb_hdr {
 #define MB_DC_NULL		1	/* empty downcall: latency probe */
 #define MB_DC_RD32		2	/* MMIO read, register policy applies */
 #define MB_DC_WR32		3	/* MMIO write, register policy applies */
+#define MB_DC_LINK		4	/* link report: carrier on/off */
 #define MB_DC_DRIVER_BASE	16	/* driver-specific downcalls */
 
 struct mb_dc_reg {
 	uint32_t reg;
 	uint32_t val;
+};
+
+#define MB_LINK_SPEED_MAX	400000	/* Mb/s; a driver may accept fewer */
+
+struct mb_dc_link {
+	uint32_t up;		/* 0 or 1 */
+	uint32_t speed;		/* Mb/s, 0 without link */
+	uint32_t full_duplex;	/* 0 or 1 */
 };
 
 #define MB_DC_PAYLOAD_MAX	64
@@ -75,6 +83,7 @@ struct mb_downcall {
 	struct mb_hdr hdr;	/* kind DOWNCALL, op, handle, len */
 	union {
 		struct mb_dc_reg reg;
+		struct mb_dc_link link;
 		uint8_t raw[MB_DC_PAYLOAD_MAX];
 	} u;
 };
@@ -88,7 +97,7 @@ struct mb_inst_info {
 	uint32_t attached;	/* 1: served by some u-driver */
 	uint32_t layout;	/* the k-driver's MB_<DRIVER>_LAYOUT */
 	uint32_t reserved;
-	char driver[MB_NAME_LEN];	/* e.g. "e1000" */
+	char driver[MB_NAME_LEN];	/* the k-driver's name, as its u-driver says it */
 	char device[MB_NAME_LEN];	/* e.g. "0000:00:02.0" */
 };
 
@@ -121,10 +130,4 @@ struct mb_ioc_bench {
 #define MB_IOC_DOWNCALL		_IOWR(MB_IOC_MAGIC, 4, struct mb_downcall)
 #define MB_IOC_BENCH		_IOWR(MB_IOC_MAGIC, 5, struct mb_ioc_bench)
 
-/* ---- drivers -------------------------------------------------------- */
-
-/* Generated from the driver's interface spec (orchestrator/slicer/e1000.spec.ts):
- * op numbers, request/reply layouts, downcalls, the tracked-field table. */
-#include "gen_e1000_proto.h"
-
-#endif /* MB_PROTO_H */
+#endif /* MICROBED_UAPI_H */

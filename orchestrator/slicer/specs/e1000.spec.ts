@@ -1,14 +1,14 @@
 // The e1000 (82540EM) microdriver's interface, declared once: every upcall the k-driver makes
 // into the u-driver, the downcalls the u-driver makes, and struct e1000_state, the object the
 // tracker copies across at each call. `npm run generate` turns it into the C of both sides.
-import type { DriverSpec, FieldSpec } from './spec.ts'
+import type { DriverSpec, FieldSpec } from '../spec.ts'
 
 const mac = (name: string, doc: string): FieldSpec =>
   ({ name, type: 'u8', dims: ['E1000_ETH_ALEN'], validMac: true, doc })
 
 export const e1000: DriverSpec = {
   driver: 'e1000',
-  specFile: 'e1000.spec.ts',
+  specFile: 'specs/e1000.spec.ts',
   hwHeader: 'e1000_hw.h',
   hwStruct: 'e1000_hw',
   hwSetup: 'e1000_hw_setup',
@@ -188,28 +188,12 @@ export const e1000: DriverSpec = {
       args: [{ name: 'on', type: 'u32', range: [0, 1] }] },
   ],
 
-  downcalls: [
-    { name: 'link', constName: 'MB_E1000_DC_LINK', op: 'MB_DC_DRIVER_BASE', doc: 'mb_link_report(): carrier on/off',
-      fields: [
-        { name: 'up', type: 'u32', range: [0, 1] },
-        { name: 'speed', type: 'u32', oneOf: [0, 10, 100, 1000] },
-        { name: 'full_duplex', type: 'u32', range: [0, 1] },
-      ] },
-  ],
+  // The link report is the runtime's (MB_DC_LINK); the k-driver refuses speeds it cannot have.
+  downcalls: [],
 
-  // Served in the kernel by hand (kmod/e1000/ctl_direct.c, ctl_upcall.c): not marshaling.
-  lifecycle: [
-    { name: 'attach', decl: 'int (*attach)(struct mb_adapter *a)', variants: ['direct', 'upcall'], doc: 'sets a->st' },
-    { name: 'detach', decl: 'void (*detach)(struct mb_adapter *a)', variants: ['direct', 'upcall'] },
-    { name: 'wait_ready', decl: 'int (*wait_ready)(struct mb_adapter *a)', variants: ['upcall'],
-      doc: 'device init waits (bounded) for a u-driver' },
-    { name: 'quiesce', decl: 'void (*quiesce)(struct mb_adapter *a)', variants: ['upcall'] },
-    { name: 'ready', decl: 'bool (*ready)(struct mb_adapter *a)', variants: ['upcall'], doc: 'a u-driver is attached' },
-    { name: 'set_rings', decl: 'void (*set_rings)(struct mb_adapter *a, enum mb_rings rings)', variants: ['upcall'],
-      doc: 'rings off, being programmed or live: what the register policy allows' },
-    { name: 'await_served', decl: 'void (*await_served)(struct mb_adapter *a)', variants: ['upcall'],
-      doc: 'a control operation during an outage waits (bounded) for the replay' },
-  ],
+  kernel: { adapter: 'mb_adapter', header: 'mb_e1000.h', splitHeader: 'split.h', relink: 'mb_relink_soon' },
+  periodic: 'watchdog',
+  rangeFaults: ['mtu', 'speed', 'rxbuf'],
 
   // ethtool hooks that only marshal; kmod/e1000/ethtool.c has the others.
   ethtool: [

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The driver API: everything the portable control path may ask of its
- * environment.  Two implementations exist:
- *   monolithic  kmod/e1000/drvapi_kernel.c  readl/writel, udelay, printk
- *   split       udriver/lib/drvapi_user.c   downcalls (ioctls) to the k-driver
- * The control path never includes anything else, so the same object code
+ * The driver API: everything a portable control path may ask of its
+ * environment, the same for every driver.  Two implementations exist:
+ *   monolithic  kmod/<driver>/drvapi_kernel.c  readl/writel, udelay, printk
+ *   split       udriver/lib/drvapi_user.c      downcalls (ioctls) to the k-driver
+ * A control path never includes anything else, so the same object code
  * runs in the kernel and in the u-driver.
  */
 #ifndef MB_DRVAPI_H

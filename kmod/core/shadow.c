@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow layer: recovery from a dead u-driver, the runtime's duty
+ * rather than a driver's (as shadow drivers do it).  When the u-driver of
+ * an initialized instance goes (its file closes, an upcall times out, a
+ * protocol violation), the instance is in an outage: the data path keeps
+ * running, and a control operation that arrives waits, bounded, for the
+ * next u-driver.  That one, once attached, is given the kernel's tracked
+ * state and the configuration in force through the k-driver's replay
+ * callback; then the outage ends and the k-driver's resume callback runs.
+ * Past the crash-loop limit (core.c) the instance is retired: nobody waits
+ * any more, and the k-driver's retire callback runs.
+ */
+#include <linux/jiffies.h>
+#include <linux/module.h>
+
+#include "core_internal.h"
+
+unsigned int mb_attach_timeout_s = 60;
+module_param_named(attach_timeout_s, mb_attach_timeout_s, uint, 0644);
+MODULE_PARM_DESC(attach_timeout_s,
+		 "seconds device init waits for a u-driver to attach (default 60)");
+
+static unsigned int outage_wait_ms = 3000;
+module_param(outage_wait_ms, uint, 0644);
+MODULE_PARM_DESC(outage_wait_ms,
+		 "ms a control operation waits for a restarted u-driver before failing with -ENOTCONN (default 3000, 0: fail at once)");
+
+/* A new u-driver took an instance that was running: replay, then resume. */
+static void mb_shadow_replay_work(struct work_struct *w)
+{
+	struct mb_inst *inst = container_of(w, struct mb_inst, replay_work);
+	const struct mb_kdrv_ops *ops = inst->desc.ops;
+	char desc[192] = "";
+	int err;
+
+	err = ops->replay ? ops->replay(inst->desc.priv, desc, sizeof(desc)) : 0;
+	mb_core_event(inst, "replay", "result=%d%s%s", err, desc[0] ? " " : "",
+		      desc);
+	if (err)
+		return;
+	/* Before resume: an operation waiting under RTNL must not wait for
+	 * a step that needs RTNL. */
+	WRITE_ONCE(inst->outage, false);
+	wake_up_all(&inst->served_wq);
+	if (ops->resume)
+		ops->resume(inst->desc.priv);
+}
+
+static void mb_shadow_retire_work(struct work_struct *w)
+{
+	struct mb_inst *inst = container_of(w, struct mb_inst, retire_work);
+
+	if (inst->desc.ops->retire)
+		inst->desc.ops->retire(inst->desc.priv);
+}
+
+void mb_shadow_init(struct mb_inst *inst)
+{
+	init_waitqueue_head(&inst->served_wq);
+	INIT_WORK(&inst->replay_work, mb_shadow_replay_work);
+	INIT_WORK(&inst->retire_work, mb_shadow_retire_work);
+}
+
+void mb_shadow_attached_locked(struct mb_inst *inst)
+{
+	lockdep_assert_held(&mb_lock);
+	if (inst->initialized)
+		schedule_work(&inst->replay_work);
+}
+
+void mb_shadow_detached_locked(struct mb_inst *inst)
+{
+	lockdep_assert_held(&mb_lock);
+	if (inst->initialized)
+		WRITE_ONCE(inst->outage, true);
+	if (inst->retired) {
+		/* Nobody is coming back soon: waiting would only delay the
+		 * -ENOTCONN of every operation during the cool-down. */
+		wake_up_all(&inst->served_wq);
+		schedule_work(&inst->retire_work);
+	}
+}
+
+void mb_core_set_initialized(struct mb_inst *inst)
+{
+	mutex_lock(&mb_lock);
+	inst->initialized = true;
+	mutex_unlock(&mb_lock);
+}
+EXPORT_SYMBOL_GPL(mb_core_set_initialized);
+
+static bool mb_outage_over(struct mb_inst *inst)
+{
+	return !READ_ONCE(inst->outage) || READ_ONCE(inst->retired) ||
+	       READ_ONCE(inst->quiesced);
+}
+
+void mb_core_await_served(struct mb_inst *inst)
+{
+	/* checks the condition first; a 0 timeout never sleeps */
+	wait_event_interruptible_timeout(inst->served_wq, mb_outage_over(inst),
+					 msecs_to_jiffies(outage_wait_ms));
+}
+EXPORT_SYMBOL_GPL(mb_core_await_served);
