@@ -3,16 +3,17 @@
 // crash, traffic kept flowing through every crash, the u-driver came back by itself each time,
 // the configuration set before is still in force, and ip and ethtool work afterwards. Recovery
 // time (the kernel's `detach` to its `replay result=0`) and packets lost are measured.
-import { execa } from 'execa'
-import { UsageError } from '../orchestrator/errors.ts'
-import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
-import { dutAddresses } from '../orchestrator/qemu.ts'
-import { summarize, type CaseResult } from '../orchestrator/results.ts'
-import { detectCrash } from '../orchestrator/crash.ts'
-import type { Options } from '../orchestrator/options.ts'
-import { STOP_UDRIVER, countEvents, microbedEvents, pingCounts, run, startUdriver, waitEvent } from './guest-ops.ts'
-import type { Guest, Testbed } from '../orchestrator/testbed.ts'
-import type { CaseBuilder } from '../orchestrator/scenario.ts'
+import type { HostRun } from '../orchestrator/vm/vm.ts'
+import { UsageError } from '../orchestrator/base/errors.ts'
+import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { dutAddresses } from '../orchestrator/vm/qemu.ts'
+import { summarize, type CaseResult } from '../orchestrator/results/results.ts'
+import { detectCrash } from '../orchestrator/vm/crash.ts'
+import type { Options } from '../orchestrator/base/options.ts'
+import { countEvents, microbedEvents, pingCounts, run, startUdriver, stopUdriver, waitEvent } from './guest-ops.ts'
+import { splitNames, type SplitNames } from '../orchestrator/testbed/nics.ts'
+import type { Guest, Testbed } from '../orchestrator/testbed/testbed.ts'
+import type { CaseBuilder } from '../orchestrator/testbed/scenario.ts'
 
 export const SIGNALS = ['SIGSEGV', 'SIGKILL', 'SIGABRT', 'SIGTERM', 'SIGBUS', 'SIGILL'] as const
 export const DURING = ['traffic', 'ethtool', 'probe'] as const
@@ -55,7 +56,8 @@ export function parseCrashOptions(o: { signal?: string; during?: string; crashes
  * configuration to keep and no traffic to carry through: what must hold is no kernel crash, and
  * the next u-driver completing probe (netdev back, carrier, traffic, ethtool).
  */
-async function probeCrashes(tb: Testbed, g: Guest, c: CaseBuilder, mod: string, driverName: string): Promise<void> {
+async function probeCrashes(tb: Testbed, g: Guest, c: CaseBuilder, names: SplitNames, driverName: string): Promise<void> {
+  const { kmodule: mod, udriver, initOp } = names
   const o = tb.opts.crash
   const addrs = dutAddresses(tb.opts.net)
   const sig = o.signal.replace(/^SIG/, '')
@@ -63,13 +65,13 @@ async function probeCrashes(tb: Testbed, g: Guest, c: CaseBuilder, mod: string, 
   let inInit = 0, back = 0
   tb.log.info('--during probe: the configuration and traffic-through-the-crash checks do not apply (the device is being created); kernel crash, kill inside INIT, probe completed and the device working afterwards are checked instead')
   for (let k = 0; k < o.crashes; k++) {
-    await g.ssh.exec(`${STOP_UDRIVER}; ip link set dut0 down 2>/dev/null; rmmod ${mod}`)
-    // INIT (op 16) stalls 3 s in this u-driver; it is killed 1 s into the stall.
-    const kill = await run(g, `: > /tmp/stall.log; insmod $(tail -1 /etc/microbed/modules/${mod}); (mb-udriver -z 16:3000 </dev/null >>/tmp/stall.log 2>&1 &)
-for i in $(seq 100); do grep -q 'stalling op 16' /tmp/stall.log && break; sleep 0.05; done; sleep 1
-pkill -${sig} -x mb-udriver && grep -c 'stalling op 16' /tmp/stall.log`)
+    await g.ssh.exec(`${stopUdriver(udriver)}; ip link set dut0 down 2>/dev/null; rmmod ${mod}`)
+    // The init upcall stalls 3 s in this u-driver; it is killed 1 s into the stall.
+    const kill = await run(g, `: > /tmp/stall.log; insmod $(tail -1 /etc/microbed/modules/${mod}); (${udriver} -z ${initOp}:3000 </dev/null >>/tmp/stall.log 2>&1 &)
+for i in $(seq 100); do grep -q 'stalling op ${initOp}' /tmp/stall.log && break; sleep 0.05; done; sleep 1
+pkill -${sig} -x ${udriver} && grep -c 'stalling op ${initOp}' /tmp/stall.log`)
     if (kill.code === 0 && Number(kill.stdout.trim()) > 0) inInit++
-    const t = await run(g, `t0=\${EPOCHREALTIME/./}; ${startUdriver()}
+    const t = await run(g, `t0=\${EPOCHREALTIME/./}; ${startUdriver(udriver)}
 for i in $(seq 400); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && break; sleep 0.05; done
 [ -n "$d" ] || exit 1; t1=\${EPOCHREALTIME/./}; echo $(( (t1 - t0) / 1000 ))
 [ "$d" = dut0 ] || ip link set "$d" name dut0; sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addrs.guest}/${addrs.prefix} dev dut0 2>/dev/null; ip link set dut0 up`, 60_000)
@@ -80,7 +82,7 @@ for i in $(seq 400); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/de
   const dmesg = (await g.ssh.exec('dmesg')).stdout
   const crash = detectCrash(dmesg)
   c.check('no kernel crash in dmesg', crash === null, crash?.excerpt ?? 'dmesg clean')
-  c.check(`the u-driver was killed (${o.signal}) inside the INIT upcall ${o.crashes} times`, inInit === o.crashes, `${inInit}/${o.crashes} kills while the u-driver logged "stalling op 16" (INIT)`)
+  c.check(`the u-driver was killed (${o.signal}) inside the INIT upcall ${o.crashes} times`, inInit === o.crashes, `${inInit}/${o.crashes} kills while the u-driver logged "stalling op ${initOp}" (the init upcall)`)
   c.check(`the next u-driver completed probe after all ${o.crashes} crashes`, back === o.crashes, `${back}/${o.crashes}: the netdev with ${addrs.mac} came back`)
   const ops = await run(g, `for i in $(seq 100); do [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] && break; sleep 0.1; done; ethtool -i dut0 | grep -q '^driver: ${driverName}$' && ethtool -S dut0 >/dev/null && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
   c.check('carrier, ethtool and traffic on the device afterwards', ops.code === 0 && /[23] packets received/.test(ops.stdout), (ops.stdout + ops.stderr).trim().split('\n').pop() ?? '')
@@ -109,7 +111,7 @@ export const crashUdriver: Scenario = {
         const drv = nic.variants[variant]!
         // Room for --crashes deaths: the crash-loop limit is the crash-loop scenario's business.
         await g.ssh.exec(`echo ${o.crashes + 10} > /sys/module/mb_core/parameters/max_restarts`)
-        if (o.during === 'probe') return probeCrashes(tb, g, c, drv.modules[drv.modules.length - 1]!, drv.driverName)
+        if (o.during === 'probe') return probeCrashes(tb, g, c, splitNames(nic), drv.driverName)
         // ethtool settings too: the new u-driver must hold them (they travel in the tracked state)
         await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on && ethtool -C dut0 rx-usecs ${CONFIG.rxUsecs} && ethtool -A dut0 autoneg off rx off tx off`)
         await g.ssh.exec(`for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 2 -W 2 -I dut0 ${addrs.host} >/dev/null`)
@@ -119,12 +121,12 @@ export const crashUdriver: Scenario = {
         // 10 ms, first in a baseline window without crashes (the loss the load alone causes),
         // then through the crash window.
         const window = Math.ceil(o.crashes * 3.5) + 5, baselineS = 5
-        let iperf: ReturnType<typeof execa> | null = null
+        let iperf: Promise<HostRun> | null = null
         if (o.during === 'traffic' && g.vm.traffic) {
           await g.ssh.exec(`iperf3 -s -D -1 -B ${addrs.guest} -p 5201`)
           const t = g.vm.traffic
           const args = ['-c', t.host, '-p', String(t.port), '-t', String(baselineS + window), '--connect-timeout', '5000', '-b', '50M', '-J']
-          iperf = t.exec.length ? execa(t.exec[0]!, [...t.exec.slice(1), 'iperf3', ...args], { reject: false, timeout: (baselineS + window + 30) * 1000 }) : execa('iperf3', args, { reject: false, timeout: (baselineS + window + 30) * 1000 })
+          iperf = g.vm.hostRun(['iperf3', ...args], { timeoutMs: (baselineS + window + 30) * 1000 })
         }
         if (o.during === 'ethtool') await g.ssh.exec('(while [ ! -e /tmp/stop-ethtool ]; do ethtool -S dut0 >/dev/null 2>&1; ethtool dut0 >/dev/null 2>&1; done &)')
         const baseline = (await g.ssh.exec(`ping -i 0.01 -w ${baselineS} -I dut0 ${addrs.host} 2>&1 | tail -2`, { check: false, timeoutMs: (baselineS + 15) * 1000 })).stdout
@@ -134,7 +136,7 @@ export const crashUdriver: Scenario = {
         const recovered: boolean[] = []
         for (let k = 0; k < o.crashes; k++) {
           const seen = await countEvents(g, 'replay')
-          const kill = await run(g, `pid=$(pgrep -x mb-udriver) && kill -${o.signal.replace(/^SIG/, '')} $pid && echo killed $pid`)
+          const kill = await run(g, `pid=$(pgrep -x ${drv.udriver}) && kill -${o.signal.replace(/^SIG/, '')} $pid && echo killed $pid`)
           // Back by itself: a new replay line within 10 s.
           const back = await waitEvent(g, 'replay', seen, 10)
           recovered.push(kill.code === 0 && back.code === 0)

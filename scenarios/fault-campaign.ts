@@ -1,33 +1,43 @@
 // fault-campaign: --faults seeded faults, the kinds in turn (pickFault: sub-kind, operation and
-// call chosen by --seed), armed the same way in both variants (mb-udriver -f for split, in its
-// first run only; mb_e1000.ko fault= for monolithic), each armed in a guest that is
+// call chosen by --seed), armed the same way in both variants (the u-driver's -f for split, in its
+// first run only; the monolithic module's fault= parameter), each armed in a guest that is
 // fresh or verified clean, then a workload that calls every control operation. Each fault ends as
 // recovered, detached cleanly, kernel crashed, hung, broken (none of those, but not working), not
 // fired (the workload never reached its trigger) or not applicable (a garbage reply on
 // monolithic, which has no channel). On split a kernel crash or a hang fails the
 // scenario and fewer than 99% recovered (of the faults that fired) fails it; on monolithic kernel
 // crashes are the expected, reported outcome: that contrast is the point.
-import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
-import { dutAddresses } from '../orchestrator/qemu.ts'
-import { detectCrash } from '../orchestrator/crash.ts'
-import { GuestError } from '../orchestrator/errors.ts'
-import { sleep } from '../orchestrator/retry.ts'
-import { bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
-import type { CaseResult } from '../orchestrator/results.ts'
-import type { NicSpec, Variant } from '../orchestrator/nics.ts'
-import { STOP_UDRIVER, microbedEvents, startUdriver } from './guest-ops.ts'
+import { CaseBuilder, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { dutAddresses } from '../orchestrator/vm/qemu.ts'
+import { detectCrash } from '../orchestrator/vm/crash.ts'
+import { GuestError } from '../orchestrator/base/errors.ts'
+import { sleep } from '../orchestrator/base/retry.ts'
+import { boot, type Guest, type Testbed } from '../orchestrator/testbed/testbed.ts'
+import type { CaseResult } from '../orchestrator/results/results.ts'
+import type { NicSpec, Variant } from '../orchestrator/testbed/nics.ts'
+import type { DriverSpec } from '../orchestrator/slicer/spec.ts'
+import { specOf } from '../orchestrator/slicer/specs/index.ts'
+import { microbedEvents, startUdriver, stopUdriver } from './guest-ops.ts'
 
 export const OUTCOMES = ['recovered', 'detached cleanly', 'kernel crashed', 'hung', 'broken', 'not fired', 'not applicable'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
-/** The fault kinds of mb-udriver -f / mb_e1000.ko fault= (udriver/lib/fault.h), with their sub-kinds. */
-export const FAULT_KINDS: Record<string, string[]> = {
-  crash: [], retval: ['eio', 'positive', 'nonerrno'], range: ['mtu', 'speed', 'rxbuf'],
-  late: [], garbage: ['random', 'length', 'seq'], loop: [], leak: [],
+/** The fault kinds of the u-driver's -f and the monolithic module's fault= (udriver/lib/fault.h),
+ *  with their sub-kinds; range's are the driver's own (its spec's rangeFaults). */
+export function faultKinds(spec: DriverSpec): Record<string, string[]> {
+  return {
+    crash: [], retval: ['eio', 'positive', 'nonerrno'], range: spec.rangeFaults,
+    late: [], garbage: ['random', 'length', 'seq'], loop: [], leak: [],
+  }
 }
-/** The control operations the workload below reaches (TX_TIMEOUT and RESTORE need a failure first). */
-export const WORKLOAD_OPS = ['INIT', 'UP', 'DOWN', 'WATCHDOG', 'SET_MTU', 'SET_MAC', 'SET_RX_MODE', 'GET_LINK_KSETTINGS', 'SET_LINK_KSETTINGS',
+/** The control operations the workload below reaches (a tx-timeout and the replay need a failure
+ *  first), as the specs name them; a driver's are those of these its spec has. */
+const WORKLOAD_OPS = ['INIT', 'UP', 'DOWN', 'WATCHDOG', 'SET_MTU', 'SET_MAC', 'SET_RX_MODE', 'GET_LINK_KSETTINGS', 'SET_LINK_KSETTINGS',
   'RESTART_AUTONEG', 'GET_LINK', 'SET_MSGLEVEL', 'GET_REGS', 'GET_RING_COUNTS', 'GET_STATS', 'GET_STAT_NAMES', 'STATS_COUNT', 'REGS_COUNT']
+export function workloadOps(spec: DriverSpec): string[] {
+  const names = new Set(spec.upcalls.map(u => u.name.toUpperCase()))
+  return WORKLOAD_OPS.filter(op => names.has(op))
+}
 
 /** mulberry32: a small PRNG, so a campaign's faults are the same for the same seed everywhere. */
 function prng(seed: number): () => number {
@@ -45,13 +55,14 @@ function prng(seed: number): () => number {
  * The i-th fault of a campaign: the kinds in turn (so every kind is covered), sub-kind, operation
  * and which call fires it chosen by the seed. Returns the spec both variants take, KIND[.SUB]:OP:N.
  */
-export function pickFault(seed: number, i: number): { kind: string; spec: string } {
-  const kinds = Object.keys(FAULT_KINDS)
+export function pickFault(seed: number, i: number, driver: DriverSpec): { kind: string; spec: string } {
+  const all = faultKinds(driver), ops = workloadOps(driver)
+  const kinds = Object.keys(all)
   const kind = kinds[i % kinds.length]!
   const rnd = prng(seed * 100_003 + i)
-  const subs = FAULT_KINDS[kind]!
+  const subs = all[kind]!
   const sub = subs.length ? `.${subs[Math.floor(rnd() * subs.length)]}` : ''
-  const op = WORKLOAD_OPS[Math.floor(rnd() * WORKLOAD_OPS.length)]!
+  const op = ops[Math.floor(rnd() * ops.length)]!
   const n = op === 'INIT' ? 1 : 1 + Math.floor(rnd() * 3)
   return { kind, spec: `${kind}${sub}:${op}:${n}` }
 }
@@ -80,8 +91,8 @@ function armScript(nic: NicSpec, variant: Variant, spec: string, mac: string, ad
   const drv = nic.variants[variant]!
   const mod = drv.modules[drv.modules.length - 1]!
   const load = variant === 'split'
-    ? `${STOP_UDRIVER}; ip link set dut0 down; rmmod ${mod}
-${startUdriver(`-f ${spec}`)}
+    ? `${stopUdriver(drv.udriver!)}; ip link set dut0 down; rmmod ${mod}
+${startUdriver(drv.udriver!, `-f ${spec}`)}
 insmod $(tail -1 /etc/microbed/modules/${mod})`
     : `ip link set dut0 down; rmmod ${mod}; insmod $(tail -1 /etc/microbed/modules/${mod}) fault=${spec}`
   return `${load}
@@ -92,11 +103,12 @@ sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addr} dev dut0 2>/
 
 /** Working again: carrier, pings, a control operation, and (split) a u-driver attached. Returns why not. */
 async function healthy(g: Guest, peer: string, variant: Variant): Promise<string | null> {
+  const udriver = g.nic.variants.split?.udriver
   const r = await g.ssh.exec(`for i in $(seq 100); do [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] && break; sleep 0.1; done
 [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] || { echo "no carrier after 10 s ($(cat /sys/class/net/dut0/operstate 2>&1))"; exit 1; }
 ping -c 3 -i 0.2 -W 2 -I dut0 ${peer} | grep -q ' [23] packets received' || { echo "pings unanswered"; exit 1; }
 timeout 15 ethtool -S dut0 >/dev/null 2>/tmp/ethtool.err || { echo "ethtool -S failed: $(tail -1 /tmp/ethtool.err)"; exit 1; }${variant === 'split' ? `
-pgrep -x mb-udriver >/dev/null || { echo "no u-driver running"; exit 1; }` : ''}`, { check: false, timeoutMs: 60_000 })
+pgrep -x ${udriver} >/dev/null || { echo "no u-driver running"; exit 1; }` : ''}`, { check: false, timeoutMs: 60_000 })
   return r.code === 0 ? null : (r.stdout.trim().split('\n').pop() || `health check exited ${r.code}`)
 }
 
@@ -168,13 +180,13 @@ export const faultCampaign: Scenario = {
     const out: CaseResult[] = []
     for (const variant of variants) {
       const c = new CaseBuilder('fault-campaign', nic.name, variant)
-      if (!nic.variants[variant] || variant === 'native') { out.push(c.skip(variant === 'native' ? 'the kernel\'s own driver has no fault points' : nic.unavailable[variant] ?? `${variant} is not available`)); continue }
+      if (!nic.variants[variant] || !nic.microdriver || variant === 'native') { out.push(c.skip(variant === 'native' ? 'the kernel\'s own driver has no fault points' : nic.unavailable[variant] ?? `${variant} is not available`)); continue }
       const runs: FaultRun[] = []
       let g: Guest | null = null
       try {
         for (let i = 0; i < tb.opts.faults; i++) {
-          const fault = pickFault(tb.opts.seed, i)
-          g ??= await bootGuest(tb, nic, variant, { label: 'fault-' })
+          const fault = pickFault(tb.opts.seed, i, specOf(nic.microdriver!.driver))
+          g ??= await boot(tb, nic, variant, { label: 'fault-' })
           const r = await runFault(tb, nic, variant, fault, g)
           runs.push(r)
           tb.log.info(`${nic.name}/${variant} fault ${i + 1}/${tb.opts.faults} ${r.spec}: ${r.outcome}${r.evidence ? ` (${r.evidence.slice(0, 160)})` : ''}`)

@@ -1,15 +1,15 @@
 // functional: a battery of real ip and ethtool operations on dut0, each followed by traffic, run
 // for every variant; the output is a side-by-side table of which operation works where, with the
 // reason for every difference. split and monolithic must match each other everywhere.
-import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
-import { dutAddresses } from '../orchestrator/qemu.ts'
+import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { dutAddresses } from '../orchestrator/vm/qemu.ts'
 import { pingCounts } from './guest-ops.ts'
-import { sleep } from '../orchestrator/retry.ts'
-import { errorMessage } from '../orchestrator/errors.ts'
-import { buildEthernet, openWire, vlanResponder, type VlanResponderCounts, type Wire } from '../orchestrator/wire.ts'
-import type { Guest, Testbed } from '../orchestrator/testbed.ts'
-import type { CaseResult } from '../orchestrator/results.ts'
-import type { NicSpec, Variant } from '../orchestrator/nics.ts'
+import { sleep } from '../orchestrator/base/retry.ts'
+import { errorMessage } from '../orchestrator/base/errors.ts'
+import { buildEthernet, openWire, vlanResponder, type VlanResponderCounts, type Wire } from '../orchestrator/vm/wire.ts'
+import type { Guest, Testbed } from '../orchestrator/testbed/testbed.ts'
+import type { CaseResult } from '../orchestrator/results/results.ts'
+import type { NicSpec, Variant } from '../orchestrator/testbed/nics.ts'
 
 export interface OpResult { ok: boolean; evidence: string }
 interface Ctx { tb: Testbed; nic: NicSpec; variant: Variant; peer: string }
@@ -21,7 +21,7 @@ interface Op {
   readOnly?: boolean
 }
 
-const sh = async (g: Guest, cmd: string, timeoutMs = 20_000) => {
+const sh = async (g: Guest, cmd: string, timeoutMs?: number) => {
   const r = await g.ssh.exec(cmd, { check: false, timeoutMs })
   return { code: r.code, out: (r.stdout + r.stderr).trim() }
 }
@@ -94,7 +94,7 @@ async function vlanCounters(g: Guest) {
 }
 
 // VLAN rows: no backend carries 802.1Q here (slirp drops tagged frames; the host has no 8021q),
-// so the peer is a wire (orchestrator/wire.ts): QEMU net filters through which the scenario
+// so the peer is a wire (orchestrator/vm/wire.ts): QEMU net filters through which the scenario
 // sees every frame dut0 sends and puts frames on its cable, playing a host on VLAN 100.
 const VLAN = { vid: 100, other: 200, guest: '127.80.100.15', host: '127.80.100.1', hostMac: '02:00:00:00:01:00', probes: 10 }
 
@@ -397,11 +397,14 @@ async function traffic(g: Guest, peer: string): Promise<OpResult> {
   return { ok: carrier !== null && rx >= 2, evidence: `${carrier === null ? 'no carrier within 5 s, ' : carrier > 0 ? `carrier back after ${carrier} ms, ` : ''}ping ${rx}/3` }
 }
 
-export const functional: Scenario = {
+/** The scenario over the operations `pick` keeps (all of them for `npm run scenario functional`). */
+export function functionalScenario(pick: (op: string) => boolean = () => true): Scenario {
+  const ops = OPS.filter(o => pick(o.name))
+  return {
   name: 'functional',
   description: 'ip and ethtool operations on dut0, traffic after each, side by side per variant',
   asserts: [
-    ...OPS.map(o => `${o.name}${o.readOnly ? '' : ', then traffic (≥ 2 of 3 pings)'}`),
+    ...ops.map(o => `${o.name}${o.readOnly ? '' : ', then traffic (≥ 2 of 3 pings)'}`),
     'no kernel crash on the console',
     'split and monolithic give the same result for every operation (a difference fails split)',
   ],
@@ -412,7 +415,7 @@ export const functional: Scenario = {
     const table = new Map<string, Map<Variant, OpResult>>()
     for (const variant of variants) {
       out.push(await guestCase(tb, 'functional', nic, variant, async (g, c) => {
-        for (const op of OPS) {
+        for (const op of ops) {
           let r = await op.run(g, { tb, nic, variant, peer })
           if (r.ok && !op.readOnly) {
             const t = await traffic(g, peer)
@@ -435,7 +438,10 @@ export const functional: Scenario = {
     tb.log.info('\n' + renderTable(table, variants))
     return out
   },
+  }
 }
+
+export const functional = functionalScenario()
 
 /** The side-by-side table: one row per operation, one column per variant, reasons for differences. */
 export function renderTable(table: Map<string, Map<Variant, OpResult>>, variants: Variant[]): string {

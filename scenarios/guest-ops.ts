@@ -1,9 +1,10 @@
 // Guest-side helpers the scenarios share: an unchecked command, the runtime's kernel-log events,
 // waiting for one of them, and reading ping's summary.
-import type { Guest } from '../orchestrator/testbed.ts'
+import type { Guest } from '../orchestrator/testbed/testbed.ts'
 
-/** A command in the guest whose failure is data, not an error. */
-export const run = (g: Guest, cmd: string, timeoutMs = 30_000) => g.ssh.exec(cmd, { check: false, timeoutMs })
+/** A command in the guest whose failure is data, not an error (the session's command timeout
+ *  unless a step says otherwise). */
+export const run = (g: Guest, cmd: string, timeoutMs?: number) => g.ssh.exec(cmd, { check: false, timeoutMs })
 
 /** Kernel-log lines "[  12.345678] microbed: event=E ..." with their time in ms. */
 export function microbedEvents(dmesg: string): { ms: number; event: string; line: string }[] {
@@ -27,10 +28,12 @@ export function pingCounts(text: string): { sent: number; received: number } {
   return { sent: Number(/(\d+) packets transmitted/.exec(text)?.[1] ?? 0), received: Number(/(\d+) packets received/.exec(text)?.[1] ?? 0) }
 }
 
-/** Stops the guest's u-driver supervisor and its u-driver (the instance is left without one). */
-export const STOP_UDRIVER = 'kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x mb-udriver'
+/** Stops the guest's u-driver supervisor and its u-driver `udriver` (the instance is left without one). */
+export function stopUdriver(udriver: string): string {
+  return `kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x ${udriver}`
+}
 
 /** Starts the u-driver supervisor again; `firstArgs` (e.g. a fault) go to its first run only. */
-export function startUdriver(firstArgs?: string): string {
-  return `${firstArgs ? `MB_FIRST_ARGS="${firstArgs}" ` : ''}setsid mb-supervise /usr/sbin/mb-udriver </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid`
+export function startUdriver(udriver: string, firstArgs?: string): string {
+  return `${firstArgs ? `MB_FIRST_ARGS="${firstArgs}" ` : ''}setsid mb-supervise /usr/sbin/${udriver} </dev/null >/dev/null 2>&1 & echo $! > /run/mb-supervise.pid`
 }

@@ -1,5 +1,5 @@
 // The scenario registry: `npm run scenario NAME` looks names up here.
-import type { Scenario } from '../orchestrator/scenario.ts'
+import type { Scenario } from '../orchestrator/testbed/scenario.ts'
 import { crashUdriver } from './crash-udriver.ts'
 import { faultCampaign } from './fault-campaign.ts'
 import { functional } from './functional.ts'

@@ -1,9 +1,9 @@
 // init-time: device init, from loading the NIC driver (probe) to carrier up on dut0, timed in the
 // guest with bash's microsecond clock, repeated. For split the runtime and the u-driver stay;
 // only the k-driver is reloaded, so its probe goes through upcalls to a waiting u-driver.
-import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
-import { dutAddresses } from '../orchestrator/qemu.ts'
-import { summarize, type CaseResult } from '../orchestrator/results.ts'
+import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { dutAddresses } from '../orchestrator/vm/qemu.ts'
+import { summarize, type CaseResult } from '../orchestrator/results/results.ts'
 
 /** The guest-side measurement: prints init_ms=… or fails with what it waited for. */
 export function reinitScript(ko: string, module: string, mac: string, addr: string): string {

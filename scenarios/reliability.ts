@@ -2,13 +2,13 @@
 // in a loop, one that dies during probe, and a hostile process fuzzing the channel. Each runs in
 // a fresh split guest (other variants are skipped: they have no u-driver) and checks, besides its
 // own subject, that the kernel did not crash and the NIC still carries traffic.
-import { CaseBuilder, guestCase, type Scenario } from '../orchestrator/scenario.ts'
-import { dutAddresses } from '../orchestrator/qemu.ts'
-import type { CaseResult } from '../orchestrator/results.ts'
-import { detectCrash } from '../orchestrator/crash.ts'
-import type { Guest, Testbed } from '../orchestrator/testbed.ts'
-import type { NicSpec, Variant } from '../orchestrator/nics.ts'
-import { STOP_UDRIVER, countEvents, microbedEvents, run, startUdriver, waitEvent } from './guest-ops.ts'
+import { CaseBuilder, guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { dutAddresses } from '../orchestrator/vm/qemu.ts'
+import type { CaseResult } from '../orchestrator/results/results.ts'
+import { detectCrash } from '../orchestrator/vm/crash.ts'
+import type { Guest, Testbed } from '../orchestrator/testbed/testbed.ts'
+import { splitNames, type NicSpec, type SplitNames, type Variant } from '../orchestrator/testbed/nics.ts'
+import { countEvents, microbedEvents, run, startUdriver, stopUdriver, waitEvent } from './guest-ops.ts'
 
 async function trafficCheck(g: Guest, c: CaseBuilder, peer: string, what = 'traffic through dut0 afterwards') {
   const r = await run(g, `for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 3 -i 0.2 -W 2 -I dut0 ${peer}`)
@@ -20,12 +20,13 @@ async function dmesgClean(g: Guest, c: CaseBuilder) {
 }
 const needs = (v: Variant) => ({ needsUdriver: `${v} has no u-driver` })
 
-function scenario(name: string, description: string, asserts: string[], body: (tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder, peer: string) => Promise<void>): Scenario {
+/** Each body gets the split microdriver's names (k-driver module, u-driver, init op) from the NIC table. */
+function scenario(name: string, description: string, asserts: string[], body: (tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder, peer: string, n: SplitNames) => Promise<void>): Scenario {
   return {
     name, description, asserts, defaultVariants: ['split'],
     async run(tb, nic, variants) {
       const out: CaseResult[] = []
-      for (const v of variants) out.push(await guestCase(tb, name, nic, v, (g, c) => body(tb, nic, g, c, dutAddresses(tb.opts.net).host), needs(v)))
+      for (const v of variants) out.push(await guestCase(tb, name, nic, v, (g, c) => body(tb, nic, g, c, dutAddresses(tb.opts.net).host, splitNames(nic)), needs(v)))
       return out
     },
   }
@@ -40,10 +41,10 @@ export const hangUdriver = scenario('hang-udriver',
     'a u-driver serves the device again afterwards (replay result=0) and ethtool works',
     'no kernel crash',
   ],
-  async (tb, nic, g, c, peer) => {
+  async (tb, nic, g, c, peer, n) => {
     const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
     const replays = await countEvents(g, 'replay')
-    await g.ssh.exec('kill -STOP $(pgrep -x mb-udriver)')
+    await g.ssh.exec(`kill -STOP $(pgrep -x ${n.udriver})`)
     const t0 = Date.now()
     const op = await run(g, 'ethtool -S dut0 >/dev/null', timeoutMs + 30_000)
     const ms = Date.now() - t0
@@ -54,7 +55,7 @@ export const hangUdriver = scenario('hang-udriver',
     const back = await waitEvent(g, 'replay', replays, 20)
     const eth = await run(g, 'ethtool -S dut0 | head -3')
     c.check('a u-driver serves the device again by itself', back.code === 0 && eth.code === 0, back.code === 0 ? `replayed; ethtool -S: ${eth.stdout.split('\n')[1]?.trim() ?? eth.stderr.trim()}` : 'no replay within 20 s: the stopped u-driver was neither killed nor replaced')
-    await g.ssh.exec('kill -CONT $(pgrep -x mb-udriver) 2>/dev/null; true')
+    await g.ssh.exec(`kill -CONT $(pgrep -x ${n.udriver}) 2>/dev/null; true`)
     await dmesgClean(g, c)
     await trafficCheck(g, c, peer)
   })
@@ -70,11 +71,11 @@ export const garbageUdriver = scenario('garbage-udriver',
     'a reply with a wrong seq or length, naming the instance while its upcall is in flight, is a protocol violation: event=violation and detach reason=protocol at once; random bytes name no instance, so the upcall timeout declares that u-driver dead (detach reason=timeout, kill)',
     'the device is served again afterwards by itself (replay result=0), ethtool works and traffic flows; no kernel crash',
   ],
-  async (tb, nic, g, c, peer) => {
+  async (tb, nic, g, c, peer, n) => {
     const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
     for (const kind of GARBAGE_KINDS) {
       const replays = await countEvents(g, 'replay')
-      await g.ssh.exec(`${STOP_UDRIVER}\n${startUdriver(`-f garbage.${kind}:GET_LINK_KSETTINGS:1`)}`)
+      await g.ssh.exec(`${stopUdriver(n.udriver)}\n${startUdriver(n.udriver, `-f garbage.${kind}:GET_LINK_KSETTINGS:1`)}`)
       const armed = await waitEvent(g, 'replay', replays, 15)
       if (armed.code !== 0) { c.check(`garbage.${kind}: a u-driver with the fault armed attached`, false, 'no replay within 15 s after the supervisor restarted'); continue }
       const before = (await g.ssh.exec('dmesg')).stdout.length
@@ -103,7 +104,7 @@ export const garbageUdriver = scenario('garbage-udriver',
       if (replay && detach) c.measure({ name: `garbage.${kind}: recovery (detach to replay)`, value: replay.ms - detach.ms, unit: 'ms' })
       c.measure({ name: `garbage.${kind}: ethtool failed after`, value: ms, unit: 'ms' })
     }
-    await g.ssh.exec(`${STOP_UDRIVER}\n${startUdriver()}`)
+    await g.ssh.exec(`${stopUdriver(n.udriver)}\n${startUdriver(n.udriver)}`)
     await dmesgClean(g, c)
     await trafficCheck(g, c, peer)
   })
@@ -115,13 +116,13 @@ export const crashLoop = scenario('crash-loop',
     'the device is detached cleanly: the interface is closed, the netdev stays registered, no kernel crash; a new u-driver is refused during the cool-down',
     'a healthy u-driver started after the cool-down (restart_window_s, set to 10 s here) brings the device back: unretire, attach, replay result=0, traffic once the interface is up again',
   ],
-  async (tb, nic, g, c, peer) => {
+  async (tb, nic, g, c, peer, n) => {
     const windowS = 10
     await g.ssh.exec(`echo ${windowS} > /sys/module/mb_core/parameters/restart_window_s`)
     const max = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/max_restarts')).stdout)
     await g.ssh.exec('kill -TERM $(cat /run/mb-supervise.pid); sleep 0.3')
     // A u-driver that dies right after attaching, restarted at once, until the kernel gives up.
-    await g.ssh.exec(`(for i in $(seq ${max + 3}); do mb-udriver </dev/null >/dev/null 2>&1 & p=$!; sleep 0.4; kill -SEGV $p; wait $p; done) </dev/null >/dev/null 2>&1 &`)
+    await g.ssh.exec(`(for i in $(seq ${max + 3}); do ${n.udriver} </dev/null >/dev/null 2>&1 & p=$!; sleep 0.4; kill -SEGV $p; wait $p; done) </dev/null >/dev/null 2>&1 &`)
     const gaveUp = await waitEvent(g, 'giveup', 0, (max + 3) * 2)
     const ev = microbedEvents((await g.ssh.exec('dmesg')).stdout)
     c.check(`the kernel gave up after ${max} deaths`, gaveUp.code === 0, ev.filter(e => e.event === 'giveup').map(e => e.line.replace(/^.*microbed: /, '')).join(' | ') || `no giveup; events: ${ev.map(e => e.event).join(' ')}`)
@@ -130,11 +131,11 @@ export const crashLoop = scenario('crash-loop',
     const state = (await run(g, 'cat /sys/class/net/dut0/operstate; ip -br link show dut0')).stdout.trim()
     c.check('the device is detached cleanly: netdev kept, interface down', /^down$/m.test(state) && /^dut0\s/m.test(state), state.replace('\n', '; '))
     await dmesgClean(g, c)
-    const refused = await run(g, 'timeout 3 mb-udriver; dmesg | grep -c "reason=crash-loop by="')
+    const refused = await run(g, `timeout 3 ${n.udriver}; dmesg | grep -c "reason=crash-loop by="`)
     c.check('during the cool-down a new u-driver is refused', Number(refused.stdout.trim().split('\n').pop()) > 0, `refusals logged: ${refused.stdout.trim().split('\n').pop()}`)
     await run(g, `sleep ${windowS + 1}`)
     const replays = await countEvents(g, 'replay')
-    await g.ssh.exec(startUdriver())
+    await g.ssh.exec(startUdriver(n.udriver))
     const back = await waitEvent(g, 'replay', replays, 15)
     if (back.code === 0) await run(g, 'ip link set dut0 up')
     const tail = microbedEvents((await g.ssh.exec('dmesg')).stdout).slice(-3).map(e => e.line.replace(/^.*microbed: /, '')).join(' | ')
@@ -148,12 +149,12 @@ export const crashDuringProbe = scenario('crash-during-probe',
     'the k-driver reloads with a u-driver that stalls INIT and is killed meanwhile: no kernel crash',
     'the next u-driver completes init: the netdev appears, carrier comes up, traffic flows',
   ],
-  async (tb, nic, g, c, peer) => {
+  async (tb, nic, g, c, peer, n) => {
     const addrs = dutAddresses(tb.opts.net)
-    await g.ssh.exec(`${STOP_UDRIVER}; ip link set dut0 down; rmmod mb_e1000_split`)
-    await g.ssh.exec('insmod /lib/modules/microbed/mb_e1000_split.ko; (mb-udriver -z 16:3000 </dev/null >/tmp/stall.log 2>&1 &); sleep 1; pkill -SEGV -x mb-udriver; sleep 0.3')
+    await g.ssh.exec(`${stopUdriver(n.udriver)}; ip link set dut0 down; rmmod ${n.kmodule}`)
+    await g.ssh.exec(`insmod $(tail -1 /etc/microbed/modules/${n.kmodule}); (${n.udriver} -z ${n.initOp}:3000 </dev/null >/tmp/stall.log 2>&1 &); sleep 1; pkill -SEGV -x ${n.udriver}; sleep 0.3`)
     await dmesgClean(g, c)
-    await g.ssh.exec(startUdriver())
+    await g.ssh.exec(startUdriver(n.udriver))
     const dev = await run(g, `for i in $(seq 200); do d=$(grep -lx ${addrs.mac} /sys/class/net/*/address 2>/dev/null | cut -d/ -f5); [ -n "$d" ] && echo $d && exit 0; sleep 0.1; done; exit 1`)
     c.check('the next u-driver completed init: the netdev is back', dev.code === 0, dev.code === 0 ? `netdev ${dev.stdout.trim()}` : 'no netdev 20 s after a healthy u-driver started')
     if (dev.code === 0) {
@@ -179,7 +180,7 @@ export const fuzzChannel = scenario('fuzz-channel',
     'no kernel crash; the u-driver still serves the device (ethtool -S works)',
     'traffic through dut0 afterwards',
   ],
-  async (tb, nic, g, c, peer) => {
+  async (tb, nic, g, c, peer, n) => {
     const seed = tb.opts.seed
     const t0 = Date.now()
     const r = await run(g, `mb-fuzz -s ${seed} -n ${FUZZ_MESSAGES}`, 30 * 60_000)

@@ -1,9 +1,9 @@
 // smoke: the guest boots, answers SSH, the NIC under test has carrier, passes traffic to the host
 // side, is driven by the expected driver, and the kernel did not crash doing it.
-import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
-import { dutAddresses } from '../orchestrator/qemu.ts'
+import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { dutAddresses } from '../orchestrator/vm/qemu.ts'
 import { pingCounts } from './guest-ops.ts'
-import type { CaseResult } from '../orchestrator/results.ts'
+import type { CaseResult } from '../orchestrator/results/results.ts'
 
 export const smoke: Scenario = {
   name: 'smoke',

@@ -2,14 +2,13 @@
 // utilization from /proc/stat. Variants are a dimension from the start: every requested variant
 // gets its own guest, and the runs are interleaved (A B C, B C A, C A B, ...) so drift hits all
 // alike and no variant always runs in the same position.
-import { execa } from 'execa'
-import { GuestError, HostError } from '../orchestrator/errors.ts'
-import { CaseBuilder, type Scenario } from '../orchestrator/scenario.ts'
-import { GUEST_IPERF_PORT, dutAddresses } from '../orchestrator/qemu.ts'
-import { retry } from '../orchestrator/retry.ts'
-import { medianInterval, summarize, type CaseResult } from '../orchestrator/results.ts'
-import { assertNoCrash, bootGuest, type Guest, type Testbed } from '../orchestrator/testbed.ts'
-import type { Variant } from '../orchestrator/nics.ts'
+import { GuestError, HostError } from '../orchestrator/base/errors.ts'
+import { CaseBuilder, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { GUEST_IPERF_PORT, dutAddresses } from '../orchestrator/vm/qemu.ts'
+import { retry } from '../orchestrator/base/retry.ts'
+import { medianInterval, summarize, type CaseResult } from '../orchestrator/results/results.ts'
+import { assertNoCrash, boot, type Guest, type Testbed } from '../orchestrator/testbed/testbed.ts'
+import type { Variant } from '../orchestrator/testbed/nics.ts'
 
 export type Direction = 'rx' | 'tx'
 export const DIRECTIONS: Record<Direction, string> = { rx: 'into the guest (host → dut0)', tx: 'out of the guest (dut0 → host)' }
@@ -41,9 +40,7 @@ async function iperfOnce(tb: Testbed, g: Guest, dir: Direction): Promise<{ mbps:
   const args = ['-c', t.host, '-p', String(t.port), '-t', String(tb.opts.iperfSeconds), '-J', '--connect-timeout', '5000', ...(dir === 'tx' ? ['-R'] : []), ...(tb.opts.rateMbit ? ['-b', `${tb.opts.rateMbit}M`] : [])]
   const before = parseProcStat((await g.ssh.exec('cat /proc/stat')).stdout)
   const r = await retry(async () => {
-    const [cmd, ...pre] = t.exec.length ? t.exec : ['iperf3']
-    const argv = t.exec.length ? [...pre, 'iperf3', ...args] : args
-    const res = await execa(cmd!, argv, { reject: false, timeout: (tb.opts.iperfSeconds + 30) * 1000 })
+    const res = await g.vm.hostRun(['iperf3', ...args], { timeoutMs: (tb.opts.iperfSeconds + 30) * 1000 })
     if (res.exitCode !== 0) throw new Error(res.stdout.includes('"error"') ? JSON.parse(res.stdout).error : (res.stderr || res.stdout).trim().slice(0, 300) || `iperf3 ${res.exitCode}`)
     return res.stdout
   }, { what: `iperf3 ${dir} through ${g.nic.name}/${g.variant}`, deadlineMs: 30_000, initialDelayMs: 500, log: tb.log, check: () => assertNoCrash(g) })
@@ -69,7 +66,7 @@ export const throughput: Scenario = {
         const c = new CaseBuilder('throughput', nic.name, v)
         if (!nic.variants[v]) { out.push(c.skip(nic.unavailable[v] ?? `${v} is not available`)); continue }
         try {
-          const g = await bootGuest(tb, nic, v)
+          const g = await boot(tb, nic, v)
           c.logs.console = g.vm.consoleLog
           c.timings.bootToSshMs = g.bootMs
           await g.ssh.exec(`iperf3 -s -D -B ${dutAddresses(tb.opts.net).guest} -p ${GUEST_IPERF_PORT} --logfile /tmp/iperf3.log`)

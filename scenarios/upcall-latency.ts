@@ -1,8 +1,8 @@
 // upcall-latency: the round trip of a null upcall (kernel → u-driver → kernel, timed in the
 // kernel) against a null ioctl (a downcall that does nothing, timed in user space), in the same
 // run of mb-bench, repeated. Only the split variant has upcalls.
-import { guestCase, type Scenario } from '../orchestrator/scenario.ts'
-import { summarize, type CaseResult } from '../orchestrator/results.ts'
+import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
+import { summarize, type CaseResult } from '../orchestrator/results/results.ts'
 
 export interface BenchLine { upcallUs: number; ioctlUs: number; ratio: number; count: number }
 

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildCpio } from '../orchestrator/cpio.ts'
+import { buildCpio } from '../orchestrator/image/cpio.ts'
 
 describe('cpio newc writer', () => {
   let dir: string

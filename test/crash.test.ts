@@ -1,9 +1,9 @@
 // The crash detector, on reports the guest's own kernel printed (captured by
-// test/fixtures/capture-crashes.ts from kmod/crashtest) and on hand-written texts for the kinds
+// test/fixtures/capture-crashes.ts from test/kmod/crashtest) and on hand-written texts for the kinds
 // a module cannot trigger quickly (lockups, hung tasks, RCU stalls).
 import { expect } from 'chai'
 import { readFileSync } from 'node:fs'
-import { CrashWatcher, detectCrash, lastLines } from '../orchestrator/crash.ts'
+import { CrashWatcher, detectCrash, lastLines } from '../orchestrator/vm/crash.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/console/${name}`, import.meta.url), 'utf8')
 

@@ -1,6 +1,6 @@
 // QEMU's command line, built without starting QEMU.
 import { expect } from 'chai'
-import { DUT_USER, MGMT, kernelCommandLine, qemuArgs, type QemuConfig } from '../orchestrator/qemu.ts'
+import { DUT_USER, MGMT, kernelCommandLine, qemuArgs, type QemuConfig } from '../orchestrator/vm/qemu.ts'
 
 const base: QemuConfig = {
   kernel: '/k/vmlinux', initramfs: '/k/initramfs.cpio', accel: 'tcg', memoryMiB: 512, cpus: 1,

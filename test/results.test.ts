@@ -1,10 +1,10 @@
 // The results document: its schema, how statuses combine, and the case builder that refuses to
 // call a case PASS without a check.
 import { expect } from 'chai'
-import { CaseBuilder } from '../orchestrator/scenario.ts'
-import { KernelCrashError, HostError } from '../orchestrator/errors.ts'
-import { targetEvidence } from '../orchestrator/cli.ts'
-import { exitCode, median, medianInterval, overallStatus, renderSummary, summarize, validateResult, type RunResult } from '../orchestrator/results.ts'
+import { CaseBuilder } from '../orchestrator/testbed/scenario.ts'
+import { KernelCrashError, HostError } from '../orchestrator/base/errors.ts'
+import { targetEvidence } from '../orchestrator/cli/commands/bench-split.ts'
+import { exitCode, median, medianInterval, overallStatus, renderSummary, summarize, validateResult, type RunResult } from '../orchestrator/results/results.ts'
 import { parseIperfJson, parseProcStat, utilization } from '../scenarios/throughput.ts'
 
 const doc = (cases: RunResult['cases']): RunResult => ({

@@ -5,9 +5,10 @@ import { parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
 import { microbedEvents, pingCounts } from '../scenarios/guest-ops.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
 import { parseFuzzLine } from '../scenarios/reliability.ts'
-import { FAULT_KINDS, WORKLOAD_OPS, pickFault, sinceMark } from '../scenarios/fault-campaign.ts'
+import { faultKinds, workloadOps, pickFault, sinceMark } from '../scenarios/fault-campaign.ts'
+import { e1000 } from '../orchestrator/slicer/specs/e1000.spec.ts'
 import { renderTable } from '../scenarios/functional.ts'
-import { codeLines } from '../orchestrator/splitstats.ts'
+import { codeLines } from '../orchestrator/slicer/splitstats.ts'
 
 const DMESG = `[    3.724365] microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=148 live=0
 [   10.100000] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=148 reason=closed
@@ -58,15 +59,19 @@ describe('other scenario parsers', () => {
     expect(text).to.include('MTU 9000 on split: ping 1/3')
   })
   it('picks campaign faults deterministically, every kind in turn, in the spec both variants take', () => {
-    const a = Array.from({ length: 14 }, (_, i) => pickFault(7, i))
-    expect(a).to.deep.equal(Array.from({ length: 14 }, (_, i) => pickFault(7, i)))
-    expect(new Set(a.slice(0, 7).map(f => f.kind))).to.deep.equal(new Set(Object.keys(FAULT_KINDS)))
+    const a = Array.from({ length: 14 }, (_, i) => pickFault(7, i, e1000))
+    expect(a).to.deep.equal(Array.from({ length: 14 }, (_, i) => pickFault(7, i, e1000)))
+    const kinds = faultKinds(e1000), ops = workloadOps(e1000)
+    expect(new Set(a.slice(0, 7).map(f => f.kind))).to.deep.equal(new Set(Object.keys(kinds)))
+    expect(kinds.range).to.deep.equal(e1000.rangeFaults)
     for (const f of a) {
       const m = /^(\w+)(?:\.(\w+))?:(\w+):([123])$/.exec(f.spec)
       expect(m, f.spec).to.not.equal(null)
-      expect(FAULT_KINDS[m![1]!]!.length ? FAULT_KINDS[m![1]!] : [undefined]).to.include(m![2])
-      expect(WORKLOAD_OPS).to.include(m![3])
+      expect(kinds[m![1]!]!.length ? kinds[m![1]!] : [undefined]).to.include(m![2])
+      expect(ops).to.include(m![3])
     }
+    // the campaign follows the workload's order of operations, not the order the spec lists them in
+    expect(pickFault(7, 0, e1000).spec).to.equal(pickFault(7, 0, { ...e1000, upcalls: [...e1000.upcalls].reverse() }).spec)
   })
   it("reads ping's summary, and gives 0 when there is none", () => {
     expect(pingCounts('--- 127.78.0.2 ping statistics ---\n3094 packets transmitted, 2306 packets received, 25% packet loss\n')).to.deep.equal({ sent: 3094, received: 2306 })

@@ -3,11 +3,11 @@
 // console's last lines, never hang.
 import { expect } from 'chai'
 import { createServer, type Server, type Socket } from 'node:net'
-import { BootError, KernelCrashError } from '../orchestrator/errors.ts'
-import { ensureSshKey } from '../orchestrator/image.ts'
-import { SshSession } from '../orchestrator/ssh.ts'
-import type { Instance } from '../orchestrator/vm.ts'
-import type { Crash } from '../orchestrator/crash.ts'
+import { BootError, KernelCrashError } from '../orchestrator/base/errors.ts'
+import { ensureSshKey } from '../orchestrator/image/image.ts'
+import { SshSession } from '../orchestrator/session/ssh.ts'
+import type { Instance } from '../orchestrator/vm/vm.ts'
+import type { Crash } from '../orchestrator/vm/crash.ts'
 
 function fakeInstance(port: number, o: { exitAfterMs?: number; crashAfterMs?: number }): Instance {
   const t0 = Date.now()
@@ -19,6 +19,8 @@ function fakeInstance(port: number, o: { exitAfterMs?: number; crashAfterMs?: nu
     crash: () => (o.crashAfterMs !== undefined && Date.now() - t0 > o.crashAfterMs ? crash : null),
     exited: () => (o.exitAfterMs !== undefined && Date.now() - t0 > o.exitAfterMs ? 'exit 1' : null),
     setLink: async () => undefined,
+    qmpExecute: async () => undefined,
+    hostRun: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
     close: async () => undefined,
   }
 }

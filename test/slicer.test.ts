@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { banner, generate, generateAll, genPaths, layoutFingerprint, ROOT, staleFiles } from '../orchestrator/slicer/generate.ts'
 import { SPECS } from '../orchestrator/slicer/specs/index.ts'
 import { e1000 } from '../orchestrator/slicer/specs/e1000.spec.ts'
-import { splitStats, isGenerated } from '../orchestrator/splitstats.ts'
+import { splitStats, isGenerated } from '../orchestrator/slicer/splitstats.ts'
 
 interface Case { name: string; want: number; got: number; field: string }
 

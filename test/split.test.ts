@@ -2,16 +2,15 @@
 // kernel stays up; unloading with a u-driver attached and killing the u-driver during probe end
 // cleanly. Each test reads the guest's kernel log for crashes and for the runtime's own lines.
 import { expect } from 'chai'
-import { execa } from 'execa'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Log } from '../orchestrator/log.ts'
-import { NICS } from '../orchestrator/nics.ts'
-import { DUT_TAP } from '../orchestrator/qemu.ts'
-import { defaults, type Options } from '../orchestrator/options.ts'
-import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed.ts'
-import { detectCrash } from '../orchestrator/crash.ts'
+import { Log } from '../orchestrator/base/log.ts'
+import { NICS } from '../orchestrator/testbed/nics.ts'
+import { DUT_TAP } from '../orchestrator/vm/qemu.ts'
+import { defaults, type Options } from '../orchestrator/base/options.ts'
+import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed/testbed.ts'
+import { detectCrash } from '../orchestrator/vm/crash.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
 import { crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from '../scenarios/reliability.ts'
 import { faultCampaign } from '../scenarios/fault-campaign.ts'
@@ -92,7 +91,8 @@ describe('split e1000 microdriver in real guests', function () {
       if (process.getuid?.() !== 0) this.skip() // --net tap needs root
       const g = await bootGuest({ ...tb, opts: { ...tb.opts, net: 'tap' } }, NICS.e1000!, variant)
       try {
-        await execa(g.vm.traffic!.exec[0]!, [...g.vm.traffic!.exec.slice(1), 'sh', '-c', 'for i in $(ls /sys/class/net); do [ $i = lo ] || ip link set $i mtu 9000; done'])
+        const peer = await g.vm.hostRun(['sh', '-c', 'for i in $(ls /sys/class/net); do [ $i = lo ] || ip link set $i mtu 9000; done'], { timeoutMs: 30_000 })
+        expect(peer.exitCode, peer.stderr).to.equal(0)
         // After the RCTL update QEMU's model holds received frames for 1 s (flush_queue_timer)
         // and then delivers them in one burst, which overflows ping's small socket buffer with
         // jumbo replies: this test is about collecting frames, so it starts once that has passed.

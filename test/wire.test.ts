@@ -6,7 +6,7 @@ import { createConnection, type Socket } from 'node:net'
 import {
   BROADCAST, ETHERTYPE, IPPROTO_ICMP, buildArp, buildEthernet, buildIcmpEcho, buildIpv4, describeFrame, frameReader,
   inetChecksum, openWire, parseArp, parseEthernet, parseIcmpEcho, parseIpv4, vlanResponder, type WireVm,
-} from '../orchestrator/wire.ts'
+} from '../orchestrator/vm/wire.ts'
 
 const GUEST = { mac: '52:54:00:6d:62:02', ip: '127.80.100.15' }
 const HOST = { mac: '02:00:00:00:01:00', ip: '127.80.100.1', vid: 100 }

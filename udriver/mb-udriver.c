@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mb-udriver: the u-driver daemon.  Attaches to every k-driver instance
- * of every driver in its table that no one serves, and answers their
+ * of every driver in its table (mbu_drivers, generated from the list of
+ * specs) that no one serves, and answers their
  * upcalls until SIGTERM/SIGINT.  Exit status: 0 on a signal, 1 when the
  * channel cannot be used, 2 on bad arguments.  A supervisor restarts it
  * after a crash; the kernel replays the state.
@@ -14,13 +15,7 @@
 #include <unistd.h>
 
 #include "lib/mbu.h"
-#include "e1000/e1000_udrv.h"
 
-/* The drivers this daemon serves: a new one appends its entry. */
-static const struct mbu_driver *const drivers[] = {
-	&e1000_udriver,
-	NULL,
-};
 
 static volatile int stop;
 
@@ -37,7 +32,8 @@ static void usage(void)
 			"                  [-f KIND[.SUB][:OP[:N]] | -S SEED] [-D DRIVER] [-o FILE]\n"
 			"  -v     more logging (twice: every upcall)\n"
 			"  -z     fault injection: sleep MS before serving upcall OP\n"
-			"         (a number, e.g. -z 16:3000 stalls the e1000's INIT)\n"
+			"         (a number: the op numbers are in each driver's generated\n"
+			"         protocol header, udriver/<driver>/gen/<driver>_proto.h)\n"
 			"  -f     arm one internal fault point, fired on the Nth call\n"
 			"         (default 1) of operation OP (name or number, default\n"
 			"         the driver's periodic one): crash, retval[.eio|.positive|\n"
@@ -47,7 +43,7 @@ static void usage(void)
 			"  -S     arm one fault chosen from SEED (kind, sub, op, N)\n"
 			"  -D     the driver whose instances the fault is armed in\n"
 			"         (default: the first of");
-	for (d = drivers; *d; d++)
+	for (d = mbu_drivers; *d; d++)
 		fprintf(stderr, " %s", (*d)->name);
 	fprintf(stderr, ")\n"
 			"  -o     once: do not arm if FILE exists; create it on firing\n");
@@ -58,7 +54,7 @@ static const struct mbu_driver *driver_named(const char *name)
 {
 	const struct mbu_driver *const *d;
 
-	for (d = drivers; *d; d++)
+	for (d = mbu_drivers; *d; d++)
 		if (!name || !strcmp((*d)->name, name))
 			return *d;
 	return NULL;
@@ -112,10 +108,10 @@ int main(int argc, char **argv)
 		mbu_log("cannot open %s: %s\n", path, strerror(-err));
 		return 1;
 	}
-	for (d = drivers; *d; d++)
+	for (d = mbu_drivers; *d; d++)
 		mbu_log("serving %s instances on %s (protocol %u, layout %08x)\n",
 			(*d)->name, path, MB_PROTO_VERSION, (*d)->layout);
-	err = mbu_run(c, drivers, &stop);
+	err = mbu_run(c, mbu_drivers, &stop);
 	mbu_close(c);
 	mbu_log("exiting: %s\n", err ? strerror(-err) : "signal");
 	return err ? 1 : 0;

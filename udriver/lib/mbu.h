@@ -70,6 +70,10 @@ int mbu_wr32(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val);
 extern int mbu_verbose;
 /* Fault injection for tests: sleep stall_ms before serving upcall stall_op. */
 extern int mbu_stall_op, mbu_stall_ms;
+/* The drivers mb-udriver serves, NULL-terminated: udriver/gen/drivers.c,
+ * generated from the list of specs (orchestrator/slicer/specs/index.ts). */
+extern const struct mbu_driver *const mbu_drivers[];
+
 /* Serve every instance of every driver in drivers (NULL-terminated) until
  * *stop; 0, or -errno when the channel cannot be used. */
 int mbu_run(struct mbu_chan *c, const struct mbu_driver *const *drivers,

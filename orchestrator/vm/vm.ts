@@ -4,17 +4,24 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa, type ResultPromise } from 'execa'
-import { onCleanup } from './cleanup.ts'
+import { onCleanup } from '../base/cleanup.ts'
 import { CrashWatcher, lastLines, type Crash } from './crash.ts'
-import { BootError, HostError, describeExit } from './errors.ts'
-import type { Log } from './log.ts'
+import { BootError, HostError, describeExit } from '../base/errors.ts'
+import type { Log } from '../base/log.ts'
 import { createTapNamespace, type TapNamespace } from './netns.ts'
 import { freePort, releasePort } from './ports.ts'
 import { Qmp } from './qmp.ts'
 import { DUT_TAP, GUEST_IPERF_PORT, qemuArgs, type QemuConfig } from './qemu.ts'
-import { sleep } from './retry.ts'
+import { sleep } from '../base/retry.ts'
 
 /** What the rest of the orchestrator needs from a running guest (syzkaller's Instance, small). */
+/** A command's outcome on the host side of the NIC under test's cable. */
+export interface HostRun { exitCode: number | undefined; stdout: string; stderr: string }
+
+/**
+ * A running guest as the scenarios see it (syzkaller's vm Instance): QemuVm is the backend; tests
+ * give scenarios a fake one.
+ */
 export interface Instance {
   readonly sshPort: number
   /** How the host reaches the NIC under test's iperf3 server: argv prefix and address:port. */
@@ -25,6 +32,11 @@ export interface Instance {
   /** Non-null once QEMU has exited: a description of how. */
   exited(): string | null
   setLink(up: boolean): Promise<void>
+  /** One QMP command (e.g. object-add of a net filter on the `dut` netdev); its `return`. */
+  qmpExecute(cmd: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>
+  /** Runs argv on the host side of the NIC under test's cable (in the tap namespace for --net
+   *  tap, e.g. an iperf3 client); a non-zero exit is data, not an error. */
+  hostRun(argv: string[], o: { timeoutMs: number }): Promise<HostRun>
   close(): Promise<void>
 }
 
@@ -180,6 +192,13 @@ export class QemuVm implements Instance {
   /** One QMP command (e.g. object-add of a net filter on the `dut` netdev); its `return`. */
   async qmpExecute(cmd: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<unknown> {
     return this.qmp().execute(cmd, args, timeoutMs)
+  }
+
+  async hostRun(argv: string[], o: { timeoutMs: number }): Promise<HostRun> {
+    if (!this.traffic) throw new HostError('this guest has no traffic path to the NIC under test')
+    const [cmd, ...args] = [...this.traffic.exec, ...argv]
+    const r = await execa(cmd!, args, { reject: false, timeout: o.timeoutMs })
+    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }
   }
 
   /** Link up/down on the NIC under test, as a cable pull seen by the guest. */

@@ -7,15 +7,15 @@ import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { execa } from 'execa'
-import { pidAlive } from './cleanup.ts'
+import { pidAlive } from '../base/cleanup.ts'
 import { buildCpio, type CpioEntry } from './cpio.ts'
 import { aptFingerprint, download, libraryPackages, resolveKernelAbi, resolvePackages, unpack, type PackageInfo } from './debian.ts'
 import { isElf, modinfo, moduleDepends, neededLibraries } from './elf.ts'
-import { HostError, describeExit } from './errors.ts'
-import type { Log } from './log.ts'
+import { HostError, describeExit } from '../base/errors.ts'
+import type { Log } from '../base/log.ts'
 import { indexModules, loadOrder, modName } from './modules.ts'
-import { allGuestModules } from './nics.ts'
-import { paths } from './options.ts'
+import { allGuestModules } from '../testbed/nics.ts'
+import { paths } from '../base/options.ts'
 
 export interface ImageRecipe {
   kernelMetaPackage: string
@@ -79,8 +79,10 @@ function sourceFiles(recipe: ImageRecipe): string[] {
     'images/guest.json',
     ...listFiles(join(ROOT, 'guest')),
     ...listFiles(join(ROOT, 'kmod')),
+    ...listFiles(join(ROOT, 'test', 'kmod')),
     ...listFiles(join(ROOT, 'udriver')),
-    ...['image.ts', 'cpio.ts', 'debian.ts', 'elf.ts', 'modules.ts', 'nics.ts'].map(f => `orchestrator/${f}`),
+    ...listFiles(join(ROOT, 'orchestrator', 'image')),
+    'orchestrator/testbed/nics.ts',
   ]
 }
 
@@ -248,13 +250,14 @@ function removeDeadKbuilds(): void {
 }
 
 /**
- * Builds our kernel modules (kmod/NAME, each against the unpacked headers: with its own Makefile
- * given KDIR, else plain kbuild) and the user-space programs (udriver/, static), in a scratch copy
- * of kmod/ and udriver/ so the source tree stays clean and concurrent builds do not collide.
+ * Builds our kernel modules (each folder images/guest.json lists, kmod/NAME or test/kmod/NAME,
+ * against the unpacked headers: with its own Makefile given KDIR, else plain kbuild) and the
+ * user-space programs (udriver/, static), in a scratch copy of kmod/, test/kmod/ and udriver/ so
+ * the source tree stays clean and concurrent builds do not collide.
  */
 async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: string, log: Log): Promise<{ kmods: BuiltKmod[]; programs: BuiltProgram[] }> {
   rmSync(work, { recursive: true, force: true })
-  for (const top of ['kmod', 'udriver']) {
+  for (const top of ['kmod', 'udriver', 'test/kmod']) {
     if (existsSync(join(ROOT, top))) cpSync(join(ROOT, top), join(work, top), { recursive: true, filter: src => !isBuildProduct(src.replace(/.*\//, '')) })
   }
   const make = async (what: string, args: string[]) => {
@@ -265,12 +268,12 @@ async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: s
   const kmods: BuiltKmod[] = []
   const seen = new Set<string>()
   for (const name of recipe.kmods) {
-    const dir = join(work, 'kmod', name)
-    if (!existsSync(dir)) throw new HostError(`images/guest.json lists kmod "${name}" but kmod/${name} does not exist`)
-    if (existsSync(join(dir, 'Makefile'))) await make(`kmod/${name}`, ['-C', dir, `KDIR=${kdir}`])
-    else await make(`kmod/${name}`, ['-C', kdir, `M=${dir}`, 'modules'])
+    const dir = join(work, name)
+    if (!/^(kmod|test\/kmod)\/[\w-]+$/.test(name) || !existsSync(dir)) throw new HostError(`images/guest.json lists kmod "${name}", which is not a folder kmod/NAME or test/kmod/NAME of the repository`)
+    if (existsSync(join(dir, 'Makefile'))) await make(name, ['-C', dir, `KDIR=${kdir}`])
+    else await make(name, ['-C', kdir, `M=${dir}`, 'modules'])
     // A module's Makefile may build others it needs (e1000 builds core): take every .ko once.
-    for (const d of [dir, ...readdirSync(join(work, 'kmod')).map(n => join(work, 'kmod', n))]) {
+    for (const d of [dir, ...recipe.kmods.map(n => join(work, n))]) {
       if (!existsSync(d) || !statSync(d).isDirectory()) continue
       for (const f of readdirSync(d).filter(f => f.endsWith('.ko'))) {
         if (seen.has(f)) continue

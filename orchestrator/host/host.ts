@@ -2,8 +2,8 @@
 // install it (said on screen, --no-install-recommends); otherwise stop with the exact command to run.
 import { existsSync } from 'node:fs'
 import { $, which } from 'zx'
-import { HostError } from './errors.ts'
-import type { Log } from './log.ts'
+import { HostError } from '../base/errors.ts'
+import type { Log } from '../base/log.ts'
 
 export interface HostNeed {
   what: string // a command on PATH, or an absolute path to a file

@@ -2,7 +2,7 @@
 // readable summary made from it.
 import { execFileSync } from 'node:child_process'
 import { cpus, hostname, release, totalmem } from 'node:os'
-import type { LogEvent } from './log.ts'
+import type { LogEvent } from '../base/log.ts'
 
 export type Status = 'pass' | 'fail' | 'error' | 'skip'
 

@@ -1,6 +1,9 @@
 // The NICs under test and the driver variants of each. A variant that is not built yet says why,
-// so a scenario can report it as skipped instead of pretending.
-import { UsageError } from './errors.ts'
+// so a scenario can report it as skipped instead of pretending. A NIC with a microdriver names
+// its folders (kmod/<driver>/, udriver/<driver>/, the interface spec) and the figures bench-split
+// holds it to; everything a scenario needs to drive it by hand follows from those.
+import { UsageError } from '../base/errors.ts'
+import { specOf } from '../slicer/specs/index.ts'
 
 export const VARIANTS = ['native', 'monolithic', 'split'] as const
 export type Variant = (typeof VARIANTS)[number]
@@ -16,6 +19,27 @@ export interface DriverVariant {
   known?: Record<string, string>
 }
 
+/** A figure bench-split holds a microdriver to, measured in one run beside its references. */
+export interface BenchTarget {
+  /** the check's name ({rate}: the fixed rate of the CPU comparison) */
+  name: string
+  /** where the figure comes from: a measurement of the split case of the free-running throughput
+   *  run or of the fixed-rate one, or the share of the driver's lines in user space (split-stats) */
+  from: 'throughput' | 'throughput-at-rate' | 'split-stats'
+  /** the measurement's name (a prefix; {rate} as above) */
+  measurement?: string
+  unit: string
+  atLeast?: number
+  atMost?: number
+}
+
+/** Our microdriver of a NIC (variants monolithic and split). */
+export interface Microdriver {
+  /** its folders kmod/<driver>/ and udriver/<driver>/, and its interface spec's name */
+  driver: string
+  benchTargets: BenchTarget[]
+}
+
 export interface NicSpec {
   name: string
   qemuDevice: string
@@ -24,7 +48,36 @@ export interface NicSpec {
   variants: Partial<Record<Variant, DriverVariant>>
   /** Why a variant is not available yet, for each one missing from `variants`. */
   unavailable: Partial<Record<Variant, string>>
+  microdriver?: Microdriver
 }
+
+/** What a scenario needs to drive a NIC's split microdriver by hand in the guest. */
+export interface SplitNames {
+  driver: string
+  /** the split k-driver's module (the last of the split variant's modules) */
+  kmodule: string
+  /** the u-driver daemon (in /usr/sbin) */
+  udriver: string
+  /** the op number of its device-init upcall (the spec's) */
+  initOp: number
+}
+
+export function splitNames(nic: NicSpec): SplitNames {
+  const v = nic.variants.split
+  if (!v?.udriver || !nic.microdriver) throw new UsageError(`${nic.name} has no split microdriver`, nic.unavailable.split)
+  const init = specOf(nic.microdriver.driver).upcalls.find(u => u.init)!
+  return { driver: nic.microdriver.driver, kmodule: v.modules[v.modules.length - 1]!, udriver: v.udriver, initOp: init.op }
+}
+
+/** The figures every microdriver is held to (issue 3's targets), per direction. */
+const SPLIT_TARGETS: BenchTarget[] = [
+  ...(['rx', 'tx'] as const).flatMap(d => [
+    { name: `split/monolithic TCP ${d}`, from: 'throughput' as const, measurement: `split/monolithic ${d}`, unit: 'ratio', atLeast: 0.97 },
+    { name: `split/native TCP ${d}`, from: 'throughput' as const, measurement: `split/native ${d}`, unit: 'ratio', atLeast: 0.9 },
+    { name: `guest CPU split − monolithic, ${d} at {rate} Mbit/s`, from: 'throughput-at-rate' as const, measurement: `split − monolithic guest CPU during ${d}`, unit: 'points', atMost: 5 },
+  ]),
+  { name: 'driver lines in user space under split', from: 'split-stats', unit: '%', atLeast: 60 },
+]
 
 export const NICS: Record<string, NicSpec> = {
   e1000: {
@@ -44,6 +97,7 @@ export const NICS: Record<string, NicSpec> = {
       split: { modules: ['mb_core', 'mb_e1000_split'], driverName: 'mb_e1000', udriver: 'mb-udriver' },
     },
     unavailable: {},
+    microdriver: { driver: 'e1000', benchTargets: SPLIT_TARGETS },
   },
   rtl8139: {
     name: 'rtl8139', qemuDevice: 'rtl8139', pciId: '10ec:8139', description: 'Realtek RTL8139C+ (revision 0x20, driven natively by 8139cp)',

@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs'
 import { Client, type ClientChannel } from 'ssh2'
 import tar from 'tar-stream'
-import { BootError, GuestError, KernelCrashError, describeExit } from './errors.ts'
-import { lastLines } from './crash.ts'
-import type { Log } from './log.ts'
-import { retry, RetryExhausted } from './retry.ts'
-import type { Instance } from './vm.ts'
+import { BootError, GuestError, KernelCrashError, describeExit } from '../base/errors.ts'
+import { lastLines } from '../vm/crash.ts'
+import type { Log } from '../base/log.ts'
+import { defaults } from '../base/options.ts'
+import { retry, RetryExhausted } from '../base/retry.ts'
+import type { Instance } from '../vm/vm.ts'
 
 export interface ExecResult { code: number | null; signal?: string; stdout: string; stderr: string; ms: number }
 
@@ -37,7 +38,7 @@ function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number): Pr
 }
 
 export class SshSession implements GuestSession {
-  private constructor(private readonly client: Client, private readonly log?: Log) {
+  private constructor(private readonly client: Client, private readonly commandTimeoutMs: number, private readonly log?: Log) {
     // A dropped connection must not crash the orchestrator; the next exec reports it.
     client.on('error', () => undefined)
   }
@@ -46,7 +47,7 @@ export class SshSession implements GuestSession {
    * Waits until the guest's SSH server answers: each try has its own timeout (QEMU's forward
    * accepts a connection before the guest listens), and the whole wait has a deadline.
    */
-  static async connect(vm: Instance, keyFile: string, o: { deadlineMs: number; tryTimeoutMs?: number; log?: Log }): Promise<SshSession> {
+  static async connect(vm: Instance, keyFile: string, o: { deadlineMs: number; tryTimeoutMs?: number; commandTimeoutMs?: number; log?: Log }): Promise<SshSession> {
     const key = readFileSync(keyFile)
     const t0 = Date.now()
     try {
@@ -60,7 +61,7 @@ export class SshSession implements GuestSession {
         },
       })
       o.log?.info(`guest answers SSH after ${((Date.now() - t0) / 1000).toFixed(2)} s`)
-      return new SshSession(client, o.log)
+      return new SshSession(client, o.commandTimeoutMs ?? defaults.commandTimeoutMs, o.log)
     } catch (e) {
       if (e instanceof RetryExhausted) {
         throw new BootError(`the guest's SSH server did not answer on 127.0.0.1:${vm.sshPort} within ${(o.deadlineMs / 1000).toFixed(0)} s (${e.attempts} tries; last: ${e.last instanceof Error ? e.last.message : String(e.last)})`, {
@@ -72,7 +73,7 @@ export class SshSession implements GuestSession {
   }
 
   exec(cmd: string, o: ExecOptions = {}): Promise<ExecResult> {
-    const timeoutMs = o.timeoutMs ?? 60_000
+    const timeoutMs = o.timeoutMs ?? this.commandTimeoutMs
     const t0 = Date.now()
     this.log?.cmd(`guest$ ${cmd}`)
     return new Promise((resolve, reject) => {
@@ -104,7 +105,7 @@ export class SshSession implements GuestSession {
   }
 
   /** Copies files into destDir as one tar stream, unpacked by the guest's tar. */
-  async push(files: { path: string; data: Buffer; mode?: number }[], destDir: string, timeoutMs = 60_000): Promise<void> {
+  async push(files: { path: string; data: Buffer; mode?: number }[], destDir: string, timeoutMs = this.commandTimeoutMs): Promise<void> {
     const pack = tar.pack()
     for (const f of files) pack.entry({ name: f.path, mode: f.mode ?? 0o644, mtime: new Date(0) }, f.data)
     pack.finalize()

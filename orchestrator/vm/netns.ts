@@ -3,8 +3,8 @@
 // named mb-PID-N so that ones left by a killed run are found and removed by the next run.
 import { execFileSync } from 'node:child_process'
 import { execa } from 'execa'
-import { onCleanup, pidAlive } from './cleanup.ts'
-import { HostError } from './errors.ts'
+import { onCleanup, pidAlive } from '../base/cleanup.ts'
+import { HostError } from '../base/errors.ts'
 import { DUT_TAP } from './qemu.ts'
 
 let counter = 0

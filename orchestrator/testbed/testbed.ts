@@ -1,15 +1,17 @@
 // Boots a guest for one NIC and variant and hands back a ready session: the part of the flow
-// image → vm → guest session that every scenario shares.
+// image → vm → guest session that every scenario shares. A scenario sees the guest through two
+// interfaces, the VM instance and the guest session; the boot function can be replaced (tests
+// give scenarios fake guests, so their logic is checked without QEMU).
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { chooseAccel, prepareHost, type AccelChoice } from './host.ts'
-import { buildImage, type Image } from './image.ts'
-import type { Log } from './log.ts'
+import { chooseAccel, prepareHost, type AccelChoice } from '../host/host.ts'
+import { buildImage, type Image } from '../image/image.ts'
+import type { Log } from '../base/log.ts'
 import { MGMT_MODULES, TOOL_MODULES, type NicSpec, type Variant } from './nics.ts'
-import type { Options } from './options.ts'
-import { SshSession } from './ssh.ts'
-import { QemuVm } from './vm.ts'
-import { KernelCrashError } from './errors.ts'
+import type { Options } from '../base/options.ts'
+import { SshSession, type GuestSession } from '../session/ssh.ts'
+import { QemuVm, type Instance } from '../vm/vm.ts'
+import { KernelCrashError } from '../base/errors.ts'
 
 export interface Testbed {
   opts: Options
@@ -18,11 +20,15 @@ export interface Testbed {
   accel: AccelChoice
   imageMs: number
   runDir: string
+  /** Boots a guest; bootGuest (QEMU) unless replaced. */
+  boot?: BootFn
 }
 
+export type BootFn = (tb: Testbed, nic: NicSpec, variant: Variant, extra?: { append?: string; label?: string }) => Promise<Guest>
+
 export interface Guest {
-  vm: QemuVm
-  ssh: SshSession
+  vm: Instance
+  ssh: GuestSession
   nic: NicSpec
   variant: Variant
   /** QEMU start to first successful SSH login. */
@@ -43,6 +49,11 @@ export async function prepareTestbed(opts: Options, log: Log, runDir: string): P
 
 let guestCounter = 0
 
+/** A guest for nic/variant, by the testbed's boot function. */
+export function boot(tb: Testbed, nic: NicSpec, variant: Variant, extra: { append?: string; label?: string } = {}): Promise<Guest> {
+  return (tb.boot ?? bootGuest)(tb, nic, variant, extra)
+}
+
 export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, extra: { append?: string; label?: string } = {}): Promise<Guest> {
   const drv = nic.variants[variant]
   if (!drv) throw new Error(`${nic.name}/${variant} is not available: ${nic.unavailable[variant] ?? 'unknown'}`)
@@ -55,7 +66,7 @@ export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, ext
   })
   let ssh: SshSession
   try {
-    ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, log: tb.log })
+    ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, commandTimeoutMs: tb.opts.commandTimeoutMs, log: tb.log })
   } catch (e) {
     await vm.close()
     throw e

@@ -1,9 +1,9 @@
 // Scenarios: one file each under scenarios/, run by name. Each declares what it covers and what it
 // asserts; the runner turns every NIC × variant into a case with a status and its evidence.
-import { MicrobedError, KernelCrashError, errorMessage } from './errors.ts'
+import { MicrobedError, KernelCrashError, errorMessage } from '../base/errors.ts'
 import type { NicSpec, Variant } from './nics.ts'
-import type { CaseResult, Check, Measurement } from './results.ts'
-import { bootGuest, type Guest, type Testbed } from './testbed.ts'
+import type { CaseResult, Check, Measurement } from '../results/results.ts'
+import { boot, type Guest, type Testbed } from './testbed.ts'
 
 export interface Scenario {
   name: string
@@ -76,7 +76,7 @@ export async function guestCase(
   if (o.needsUdriver && !drv.udriver) return c.skip(o.needsUdriver)
   let g: Guest | null = null
   try {
-    g = await bootGuest(tb, nic, variant)
+    g = await boot(tb, nic, variant)
     c.logs.console = g.vm.consoleLog
     c.timings.bootToSshMs = g.bootMs
     await body(g, c)

@@ -8,7 +8,7 @@
 // they are listed separately and left out of the share.
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { paths } from './options.ts'
+import { paths } from '../base/options.ts'
 
 /** Lines of C that are neither blank nor only comment. */
 export function codeLines(src: string): number {

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { HostError } from './errors.ts'
-import type { Log } from './log.ts'
+import { HostError } from '../base/errors.ts'
+import type { Log } from '../base/log.ts'
 
 export interface PackageInfo { name: string; version: string; sha256?: string; size?: number }
 

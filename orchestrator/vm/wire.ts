@@ -10,8 +10,8 @@
 // returns with the channel up, and the socket files are ours to remove.
 import { rmSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
-import { onCleanup } from './cleanup.ts'
-import { HostError, errorMessage } from './errors.ts'
+import { onCleanup } from '../base/cleanup.ts'
+import { HostError, errorMessage } from '../base/errors.ts'
 
 /** What a wire needs from the VM (QemuVm has both); small, so tests can fake QEMU. */
 export interface WireVm {

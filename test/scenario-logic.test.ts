@@ -1,0 +1,140 @@
+// Scenario logic on fake guests (test/fakes/guest.ts), no QEMU: the verdicts of functional,
+// crash-udriver and throughput on canned outputs, each with a case that must fail. The same
+// scenarios run against real guests in test/split.test.ts and test/guest.test.ts.
+import { expect } from 'chai'
+import { NICS, type Variant } from '../orchestrator/testbed/nics.ts'
+import type { CaseResult } from '../orchestrator/results/results.ts'
+import { crashUdriver } from '../scenarios/crash-udriver.ts'
+import { functionalScenario } from '../scenarios/functional.ts'
+import { throughput } from '../scenarios/throughput.ts'
+import { FakeGuest, fakeTestbed, waitEventRule, type Rule } from './fakes/guest.ts'
+
+const e1000 = NICS.e1000!
+const why = (c: CaseResult) => `${c.status}: ${c.reason ?? ''}\n${c.checks.map(k => `${k.ok ? 'ok' : 'FAIL'} ${k.name}: ${k.evidence}`).join('\n')}`
+
+/** A NIC device as functional's promiscuous rows see it: flags, carrier, pings. */
+function deviceRules(v: Variant, o: { promiscBreaksTraffic?: boolean } = {}): Rule[] {
+  let promisc = false
+  return [
+    { match: /^cat \/sys\/class\/net\/dut0\/carrier$/, reply: '1' },
+    { match: /^ethtool -i dut0$/, reply: `driver: ${e1000.variants[v]!.driverName}\nversion: 6.1\nbus-info: 0000:00:03.0\n` },
+    { match: /^ip link set dut0 promisc (on|off)$/, reply: m => { promisc = m[1] === 'on'; return '' } },
+    { match: /^ip -d link show dut0$/, reply: () => `2: dut0: <BROADCAST,MULTICAST${promisc ? ',PROMISC' : ''},UP> mtu 1500\n    link/ether 52:54:00:12:34:56 promiscuity ${promisc ? 1 : 0} minmtu 68` },
+    { match: /^ping -c 3 /, reply: () => `3 packets transmitted, ${promisc && o.promiscBreaksTraffic ? 0 : 3} packets received` },
+  ]
+}
+
+describe('scenario logic on fake guests (no QEMU)', function () {
+  this.timeout(60_000)
+  const ops = ['ethtool -i', 'promiscuous on', 'promiscuous off']
+  const fn = functionalScenario(op => ops.includes(op))
+
+  it('functional: split matching monolithic passes, every operation a check with its evidence', async () => {
+    const tb = fakeTestbed((nic, v) => new FakeGuest(nic, v, deviceRules(v)))
+    const cases = await fn.run(tb, e1000, ['monolithic', 'split'])
+    for (const c of cases) expect(c.status, why(c)).to.equal('pass')
+    const split = cases.find(c => c.variant === 'split')!
+    expect(split.checks.map(k => k.name)).to.include.members([...ops, 'split matches monolithic on every operation', 'no kernel crash on the console'])
+    expect(split.checks.find(k => k.name === 'promiscuous on')!.evidence).to.match(/PROMISC.*traffic after: ping 3\/3/)
+  })
+
+  it('functional: split failing where monolithic works fails split, naming the operation', async () => {
+    const tb = fakeTestbed((nic, v) => new FakeGuest(nic, v, deviceRules(v, { promiscBreaksTraffic: v === 'split' })))
+    const cases = await fn.run(tb, e1000, ['monolithic', 'split'])
+    expect(cases.find(c => c.variant === 'monolithic')!.status).to.equal('pass')
+    const split = cases.find(c => c.variant === 'split')!
+    expect(split.status, why(split)).to.equal('fail')
+    expect(split.reason).to.match(/^promiscuous on: .*ping 0\/3/)
+    expect(split.checks.find(k => k.name === 'split matches monolithic on every operation')).to.include({ ok: false, evidence: 'differs on: promiscuous on' })
+  })
+
+  /** A split guest whose u-driver, when killed, comes back (a replay) unless `dead`. */
+  function crashGuest(v: Variant, o: { dead?: boolean } = {}): (nic: typeof e1000) => FakeGuest {
+    return nic => {
+      let pid = 200
+      const st = { mtu: '1500', mac: '52:54:00:12:34:56', promisc: false }
+      const g = new FakeGuest(nic, v, [
+        waitEventRule,
+        { match: /max_restarts$/, reply: '' },
+        { match: /^ip link set dut0 mtu (\d+) && ip link set dut0 address (\S+) && ip link set dut0 promisc on/, reply: m => { st.mtu = m[1]!; st.mac = m[2]!; st.promisc = true; return '' } },
+        { match: /carrier\)" = 1 \] && break; sleep 0.1; done; ping -c 2/, reply: '' },
+        { match: /^ping -i 0\.01 -w \d+ -I dut0 \S+ 2>&1 \| tail -2$/, reply: '500 packets transmitted, 500 packets received, 0% packet loss' },
+        { match: /^\(ping -i 0\.01 .*crash-ping\.log/, reply: '' },
+        { match: /^pid=\$\(pgrep -x mb-udriver\) && kill -SEGV \$pid/, reply: () => {
+          g.log(`microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} reason=closed`)
+          if (!o.dead) {
+            pid++
+            g.log(`microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} live=1`)
+            g.log(`microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} result=0 mtu=${st.mtu} mac=${st.mac} rx_flags=1 mc=0 uc=0 autoneg=1`)
+          }
+          return `killed ${pid}`
+        } },
+        { match: /pgrep -x ping >\/dev\/null \|\| break/, reply: '' },
+        { match: /^cat \/tmp\/crash-ping\.log$/, reply: '1000 packets transmitted, 1000 packets received, 0% packet loss' },
+        { match: /^cat \/sys\/class\/net\/dut0\/mtu$/, reply: () => st.mtu },
+        { match: /^cat \/sys\/class\/net\/dut0\/address$/, reply: () => st.mac },
+        { match: /^ip link show dut0$/, reply: () => `2: dut0: <BROADCAST,MULTICAST${st.promisc ? ',PROMISC' : ''},UP> mtu ${st.mtu}` },
+        { match: /^ethtool -c dut0; ethtool -a dut0$/, reply: 'rx-usecs: 100\nAutonegotiate: off\nRX: off\nTX: off\n' },
+        { match: /^ethtool -i dut0 \| grep -q/, reply: '3 packets transmitted, 3 packets received' },
+      ])
+      g.vm = { ...g.vm, traffic: undefined } // no iperf3 from the host: pings carry the traffic check
+      g.log('microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=200 live=1')
+      return g
+    }
+  }
+  const crashOpts = { crash: { signal: 'SIGSEGV', during: 'traffic' as const, crashes: 1 } }
+
+  it('crash-udriver: a u-driver that comes back with its configuration passes, with its recovery time', async () => {
+    const tb = fakeTestbed(nic => crashGuest('split')(nic), crashOpts)
+    const [c] = await crashUdriver.run(tb, e1000, ['split'])
+    expect(c!.status, why(c!)).to.equal('pass')
+    expect(c!.measurements.find(m => m.name.startsWith('recovery time'))!.samples).to.have.length(1)
+    expect(c!.checks.find(k => k.name.startsWith('the configuration set before'))!.evidence).to.include('mtu 1400, address 52:54:00:6d:62:42, PROMISC')
+  })
+
+  it('crash-udriver: a u-driver that never comes back fails the case, with the kernel log as evidence', async () => {
+    const tb = fakeTestbed(nic => crashGuest('split', { dead: true })(nic), crashOpts)
+    const [c] = await crashUdriver.run(tb, e1000, ['split'])
+    expect(c!.status, why(c!)).to.equal('fail')
+    const back = c!.checks.find(k => k.name.startsWith('the u-driver came back by itself'))!
+    expect(back.ok).to.equal(false)
+    expect(back.evidence).to.match(/^0\/1 recovered; kernel log: detach$/)
+  })
+
+  it('crash-udriver: native has no u-driver and is skipped, saying so', async () => {
+    const tb = fakeTestbed(nic => crashGuest('native')(nic), crashOpts)
+    const [c] = await crashUdriver.run(tb, e1000, ['native'])
+    expect(c!.status).to.equal('skip')
+    expect(c!.reason).to.match(/no u-driver/)
+  })
+
+  /** A guest for throughput: /proc/stat ticks, iperf3 on the host answers with `mbit`. */
+  function tputGuest(nic: typeof e1000, v: Variant, mbit: number): FakeGuest {
+    let t = 0
+    return new FakeGuest(nic, v, [
+      { match: /^iperf3 -s -D /, reply: '' },
+      { match: /^cat \/proc\/stat$/, reply: () => { t += 1000; return `cpu  ${t / 2} 0 ${t / 4} ${t / 4} 0 0 0 0 0 0\n` } },
+    ], [
+      { match: /^iperf3 -c /, reply: JSON.stringify({ end: { sum_received: { bits_per_second: mbit * 1e6 } } }) },
+    ])
+  }
+
+  it('throughput: figures per variant and split/native ratios measured side by side', async () => {
+    const tb = fakeTestbed((nic, v) => tputGuest(nic, v, v === 'split' ? 450 : 500), { repeat: 2 })
+    const cases = await throughput.run(tb, e1000, ['native', 'split'])
+    for (const c of cases) expect(c.status, why(c)).to.equal('pass')
+    const split = cases.find(c => c.variant === 'split')!
+    expect(split.measurements.find(m => m.name === 'split/native rx throughput ratio')!.value).to.be.closeTo(0.9, 1e-9)
+    expect(split.measurements.find(m => m.name.startsWith('TCP rx'))).to.include({ value: 450, unit: 'Mbit/s' })
+    expect(tb.guests.flatMap(g => g.hostCommands).filter(a => a.includes('-R')).length).to.equal(4) // tx runs: 2 rounds × 2 variants
+  })
+
+  it('throughput: a variant whose runs move nothing fails', async () => {
+    const tb = fakeTestbed((nic, v) => tputGuest(nic, v, v === 'split' ? 0 : 500), { repeat: 2 })
+    const cases = await throughput.run(tb, e1000, ['native', 'split'])
+    expect(cases.find(c => c.variant === 'native')!.status).to.equal('pass')
+    const split = cases.find(c => c.variant === 'split')!
+    expect(split.status, why(split)).to.equal('fail')
+    expect(split.reason).to.match(/^iperf3 rx moved traffic in all 2 runs: Mbit\/s: 0, 0/)
+  })
+})
