@@ -74,7 +74,7 @@ struct mb_inst {
 	unsigned long crash_at[MB_CRASH_HISTORY];
 	u32 crashes;
 	unsigned long attach_at[MB_ATTACH_HISTORY];	/* churn limit */
-	u32 attaches;
+	u32 attaches;			/* ever taken: also the attach generation */
 	struct mb_evlimit ev;
 
 	/* shadow.c: recovery */

@@ -26,24 +26,37 @@ module_param(outage_wait_ms, uint, 0644);
 MODULE_PARM_DESC(outage_wait_ms,
 		 "ms a control operation waits for a restarted u-driver before failing with -ENOTCONN (default 3000, 0: fail at once)");
 
-/* A new u-driver took an instance that was running: replay, then resume. */
+/*
+ * A new u-driver took an instance that was running: replay, then resume.
+ * The outage ends when the replay is over, whatever its result, as long
+ * as that u-driver is still the one attached: a u-driver that fails its
+ * replay (a bug, or on purpose) then serves control operations as it
+ * answers them, rather than making each wait outage_wait_ms under RTNL.
+ * Only a replay that succeeded resumes the data path.
+ */
 static void mb_shadow_replay_work(struct work_struct *w)
 {
 	struct mb_inst *inst = container_of(w, struct mb_inst, replay_work);
 	const struct mb_kdrv_ops *ops = inst->desc.ops;
 	char desc[192] = "";
+	u32 gen;
 	int err;
 
+	mutex_lock(&mb_lock);
+	gen = inst->attaches;
+	mutex_unlock(&mb_lock);
 	err = ops->replay ? ops->replay(inst->desc.priv, desc, sizeof(desc)) : 0;
 	mb_core_event(inst, "replay", "result=%d%s%s", err, desc[0] ? " " : "",
 		      desc);
-	if (err)
-		return;
 	/* Before resume: an operation waiting under RTNL must not wait for
-	 * a step that needs RTNL. */
-	WRITE_ONCE(inst->outage, false);
+	 * a step that needs RTNL.  A detach since the replay began opened a
+	 * new outage, which is not this replay's to end. */
+	mutex_lock(&mb_lock);
+	if (inst->chan && inst->attaches == gen)
+		WRITE_ONCE(inst->outage, false);
+	mutex_unlock(&mb_lock);
 	wake_up_all(&inst->served_wq);
-	if (ops->resume)
+	if (!err && ops->resume)
 		ops->resume(inst->desc.priv);
 }
 

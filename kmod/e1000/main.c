@@ -43,7 +43,12 @@ int mb_up(struct mb_adapter *a)
 	if (err)
 		return err;
 	mb_set_rings(a, MB_RINGS_SETUP);
-	mb_rings_program(a);
+	err = mb_rings_program(a);
+	if (err) {
+		mb_set_rings(a, MB_RINGS_OFF);
+		mb_rings_free(a);
+		return err;
+	}
 	if (test_setup_delay_ms)
 		msleep(test_setup_delay_ms);
 	mb_set_rings(a, MB_RINGS_LIVE);
@@ -78,17 +83,24 @@ static void mb_stop_dma(struct mb_adapter *a)
 	usleep_range(1000, 2000);	/* let in-flight descriptors settle */
 }
 
-/* Idempotent: after a failed mb_up() the data path is already down. */
+/*
+ * Idempotent: after a failed mb_up() the data path is already down.  The
+ * carrier goes off only once the watchdog is cancelled and the rings are
+ * off (under split that takes the core lock, which link reports hold):
+ * from then on a link report sees MB_DOWN and can only turn it off, so no
+ * report racing this one leaves the carrier on while the device is down
+ * (or on an unregistered netdev after removal).
+ */
 void mb_down(struct mb_adapter *a)
 {
 	if (test_and_set_bit(MB_DOWN, &a->flags))
 		return;
-	netif_carrier_off(a->netdev);
 	netif_tx_disable(a->netdev);
 	napi_disable(&a->napi);	/* first: a last poll would unmask IRQs */
 	mb_irq_disable(a);
 	cancel_delayed_work_sync(&a->watchdog_work);
 	mb_stop_dma(a);
+	netif_carrier_off(a->netdev);
 	mb_ctl(a, down);	/* reset and re-init; may fail under split */
 	mb_rings_free(a);
 }

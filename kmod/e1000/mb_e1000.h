@@ -175,7 +175,7 @@ extern const struct ethtool_ops mb_ethtool_ops;
 /* ring.c: rings, receive, interrupt, NAPI */
 int mb_rings_alloc(struct mb_adapter *a);
 void mb_rings_free(struct mb_adapter *a);
-void mb_rings_program(struct mb_adapter *a);
+int mb_rings_program(struct mb_adapter *a);
 /* tx.c: transmit */
 netdev_tx_t mb_xmit(struct sk_buff *skb, struct net_device *netdev);
 void mb_tx_clean(struct mb_adapter *a, int budget);

@@ -5,6 +5,7 @@
  * Only this file (and the ring programming below) ever points the device's
  * DMA at memory; under `split` the register policy keeps it that way.
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
@@ -172,26 +173,65 @@ void mb_rings_free(struct mb_adapter *a)
 }
 
 /*
- * SDM 14.4/14.5: ring base, length, head and tail.  These registers are
- * the kernel's alone; the control path never writes them.
+ * A reset or an EEPROM reload completes some time after the write that
+ * starts it (SDM 14.9: CTRL.RST and CTRL_EXT.EE_RST clear themselves when
+ * done), and a late one would zero the ring registers after they were
+ * written.  Bounded: 10 ms.
  */
-void mb_rings_program(struct mb_adapter *a)
+static int rings_reset_settled(struct mb_adapter *a)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (!(mb_rd(a, E1000_CTRL) & E1000_CTRL_RST) &&
+		    !(mb_rd(a, E1000_CTRL_EXT) & E1000_CTRL_EXT_EE_RST))
+			return 0;
+		udelay(100);
+	}
+	netdev_err(a->netdev, "a reset is still in progress: rings not programmed\n");
+	return -EBUSY;
+}
+
+/*
+ * SDM 14.4/14.5: ring base, length, head and tail.  These registers are
+ * the kernel's alone; the control path never writes them.  Called with
+ * the policy closed to resets (rings `setup`); before the rings go live
+ * they are read back, so whatever reached the device in between (a reset
+ * started earlier, a part that decodes more than its datasheet says) does
+ * not turn into DMA to a wrong address.
+ */
+int mb_rings_program(struct mb_adapter *a)
 {
 	u64 t = a->tx.desc_dma, r = a->rx.desc_dma;
+	u32 tlen = a->tx.count * sizeof(struct mb_tx_desc);
+	u32 rlen = a->rx.count * sizeof(struct mb_rx_desc);
+	int err = rings_reset_settled(a);
 
+	if (err)
+		return err;
 	mb_wr(a, E1000_TDBAL, lower_32_bits(t));
 	mb_wr(a, E1000_TDBAH, upper_32_bits(t));
-	mb_wr(a, E1000_TDLEN, a->tx.count * sizeof(struct mb_tx_desc));
+	mb_wr(a, E1000_TDLEN, tlen);
 	mb_wr(a, E1000_TDH, 0);
 	mb_wr(a, E1000_TDT, 0);
 	mb_wr(a, E1000_RDBAL, lower_32_bits(r));
 	mb_wr(a, E1000_RDBAH, upper_32_bits(r));
-	mb_wr(a, E1000_RDLEN, a->rx.count * sizeof(struct mb_rx_desc));
+	mb_wr(a, E1000_RDLEN, rlen);
 	mb_wr(a, E1000_RDH, 0);
 	mb_wr(a, E1000_RDT, 0);
+	if (mb_rd(a, E1000_TDBAL) != lower_32_bits(t) ||
+	    mb_rd(a, E1000_TDBAH) != upper_32_bits(t) ||
+	    mb_rd(a, E1000_TDLEN) != tlen ||
+	    mb_rd(a, E1000_RDBAL) != lower_32_bits(r) ||
+	    mb_rd(a, E1000_RDBAH) != upper_32_bits(r) ||
+	    mb_rd(a, E1000_RDLEN) != rlen) {
+		netdev_err(a->netdev, "ring registers do not hold the rings just written\n");
+		return -EIO;
+	}
 	local_bh_disable();	/* napi_alloc_skb's cache wants softirq context */
 	rx_refill(a);
 	local_bh_enable();
+	return 0;
 }
 
 /*

@@ -490,7 +490,12 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 	       wr(mbu_fd(c), &rep, len));
 	/* a second reply to the same upcall is stale; with no upcall in flight
 	 * it is only refused (with one in flight it would be a protocol
-	 * violation and cost us the instance: the garbage-udriver scenario) */
+	 * violation and cost us the instance: the garbage-udriver scenario).
+	 * The upcalls the kernel sends next (operations held back while no
+	 * u-driver served, the watchdog) are answered first, until it has been
+	 * quiet for 300 ms: the next watchdog is 2 s away. */
+	while (serve_one(c, E1000_RING_DEFAULT, 0, 300))
+		;
 	report("reply-duplicate-stale-seq", -EINVAL,
 	       wr(mbu_fd(c), &rep, len));
 }
