@@ -2,7 +2,7 @@
 // picks (TCG on machines without vmx/svm) or MICROBED_TEST_ACCEL.
 import { expect } from 'chai'
 import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildImage } from '../orchestrator/image/image.ts'
@@ -154,6 +154,9 @@ describe('real guests under QEMU', function () {
       expect(code).to.equal(signal === 'SIGINT' ? 130 : 143)
       expect(err).to.match(new RegExp(`${signal} received; cleaned up: QEMU pid ${qemuPid}`))
       await until(`QEMU pid ${qemuPid} to be gone`, 3000, () => !pidAlive(qemuPid))
+      // nothing of the run left in /tmp either: its QMP socket is the orchestrator's to remove
+      const left = readdirSync('/tmp').filter(f => f.startsWith(`microbed-qmp-${child.pid}-`))
+      expect(left, 'QMP socket files of the signalled run').to.deep.equal([])
     })
   }
 })

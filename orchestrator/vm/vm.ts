@@ -117,7 +117,12 @@ export class QemuVm implements Instance {
     const proc = execa('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], { reject: false, stdin: 'ignore', buffer: false })
     this.proc = proc
     const pid = proc.pid
-    this.unregister = onCleanup(`QEMU pid ${pid}`, () => { if (pid) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } })
+    // on a signal or at exit: QEMU killed, and its QMP socket file (which QEMU made) removed
+    const qmp = this.qmpPath
+    this.unregister = onCleanup(`QEMU pid ${pid}`, () => {
+      if (pid) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+      rmSync(qmp, { force: true })
+    })
     proc.stderr?.on('data', (d: Buffer) => { this.stderr += d.toString() })
     proc.then(r => { this.exitInfo = describeExit(r.exitCode, r.signal) + (this.stderr ? `; QEMU said: ${this.stderr.trim().slice(-500)}` : '') })
     this.poll = setInterval(() => this.readConsole(), 100)
