@@ -141,10 +141,10 @@ class Model {
       throw new Error(`${this.spec.specFile}: ${where}: multipleOf needs a range and a positive value`)
   }
 
-  /** The errnos a reply to u may carry (names), in a stable order. */
-  errnosOf(u: UpcallSpec): string[] {
-    const list = u.errnos ?? this.spec.errnos
-    for (const e of list) if (!/^E[A-Z0-9]+$/.test(e)) throw new Error(`${this.spec.specFile}: ${u.name}: "${e}" is not an errno name`)
+  /** The errnos a reply to u may carry (names), in a stable order; without u, the driver's. */
+  errnosOf(u?: UpcallSpec): string[] {
+    const list = u?.errnos ?? this.spec.errnos
+    for (const e of list) if (!/^E[A-Z0-9]+$/.test(e)) throw new Error(`${this.spec.specFile}: ${u?.name ?? 'errnos'}: "${e}" is not an errno name`)
     return [...new Set(list)].sort()
   }
 
@@ -355,8 +355,9 @@ function replyChecker(m: Model): string {
   for (const f of s.shared.fields) if (f.dir.includes('OUT_INIT')) o.push(...checkStmts(m, f, `n->${f.name}`, f.name, 2, fail))
   o.push('\t}', '\treturn 0;', '}', '')
   // the errnos a reply may carry: one function per distinct set, the driver's first
-  const sets = [...new Set([s.errnos, ...s.upcalls.map(u => u.errnos ?? s.errnos)].map(l => m.errnosOf({ ...s.upcalls[0]!, errnos: l }).join(',')))]
-  const setOf = (u: UpcallSpec) => sets.indexOf(m.errnosOf(u).join(','))
+  const key = (u?: UpcallSpec) => m.errnosOf(u).join(',')
+  const sets = [...new Set([key(), ...s.upcalls.map(key)])]
+  const setOf = (u: UpcallSpec) => sets.indexOf(key(u))
   o.push('/* The errnos a reply may carry (the spec\'s `errnos`): a kernel-internal code such as',
     ' * ERESTARTSYS or EPROBE_DEFER, or a number no operation returns, never reaches a caller. */')
   sets.forEach((set, k) => {

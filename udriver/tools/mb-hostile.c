@@ -190,17 +190,25 @@ static int netdev_of(const char *dev, char *name, size_t cap)
 	return err;
 }
 
+/* A socket for interface ioctls on ifname, ifr named after it; -errno if none. */
+static int if_socket(const char *ifname, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	return s < 0 ? -errno : s;
+}
+
 /* ethtool -G as an ioctl: 0 or -errno. */
 static int set_rings(const char *ifname, uint32_t n)
 {
 	struct ethtool_ringparam rp = { .cmd = ETHTOOL_GRINGPARAM };
 	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+	int s = if_socket(ifname, &ifr), err = 0;
 
 	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		return s;
 	ifr.ifr_data = (void *)&rp;
 	if (ioctl(s, SIOCETHTOOL, &ifr) == 0) {
 		rp.cmd = ETHTOOL_SRINGPARAM;
@@ -214,6 +222,24 @@ static int set_rings(const char *ifname, uint32_t n)
 	return err;
 }
 
+/* We are the u-driver of the command child pid runs: serve every upcall
+ * until it exits; its exit status (see serve_one for ring, null_status). */
+static int serve_until_exit(struct mbu_chan *c, pid_t pid, uint32_t ring,
+			    int32_t null_status)
+{
+	int st = 0;
+
+	while (waitpid(pid, &st, WNOHANG) == 0)
+		serve_one(c, ring, null_status, 100);
+	return st;
+}
+
+/* A child's result reported as -errno: it exits with the errno (0: done). */
+static int child_errno(int st)
+{
+	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR;
+}
+
 /*
  * ethtool -G answered with a ring size the device cannot take: TDLEN/
  * RDLEN count in 128-byte units, so 81 descriptors would become 80 in the
@@ -225,7 +251,6 @@ static void unaligned_ring_case(struct mbu_chan *c, const char *device)
 {
 	char ifname[IF_NAMESIZE];
 	pid_t pid;
-	int st = 0, got;
 
 	if (netdev_of(device, ifname, sizeof(ifname))) {
 		skip("ring-sizes-unaligned", "no-netdev");
@@ -235,23 +260,18 @@ static void unaligned_ring_case(struct mbu_chan *c, const char *device)
 	pid = fork();
 	if (pid == 0)
 		_exit(-set_rings(ifname, E1000_RING_MIN + E1000_RING_ALIGN));
-	/* we are its u-driver: serve every upcall until it is done */
-	while (waitpid(pid, &st, WNOHANG) == 0)
-		serve_one(c, E1000_RING_MIN + 1, 0, 100);
-	got = WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR;
-	report("ring-sizes-unaligned", -EINVAL, got);
+	report("ring-sizes-unaligned", -EINVAL,
+	       child_errno(serve_until_exit(c, pid, E1000_RING_MIN + 1, 0)));
 }
 
 /* ip link set IF up|down as an ioctl: 0 or -errno. */
 static int set_up(const char *ifname, int up)
 {
 	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+	int s = if_socket(ifname, &ifr), err = 0;
 
 	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		return s;
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags = up ? ifr.ifr_flags | IFF_UP : ifr.ifr_flags & ~IFF_UP;
 		if (ioctl(s, SIOCSIFFLAGS, &ifr))
@@ -278,7 +298,6 @@ static void reset_during_bringup_case(struct mbu_chan *c, uint32_t handle,
 	unsigned int delay = 0;
 	FILE *f;
 	pid_t pid;
-	int st = 0;
 
 	snprintf(path, sizeof(path),
 		 "/sys/bus/pci/devices/%.32s/driver/module/parameters/test_setup_delay_ms",
@@ -300,17 +319,14 @@ static void reset_during_bringup_case(struct mbu_chan *c, uint32_t handle,
 	usleep(delay * 500);	/* half-way through the held window */
 	report("reset-during-bring-up", -EPERM,
 	       mbu_wr32(c, handle, 0x0, 1u << 26));
-	while (waitpid(pid, &st, WNOHANG) == 0)
-		serve_one(c, E1000_RING_DEFAULT, 0, 100);
 	report("bring-up-after-refused-reset", 0,
-	       WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR);
+	       child_errno(serve_until_exit(c, pid, E1000_RING_DEFAULT, 0)));
 	/* down again, as it was: we only said "done" to the kernel's steps */
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0)
 		_exit(-set_up(ifname, 0));
-	while (waitpid(pid, &st, WNOHANG) == 0)
-		serve_one(c, E1000_RING_DEFAULT, 0, 100);
+	serve_until_exit(c, pid, E1000_RING_DEFAULT, 0);
 }
 
 /*
@@ -320,7 +336,7 @@ static void reset_during_bringup_case(struct mbu_chan *c, uint32_t handle,
 static void bench_status_case(struct mbu_chan *c, uint32_t handle)
 {
 	pid_t pid;
-	int st = 0, got;
+	int st, got;
 
 	fflush(stdout);
 	pid = fork();
@@ -333,9 +349,8 @@ static void bench_status_case(struct mbu_chan *c, uint32_t handle)
 		r = ioctl(fd, MB_IOC_BENCH, &b);
 		_exit(r < 0 ? errno : r ? 250 : 0);
 	}
-	while (waitpid(pid, &st, WNOHANG) == 0)
-		serve_one(c, 0, 5, 100);
-	got = !WIFEXITED(st) ? -EINTR : WEXITSTATUS(st) == 250 ? 5 : -WEXITSTATUS(st);
+	st = serve_until_exit(c, pid, 0, 5);
+	got = WIFEXITED(st) && WEXITSTATUS(st) == 250 ? 5 : child_errno(st);
 	report("bench-reply-status-positive", -EPROTO, got);
 }
 
