@@ -116,8 +116,11 @@ export const NICS: Record<string, NicSpec> = {
             'ethtool -p 1 (identify)'].map(op => [op, '8139cp has no such ethtool operation (Operation not supported)'])),
         },
       },
+      monolithic: { modules: ['mb_rtl8139'], driverName: 'mb_rtl8139' },
+      split: { modules: ['mb_core', 'mb_rtl8139_split'], driverName: 'mb_rtl8139', udriver: 'mb-udriver' },
     },
-    unavailable: { monolithic: 'there is no RTL8139 microdriver yet', split: 'there is no RTL8139 microdriver yet' },
+    unavailable: {},
+    microdriver: { driver: 'rtl8139', benchTargets: SPLIT_TARGETS },
   },
 }
 
