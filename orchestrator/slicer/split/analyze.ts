@@ -3,7 +3,7 @@
 // function pointers handed to driver functions), and the partition DriverSlicer's splitter makes:
 // everything reachable from a critical root (interrupt, NAPI poll, transmit), from an atomic root
 // or from inside an atomic region stays in the kernel; the rest may move to user space.
-import { ATOMIC, opsContext, REGISTRATIONS, type CallbackContext, type Context } from './contexts.ts'
+import { ATOMIC, LIBRARY_CALLBACKS, OPS_CONTEXTS, opsContext, REGISTRATIONS, type CallbackContext, type Context } from './contexts.ts'
 import type { FileFacts, FunctionFact } from './parse.ts'
 
 /** A driver's annotations for the splitter (the paper's annotations): one entry each. */
@@ -59,6 +59,12 @@ export interface Analysis {
   facts: Map<string, FunctionFact>
 }
 
+/** The one kernel struct of the context table with this (explicitly listed) field, if only one has it. */
+function uniqueStruct(field: string): string | undefined {
+  const has = Object.entries(OPS_CONTEXTS).filter(([, fs]) => Object.hasOwn(fs, field)).map(([s]) => s)
+  return has.length === 1 ? has[0] : undefined
+}
+
 const CRIT_OR_ATOMIC = (r: { context: Context; critical: boolean }) => r.critical || ATOMIC.has(r.context)
 
 /** Builds the graph and the analysis' own partition. `generated` tells generated files apart. */
@@ -85,6 +91,10 @@ export function analyze(driver: string, facts: FileFacts[], overrides: Overrides
   const unknown: { fn: string; via: string }[] = []
   const unresolved: Unresolved[] = []
   const fieldTargets = new Map<string, Set<string>>()
+  // A call into a library that calls the driver back counts as an indirect call through the fields it uses.
+  for (const fn of all) for (const c of fn.calls) for (const l of LIBRARY_CALLBACKS) {
+    if (l.calls.test(c.callee)) for (const field of l.fields) fn.indirect.push({ field, expr: `${c.callee}() -> ${field}`, line: c.line, region: c.region, via: c.via })
+  }
   const calledFields = new Set(all.flatMap(f => f.indirect.map(i => i.field).filter((x): x is string => !!x)))
   const addTarget = (field: string, fn: string) => fieldTargets.set(field, new Set([...(fieldTargets.get(field) ?? []), fn]))
   const addRoot = (fn: string, c: CallbackContext, via: string) => {
@@ -104,11 +114,14 @@ export function analyze(driver: string, facts: FileFacts[], overrides: Overrides
       const at = `${f.file}:${r.line}`
       if (r.field) {
         addTarget(r.field, fn)
-        if (r.struct && !ownStructs.has(r.struct)) {
-          const c = opsContext(r.struct, r.field)
-          if (c) addRoot(fn, c, `${r.struct}.${r.field} (${at})`)
-          else unknownCallback(fn, `${r.struct}.${r.field} (${at}): not in the context table`)
-        } else if (!r.struct && !calledFields.has(r.field)) {
+        // An initializer tree-sitter could not tie to its declaration (an #ifdef inside it): a
+        // field name only one of the table's structs has says which it is.
+        const struct = r.struct ?? uniqueStruct(r.field)
+        if (struct && !ownStructs.has(struct)) {
+          const c = opsContext(struct, r.field)
+          if (c) addRoot(fn, c, `${struct}.${r.field} (${at})`)
+          else unknownCallback(fn, `${struct}.${r.field} (${at}): not in the context table`)
+        } else if (!struct && !calledFields.has(r.field)) {
           unknownCallback(fn, `stored into ->${r.field} (${at}), which the driver never calls`)
         }
       } else if (r.call) {

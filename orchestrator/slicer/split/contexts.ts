@@ -119,11 +119,22 @@ export const REGISTRATIONS: Record<string, Registration> = {
   INIT_DEFERRABLE_WORK: { args: { 1: WORK } },
   kthread_run: { args: { 0: THREAD } },
   kthread_create: { args: { 0: THREAD } },
+  module_init: { args: { 0: { context: 'process', doc: 'module loading (kernel/module): may sleep' } } },
+  module_exit: { args: { 0: { context: 'process', doc: 'module unloading (kernel/module): may sleep' } } },
   SET_SYSTEM_SLEEP_PM_OPS: { args: { 0: PM, 1: PM } },
   SIMPLE_DEV_PM_OPS: { args: { 1: PM, 2: PM } },
   SET_RUNTIME_PM_OPS: { args: { 0: PM, 1: PM, 2: PM } },
   DEFINE_SIMPLE_DEV_PM_OPS: { args: { 1: PM, 2: PM } },
 }
+
+/**
+ * Library calls that call back into the driver, synchronously, in the caller's own context: the
+ * generic MII library (drivers/net/mii.c) reads and writes the PHY through the driver's
+ * mii_if_info.mdio_read/mdio_write. A call to one is an indirect call through those fields.
+ */
+export const LIBRARY_CALLBACKS: { calls: RegExp; fields: string[]; doc: string }[] = [
+  { calls: /^(generic_mii_ioctl|mii_[a-z0-9_]+)$/, fields: ['mdio_read', 'mdio_write'], doc: 'drivers/net/mii.c calls mii_if_info.mdio_read/mdio_write' },
+]
 
 /**
  * Calls that open and close a region in which the code must not sleep. A function holding one

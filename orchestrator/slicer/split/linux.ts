@@ -1,13 +1,16 @@
 // The Linux drivers the splitter measures, from Debian's linux-source package of the guest kernel's
 // version: downloaded once through the project's Debian downloader into .cache/debs, and only the
 // paths the analysis reads are extracted from its tarball into .cache/linux-source/<version>/.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { HostError, UsageError } from '../../base/errors.ts'
 import type { Log } from '../../base/log.ts'
 import { paths } from '../../base/options.ts'
 import { download, resolveKernelAbi, resolvePackages, type PackageInfo } from '../../image/debian.ts'
+import { analyze, movable, summarize, type Analysis, type Partition } from './analyze.ts'
+import { overridesOf } from './overrides/index.ts'
+import { parseDriver } from './parse.ts'
 
 /** A Linux driver the splitter knows: its source files and its own headers, inside the tree. */
 export interface LinuxDriver {
@@ -107,4 +110,27 @@ export async function linuxTree(log: Log, cacheDir = paths.cache): Promise<Linux
   const extractMs = Date.now() - t1
   log.info(`${sourceName} ${pkg.version}: downloaded in ${(downloadMs / 1000).toFixed(1)} s, ${wanted.length} paths extracted in ${(extractMs / 1000).toFixed(1)} s`)
   return { root, pkg, kernelPkg, downloadMs, extractMs }
+}
+
+export interface LinuxReport {
+  driver: string
+  tree: { pkg: PackageInfo; kernelPkg: PackageInfo; root: string }
+  analysis: Analysis
+  best: Partition
+  elapsedMs: number
+}
+
+/** Analyses one Linux driver from an extracted tree (linuxTree's root). */
+export async function sliceLinux(name: string, tree: Pick<LinuxTree, 'root' | 'pkg' | 'kernelPkg'>): Promise<LinuxReport> {
+  const t0 = Date.now()
+  const d = linuxDriver(name)
+  const files = [...d.headers, ...d.sources].map(file => {
+    const p = join(tree.root, file)
+    if (!existsSync(p)) throw new HostError(`${file} is missing from ${tree.root}`, { hint: `remove ${tree.root} and run again to extract it afresh` })
+    return { file, unit: file, src: readFileSync(p, 'utf8') }
+  })
+  const facts = await parseDriver(files)
+  const analysis = analyze(`linux/${name}`, facts, overridesOf(`linux/${name}`))
+  const best = summarize(analysis, movable(analysis))
+  return { driver: `linux/${name}`, tree: { pkg: tree.pkg, kernelPkg: tree.kernelPkg, root: tree.root }, analysis, best, elapsedMs: Date.now() - t0 }
 }

@@ -38,6 +38,8 @@ export interface RefFact {
   /** stored into this field: `.field = name` in an initializer of `struct` (if known), or `x->field = name` */
   field?: string
   struct?: string
+  /** from a designated initializer (`.field = name`) rather than an assignment */
+  initializer?: boolean
   /** the function it appears in, if any */
   inFunction?: string
   via?: string
@@ -86,6 +88,17 @@ export async function cParser(): Promise<Parser> {
   p.setLanguage(C)
   parser = p
   return p
+}
+
+/**
+ * The kernel's attribute and section macros (`static int __init f(void)`, `void __iomem *p`) make
+ * tree-sitter, which does not expand them, lose the definition: they are blanked, keeping every
+ * line and column where it was.
+ */
+const ATTRIBUTES = /\b(__init|__exit|__initdata|__exitdata|__initconst|__cold|__hot|__maybe_unused|__always_unused|__always_inline|noinline|__noinline|__must_check|__user|__iomem|__force|__rcu|__percpu|__read_mostly|__ref|__refdata|__devinit|__devexit|__visible|__weak|__noreturn|__pure|__sched)\b/g
+
+export function blankAttributes(src: string): string {
+  return src.replace(ATTRIBUTES, m => ' '.repeat(m.length))
 }
 
 /** Every `#define NAME(params) body` of a file. */
@@ -206,7 +219,7 @@ export async function parseDriver(files: { file: string; unit: string; src: stri
 
   const out: FileFacts[] = []
   for (const f of files) {
-    const tree = p.parse(f.src)
+    const tree = p.parse(blankAttributes(f.src))
     if (!tree) throw new Error(`tree-sitter could not parse ${f.file}`)
     trees.push(tree)
     const lines = f.src.split('\n')
@@ -250,6 +263,9 @@ export async function parseDriver(files: { file: string; unit: string; src: stri
             const i = st.open.map(o => o.kind).lastIndexOf(lk.kind)
             if (i >= 0 && st.open[i]!.depth >= depth) st.open.splice(i, 1)
           }
+        } else if (callee && (callee.type === 'string_literal' || callee.type === 'concatenated_string' || /^\(\s*(const\s+|unsigned\s+|enum\s+|struct\s+)?[A-Za-z_]\w*\s*\**\s*\)$/.test(callee.text))) {
+          // not a call: `(u8)(x)` is a cast tree-sitter cannot tell from one without the typedef;
+          // `"…" __MODULE_STRING(x)` a string
         } else if (callee && st.fn) {
           const field = callee.type === 'field_expression' ? callee.childForFieldName('field')?.text : undefined
           st.fn.indirect.push({ field, expr: callee.text, line: at, region: region(), via: via() })
@@ -266,7 +282,7 @@ export async function parseDriver(files: { file: string; unit: string; src: stri
         const field = n.namedChildren.find(c => c?.type === 'field_designator')?.namedChild(0)?.text
         const value = n.childForFieldName('value')
         const r = refName(value)
-        if (field && r) st.refs.push({ name: r, line: at, field, struct: initializerStruct(n), inFunction: st.fn?.name, via: via() })
+        if (field && r) st.refs.push({ name: r, line: at, field, struct: initializerStruct(n), initializer: true, inFunction: st.fn?.name, via: via() })
       }
       if (n.type === 'assignment_expression') {
         const left = n.childForFieldName('left')
