@@ -86,10 +86,10 @@ export interface OurReport {
 }
 
 /** Analyses one of our microdrivers and checks its hand partition. `edits` replace files' text (tests). */
-export async function sliceOurs(driver: string, opts: { root?: string; edits?: Record<string, string>; overrides?: Overrides } = {}): Promise<OurReport> {
+export async function sliceOurs(driver: string, opts: { root?: string; edits?: Record<string, string>; overrides?: Overrides; spec?: DriverSpec } = {}): Promise<OurReport> {
   const t0 = Date.now()
   const root = opts.root ?? paths.root
-  const spec = specForDriver(driver)
+  const spec = opts.spec ?? specForDriver(driver)
   const modules = kbuildModules(driver, root)
   const files = monolithicSources(driver, root, opts.edits)
   const facts = await parseDriver(files)

@@ -194,6 +194,8 @@ interface WalkState {
   open: { kind: string; depth: number; name: string }[]
   refs: RefFact[]
   via: string[]
+  /** the functions a local variable was set to */
+  localFns: Map<string, string[]>
 }
 
 /**
@@ -272,7 +274,10 @@ export async function parseDriver(files: { file: string; unit: string; src: stri
         }
         argNodes.forEach((a, i) => {
           const r = refName(a)
-          if (r && name) st.refs.push({ name: r, line: at, call: name, arg: i, inFunction: st.fn?.name, via: via() })
+          // a local holding a function (`irq_handler_t handler = e1000_intr; request_irq(…, handler, …)`)
+          for (const v of r ? [r, ...(st.localFns.get(r) ?? [])] : []) {
+            if (name) st.refs.push({ name: v, line: at, call: name, arg: i, inFunction: st.fn?.name, via: via() })
+          }
         })
         if (callee && !name) walk(callee, st, depth, line)
         for (const a of argNodes) walk(a, st, depth, line)
@@ -284,9 +289,14 @@ export async function parseDriver(files: { file: string; unit: string; src: stri
         const r = refName(value)
         if (field && r) st.refs.push({ name: r, line: at, field, struct: initializerStruct(n), initializer: true, inFunction: st.fn?.name, via: via() })
       }
+      if (n.type === 'init_declarator' && st.fn) {
+        const id = n.childForFieldName('declarator'), r = refName(n.childForFieldName('value'))
+        if (id?.type === 'identifier' && r) st.localFns.set(id.text, [...(st.localFns.get(id.text) ?? []), r])
+      }
       if (n.type === 'assignment_expression') {
         const left = n.childForFieldName('left')
         const r = refName(n.childForFieldName('right'))
+        if (left?.type === 'identifier' && r && st.fn?.locals.includes(left.text)) st.localFns.set(left.text, [...(st.localFns.get(left.text) ?? []), r])
         if (left?.type === 'field_expression' && r) st.refs.push({ name: r, line: at, field: left.childForFieldName('field')?.text, inFunction: st.fn?.name, via: via() })
       }
       if (n.type === 'function_definition') {
@@ -299,18 +309,18 @@ export async function parseDriver(files: { file: string; unit: string; src: stri
           if (prev) {
             // defined twice under #if/#else: one function whose facts are both branches'
             prev.first = Math.min(prev.first, first); prev.last = Math.max(prev.last, last); prev.lines += fn.lines
-            walk(n.childForFieldName('body')!, { fn: prev, open: [], refs: st.refs, via: [] }, 0)
+            walk(n.childForFieldName('body')!, { fn: prev, open: [], refs: st.refs, via: [], localFns: new Map() }, 0)
           } else {
             facts.functions.push(fn)
             const body = n.childForFieldName('body')
-            if (body) walk(body, { fn, open: [], refs: st.refs, via: [] }, 0)
+            if (body) walk(body, { fn, open: [], refs: st.refs, via: [], localFns: new Map() }, 0)
           }
           return
         }
       }
       for (const c of n.children) if (c) walk(c, st, depth, line)
     }
-    walk(tree.rootNode, { open: [], refs: facts.refs, via: [] }, 0)
+    walk(tree.rootNode, { open: [], refs: facts.refs, via: [], localFns: new Map() }, 0)
     out.push(facts)
   }
   for (const t of trees) t.delete()
