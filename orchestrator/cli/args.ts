@@ -6,6 +6,8 @@ import { defaults, type Options } from '../base/options.ts'
 import { nicNames, VARIANTS } from '../testbed/nics.ts'
 import { SCENARIOS } from '../../scenarios/index.ts'
 import { parseCrashOptions } from '../../scenarios/crash-udriver.ts'
+import { SPECS } from '../slicer/specs/index.ts'
+import { LINUX_DRIVERS } from '../slicer/split/linux.ts'
 
 export const USAGE = `usage: microbed <command> [options]
 
@@ -17,6 +19,8 @@ commands:
   bench-split     print each microdriver's figures against its targets (throughput ratios, CPU, latency, init, lines)
   list            list the scenarios and what each asserts
   split-stats     count each microdriver's own lines in the kernel part and the u-driver part
+  slice           DriverSlicer's splitter: partition drivers from their critical roots, check our hand split
+                  (--driver NAME|all), measure Linux's own (--linux NAME|all); neither: both, and the research table
 
 options:
   --nic NAME        ${nicNames().join(', ')}, all, or a comma list   (default: all; shell: ${nicNames()[0]};
@@ -34,6 +38,8 @@ options:
   --seed S          fuzz-channel, fault-campaign: the (first) seed (default 1)
   --faults N        fault-campaign: seeded faults per variant (default 20)
   --json FILE       also write the result document to FILE
+  --driver NAME     slice: one of our microdrivers (${SPECS.map(s => s.driver).join(', ')}) or all
+  --linux NAME      slice: a Linux driver of the guest kernel (${LINUX_DRIVERS.map(d => d.name).join(', ')}) or all
   --append ARGS     extra guest kernel command line
   --memory MIB      guest memory (default ${defaults.memoryMiB})
   --cpus N          guest vCPUs (default ${defaults.cpus})
@@ -44,7 +50,7 @@ options:
   --verbose         show every command run
 `
 
-export interface Parsed { cmd: string; positional: string[]; opts: Options; nic?: string; variant?: string; json?: string; boots: number; force: boolean }
+export interface Parsed { cmd: string; positional: string[]; opts: Options; nic?: string; variant?: string; json?: string; boots: number; force: boolean; driver?: string; linux?: string }
 
 function intOpt(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined
@@ -60,7 +66,7 @@ export function parseCli(argv: string[]): Parsed {
       args: argv, allowPositionals: true, strict: true,
       options: {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
-        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
+        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' }, driver: { type: 'string' }, linux: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' }, 'command-timeout': { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -91,6 +97,6 @@ export function parseCli(argv: string[]): Parsed {
     install: !v['no-install'],
     verbose: v.verbose ?? false,
   }
-  return { cmd, positional, opts, nic: v.nic, variant: v.variant, json: v.json, boots: intOpt(v.boots, 'boots', 1, 100) ?? 5, force: v.force ?? false }
+  return { cmd, positional, opts, nic: v.nic, variant: v.variant, json: v.json, boots: intOpt(v.boots, 'boots', 1, 100) ?? 5, force: v.force ?? false, driver: v.driver, linux: v.linux }
 }
 

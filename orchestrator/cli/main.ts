@@ -10,6 +10,7 @@ import { runBuild } from './commands/build.ts'
 import { listScenarios, runScenario } from './commands/scenario.ts'
 import { runShell } from './commands/shell.ts'
 import { runSplitStats } from './commands/split-stats.ts'
+import { runSlice } from './commands/slice.ts'
 
 export async function main(argv: string[]): Promise<number> {
   let p: Parsed
@@ -30,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'bench': return await runBench(argv, p, log)
       case 'bench-split': return await runBenchSplit(argv, p, log)
       case 'split-stats': return runSplitStats(p)
-      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats (see --help)')
+      case 'slice': return await runSlice(p, log)
+      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats, slice (see --help)')
     }
   } catch (e) {
     return reportError(e)
