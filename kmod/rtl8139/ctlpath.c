@@ -10,3 +10,4 @@
 #include "../../udriver/rtl8139/rtl8139_rxmode.c"
 #include "../../udriver/rtl8139/rtl8139_link.c"
 #include "../../udriver/rtl8139/rtl8139_stats.c"
+#include "../../udriver/rtl8139/rtl8139_diag.c"

@@ -103,20 +103,65 @@ static int mb_get_sset_count(struct net_device *netdev, int sset)
 	struct mb_adapter *a = netdev_priv(netdev);
 	int n;
 
-	if (sset != ETH_SS_STATS)
+	switch (sset) {
+	case ETH_SS_STATS:
+		n = mb_ctl(a, stats_count);
+		n = n < 0 ? n : min(n, RTL8139_STATS_MAX);
+		break;
+	case ETH_SS_TEST:
+		n = mb_ctl(a, test_count);
+		n = n < 0 ? n : min(n, RTL8139_TESTS);
+		break;
+	default:
 		return -EOPNOTSUPP;
-	n = mb_ctl(a, stats_count);
-	n = n < 0 ? n : min(n, RTL8139_STATS_MAX);
-	a->sset_count = max(n, 0);
+	}
+	a->sset_count[sset] = max(n, 0);
 	return n;
 }
 
 static void mb_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
+	char (*names)[RTL8139_STAT_NAME_LEN] = (void *)data;
 
-	if (sset == ETH_SS_STATS && a->sset_count)
-		mb_ctl(a, get_stat_names, (void *)data, a->sset_count);
+	if (sset == ETH_SS_STATS && a->sset_count[sset])
+		mb_ctl(a, get_stat_names, names, a->sset_count[sset]);
+	else if (sset == ETH_SS_TEST && a->sset_count[sset])
+		mb_ctl(a, get_test_names, names, a->sset_count[sset]);
+}
+
+/* Offline tests need the data path stopped: down, test, up again. */
+static void mb_self_test(struct net_device *netdev, struct ethtool_test *t,
+			 u64 *data)
+{
+	struct mb_adapter *a = netdev_priv(netdev);
+	int i, n = min_t(u32, t->len, RTL8139_TESTS), got;	/* ethtool's buffer */
+	bool offline = t->flags & ETH_TEST_FL_OFFLINE;
+	bool running = netif_running(netdev);
+
+	if (n <= 0) {
+		t->flags |= ETH_TEST_FL_FAILED;
+		return;
+	}
+	memset(data, 0, n * sizeof(u64));
+	if (!offline) {
+		got = mb_ctl(a, self_test_online, data, n);
+	} else {
+		if (running && !mb_ctl_present(a)) {
+			t->flags |= ETH_TEST_FL_FAILED;
+			return;
+		}
+		if (running)
+			mb_down(a);
+		got = mb_ctl(a, self_test_offline, data, n);
+		if (running && mb_up(a))
+			got = -EIO;
+	}
+	for (i = 0; i < n; i++)
+		if (data[i])
+			got = -EIO;
+	if (got < n)	/* an error, or fewer results than tests */
+		t->flags |= ETH_TEST_FL_FAILED;
 }
 
 const struct ethtool_ops mb_ethtool_ops = {
@@ -134,6 +179,7 @@ const struct ethtool_ops mb_ethtool_ops = {
 	.get_ringparam		= mb_get_ringparam,
 	.get_wol		= mb_ethtool_get_wol,
 	.set_wol		= mb_ethtool_set_wol,
+	.self_test		= mb_self_test,
 	.get_sset_count		= mb_get_sset_count,
 	.get_strings		= mb_get_strings,
 	.get_ethtool_stats	= mb_ethtool_get_ethtool_stats,

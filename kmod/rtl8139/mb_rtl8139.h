@@ -120,7 +120,8 @@ struct mb_adapter {
 	struct mb_rx_mode rx_mode_pending;
 	struct mb_rx_mode rx_mode_scratch;	/* used under ctl_lock only */
 	u32 tx_timeouts;
-	u32 sset_count;		/* last statistics count given to ethtool */
+	u32 sset_count[ETH_SS_STATS + 1];	/* last count given to ethtool,
+						 * by ETH_SS_TEST/ETH_SS_STATS */
 };
 
 /*

@@ -29,6 +29,9 @@
 #define RTL8139_RCR_BASE	((5u << RTL_RCR_FIFO_SHIFT) | (4u << RTL_RCR_DMA_SHIFT))
 #define RTL8139_TCR_BASE	(RTL_TCR_IFG96 | (6u << RTL_TCR_DMA_SHIFT))
 
+/* ethtool -t: the self-tests, in the order of their results */
+enum { RTL8139_TEST_REG, RTL8139_TEST_EEPROM, RTL8139_TEST_LINK, RTL8139_TESTS };
+
 /* rx_flags */
 #define RTL8139_RX_PROMISC	(1u << 0)
 #define RTL8139_RX_ALLMULTI	(1u << 1)
@@ -175,9 +178,18 @@ uint32_t rtl8139_hw_get_stat_names(struct rtl8139_hw *hw,
 uint32_t rtl8139_regs_count(void);
 uint32_t rtl8139_hw_get_regs(struct rtl8139_hw *hw, uint32_t *out, uint32_t n);
 int rtl8139_hw_set_msglevel(struct rtl8139_hw *hw, uint32_t level);
-int rtl8139_hw_get_wol(struct rtl8139_hw *hw, uint32_t *supported,
-		       uint32_t *wolopts);
-int rtl8139_hw_set_wol(struct rtl8139_hw *hw, uint32_t wolopts);
+int rtl8139_hw_get_wol(struct rtl8139_hw *hw, uint32_t can_wake,
+		       uint32_t *supported, uint32_t *wolopts);
+int rtl8139_hw_set_wol(struct rtl8139_hw *hw, uint32_t wolopts, uint32_t can_wake);
+
+/* Diagnostics: ethtool -t (rtl8139_diag.c) */
+uint32_t rtl8139_test_count(void);
+uint32_t rtl8139_hw_get_test_names(struct rtl8139_hw *hw,
+				   char (*names)[RTL8139_STAT_NAME_LEN], uint32_t n);
+uint32_t rtl8139_hw_self_test_online(struct rtl8139_hw *hw, uint64_t *out,
+				     uint32_t n);
+uint32_t rtl8139_hw_self_test_offline(struct rtl8139_hw *hw, uint64_t *out,
+				      uint32_t n);
 void rtl8139_wol_apply(struct rtl8139_hw *hw);
 
 #define hw_rd8(hw, reg)		mb_rd8((hw)->dev, (reg))

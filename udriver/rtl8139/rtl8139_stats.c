@@ -177,17 +177,19 @@ void rtl8139_wol_apply(struct rtl8139_hw *hw)
 		rtl8139_config_lock(hw);
 }
 
-int rtl8139_hw_get_wol(struct rtl8139_hw *hw, uint32_t *supported,
-		       uint32_t *wolopts)
+/* can_wake: the platform lets this PCI function wake the system (the
+ * kernel knows, from PCI power management); without it nothing is armed. */
+int rtl8139_hw_get_wol(struct rtl8139_hw *hw, uint32_t can_wake,
+		       uint32_t *supported, uint32_t *wolopts)
 {
 	*supported = RTL8139_WAKE_ALL;
-	*wolopts = hw->st.wol;
+	*wolopts = can_wake ? hw->st.wol : 0;
 	return 0;
 }
 
-int rtl8139_hw_set_wol(struct rtl8139_hw *hw, uint32_t wolopts)
+int rtl8139_hw_set_wol(struct rtl8139_hw *hw, uint32_t wolopts, uint32_t can_wake)
 {
-	if (wolopts & ~RTL8139_WAKE_ALL)
+	if (wolopts & ~RTL8139_WAKE_ALL || (wolopts && !can_wake))
 		return -MB_EOPNOTSUPP;
 	hw->st.wol = wolopts;
 	rtl8139_wol_apply(hw);

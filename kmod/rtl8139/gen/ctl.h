@@ -60,9 +60,17 @@ struct mb_ctl_ops {
 	/* number of dumped registers */
 	int (*regs_count)(struct mb_adapter *a);
 	/* ethtool: wake-on-LAN */
-	int (*get_wol)(struct mb_adapter *a, u32 *supported, u32 *wolopts);
+	int (*get_wol)(struct mb_adapter *a, u32 can_wake, u32 *supported, u32 *wolopts);
 	/* ethtool -s wol (CONFIG3/CONFIG5) */
-	int (*set_wol)(struct mb_adapter *a, u32 wolopts);
+	int (*set_wol)(struct mb_adapter *a, u32 wolopts, u32 can_wake);
+	/* number of self-tests */
+	int (*test_count)(struct mb_adapter *a);
+	/* self-test names, ethtool -t */
+	int (*get_test_names)(struct mb_adapter *a, char (*out)[RTL8139_STAT_NAME_LEN], u32 n);
+	/* ethtool -t online: 0 passed */
+	int (*self_test_online)(struct mb_adapter *a, u64 *out, u32 n);
+	/* ethtool -t offline (data path stopped) */
+	int (*self_test_offline)(struct mb_adapter *a, u64 *out, u32 n);
 };
 
 /* Hand-written lifecycle of each variant (ctl_direct.c, ctl_upcall.c). */

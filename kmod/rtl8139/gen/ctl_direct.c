@@ -105,14 +105,35 @@ static int d_regs_count(struct mb_adapter *a)
 	return rtl8139_regs_count();
 }
 
-static int d_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
+static int d_get_wol(struct mb_adapter *a, u32 can_wake, u32 *supported, u32 *wolopts)
 {
-	return rtl8139_hw_get_wol(hw_of(a), supported, wolopts);
+	return rtl8139_hw_get_wol(hw_of(a), can_wake, supported, wolopts);
 }
 
-static int d_set_wol(struct mb_adapter *a, u32 wolopts)
+static int d_set_wol(struct mb_adapter *a, u32 wolopts, u32 can_wake)
 {
-	return rtl8139_hw_set_wol(hw_of(a), wolopts);
+	return rtl8139_hw_set_wol(hw_of(a), wolopts, can_wake);
+}
+
+static int d_test_count(struct mb_adapter *a)
+{
+	(void)a;
+	return rtl8139_test_count();
+}
+
+static int d_get_test_names(struct mb_adapter *a, char (*out)[RTL8139_STAT_NAME_LEN], u32 n)
+{
+	return rtl8139_hw_get_test_names(hw_of(a), out, min_t(u32, n, RTL8139_TESTS));
+}
+
+static int d_self_test_online(struct mb_adapter *a, u64 *out, u32 n)
+{
+	return rtl8139_hw_self_test_online(hw_of(a), out, min_t(u32, n, RTL8139_TESTS));
+}
+
+static int d_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
+{
+	return rtl8139_hw_self_test_offline(hw_of(a), out, min_t(u32, n, RTL8139_TESTS));
 }
 
 const struct mb_ctl_ops mb_ctl_ops = {
@@ -139,4 +160,8 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.regs_count		= d_regs_count,
 	.get_wol		= d_get_wol,
 	.set_wol		= d_set_wol,
+	.test_count		= d_test_count,
+	.get_test_names		= d_get_test_names,
+	.self_test_online	= d_self_test_online,
+	.self_test_offline	= d_self_test_offline,
 };

@@ -239,12 +239,15 @@ int mb_upcall_restore(struct mb_adapter *a)
 	return call(s, MB_RTL8139_RESTORE, 0, 0);
 }
 
-static int u_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
+static int u_get_wol(struct mb_adapter *a, u32 can_wake, u32 *supported, u32 *wolopts)
 {
 	struct mb_split *s = split_of(a);
+	struct mb_rtl8139_a_get_wol *q = &s->req.a.get_wol;
 	int err;
 
-	err = call(s, MB_RTL8139_GET_WOL, 0, 0);
+	memset(q, 0, sizeof(*q));
+	q->can_wake = can_wake;
+	err = call(s, MB_RTL8139_GET_WOL, sizeof(*q), 0);
 	if (err)
 		return err;
 	*supported = s->rep.r.get_wol.supported;
@@ -252,14 +255,75 @@ static int u_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
 	return 0;
 }
 
-static int u_set_wol(struct mb_adapter *a, u32 wolopts)
+static int u_set_wol(struct mb_adapter *a, u32 wolopts, u32 can_wake)
 {
 	struct mb_split *s = split_of(a);
 	struct mb_rtl8139_a_set_wol *q = &s->req.a.set_wol;
 
 	memset(q, 0, sizeof(*q));
 	q->wolopts = wolopts;
+	q->can_wake = can_wake;
 	return call(s, MB_RTL8139_SET_WOL, sizeof(*q), 0);
+}
+
+static int u_test_count(struct mb_adapter *a)
+{
+	struct mb_split *s = split_of(a);
+	int err;
+
+	err = call(s, MB_RTL8139_TEST_COUNT, 0, 0);
+	return err ? err : (int)s->rep.r.test_count.n;
+}
+
+static int u_get_test_names(struct mb_adapter *a, char (*out)[RTL8139_STAT_NAME_LEN], u32 n)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_rtl8139_a_get_test_names *q = &s->req.a.get_test_names;
+	int err;
+	u32 got;
+
+	memset(q, 0, sizeof(*q));
+	q->n = min_t(u32, n, RTL8139_TESTS);
+	err = call(s, MB_RTL8139_GET_TEST_NAMES, sizeof(*q), q->n);
+	if (err)
+		return err;
+	got = s->rep.r.get_test_names.n;	/* checked: <= q->n */
+	memcpy(out, s->rep.r.get_test_names.v, got * sizeof(out[0]));
+	return got;
+}
+
+static int u_self_test_online(struct mb_adapter *a, u64 *out, u32 n)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_rtl8139_a_self_test_online *q = &s->req.a.self_test_online;
+	int err;
+	u32 got;
+
+	memset(q, 0, sizeof(*q));
+	q->n = min_t(u32, n, RTL8139_TESTS);
+	err = call(s, MB_RTL8139_SELF_TEST_ONLINE, sizeof(*q), q->n);
+	if (err)
+		return err;
+	got = s->rep.r.self_test_online.n;	/* checked: <= q->n */
+	memcpy(out, s->rep.r.self_test_online.v, got * sizeof(out[0]));
+	return got;
+}
+
+static int u_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
+{
+	struct mb_split *s = split_of(a);
+	struct mb_rtl8139_a_self_test_offline *q = &s->req.a.self_test_offline;
+	int err;
+	u32 got;
+
+	memset(q, 0, sizeof(*q));
+	q->n = min_t(u32, n, RTL8139_TESTS);
+	err = call(s, MB_RTL8139_SELF_TEST_OFFLINE, sizeof(*q), q->n);
+	if (err)
+		return err;
+	got = s->rep.r.self_test_offline.n;	/* checked: <= q->n */
+	memcpy(out, s->rep.r.self_test_offline.v, got * sizeof(out[0]));
+	return got;
 }
 
 const struct mb_ctl_ops mb_ctl_ops = {
@@ -291,4 +355,8 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.regs_count		= u_regs_count,
 	.get_wol		= u_get_wol,
 	.set_wol		= u_set_wol,
+	.test_count		= u_test_count,
+	.get_test_names		= u_get_test_names,
+	.self_test_online	= u_self_test_online,
+	.self_test_offline	= u_self_test_offline,
 };

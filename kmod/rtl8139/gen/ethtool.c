@@ -81,7 +81,7 @@ void mb_ethtool_get_wol(struct net_device *netdev, struct ethtool_wolinfo *wol)
 	u32 wolopts;
 	int err;
 
-	err = mb_ctl(a, get_wol, &supported, &wolopts);
+	err = mb_ctl(a, get_wol, device_can_wakeup(&a->pdev->dev), &supported, &wolopts);
 	if (err)
 		return;
 	wol->supported = supported;
@@ -92,7 +92,7 @@ int mb_ethtool_set_wol(struct net_device *netdev, struct ethtool_wolinfo *wol)
 {
 	struct mb_adapter *a = netdev_priv(netdev);
 
-	return mb_ctl(a, set_wol, wol->wolopts);
+	return mb_ctl(a, set_wol, wol->wolopts, device_can_wakeup(&a->pdev->dev));
 }
 
 int mb_ethtool_nway_reset(struct net_device *netdev)

@@ -149,18 +149,50 @@ static int f_regs_count(struct mb_adapter *a)
 	return hit ? mb_fault_direct_post(a, r) : r;
 }
 
-static int f_get_wol(struct mb_adapter *a, u32 *supported, u32 *wolopts)
+static int f_get_wol(struct mb_adapter *a, u32 can_wake, u32 *supported, u32 *wolopts)
 {
 	bool hit = mb_fault_direct_pre(a, MB_RTL8139_GET_WOL);
-	int r = mb_ctl_ops.get_wol(a, supported, wolopts);
+	int r = mb_ctl_ops.get_wol(a, can_wake, supported, wolopts);
 
 	return hit ? mb_fault_direct_post(a, r) : r;
 }
 
-static int f_set_wol(struct mb_adapter *a, u32 wolopts)
+static int f_set_wol(struct mb_adapter *a, u32 wolopts, u32 can_wake)
 {
 	bool hit = mb_fault_direct_pre(a, MB_RTL8139_SET_WOL);
-	int r = mb_ctl_ops.set_wol(a, wolopts);
+	int r = mb_ctl_ops.set_wol(a, wolopts, can_wake);
+
+	return hit ? mb_fault_direct_post(a, r) : r;
+}
+
+static int f_test_count(struct mb_adapter *a)
+{
+	bool hit = mb_fault_direct_pre(a, MB_RTL8139_TEST_COUNT);
+	int r = mb_ctl_ops.test_count(a);
+
+	return hit ? mb_fault_direct_post(a, r) : r;
+}
+
+static int f_get_test_names(struct mb_adapter *a, char (*out)[RTL8139_STAT_NAME_LEN], u32 n)
+{
+	bool hit = mb_fault_direct_pre(a, MB_RTL8139_GET_TEST_NAMES);
+	int r = mb_ctl_ops.get_test_names(a, out, n);
+
+	return hit ? mb_fault_direct_post(a, r) : r;
+}
+
+static int f_self_test_online(struct mb_adapter *a, u64 *out, u32 n)
+{
+	bool hit = mb_fault_direct_pre(a, MB_RTL8139_SELF_TEST_ONLINE);
+	int r = mb_ctl_ops.self_test_online(a, out, n);
+
+	return hit ? mb_fault_direct_post(a, r) : r;
+}
+
+static int f_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
+{
+	bool hit = mb_fault_direct_pre(a, MB_RTL8139_SELF_TEST_OFFLINE);
+	int r = mb_ctl_ops.self_test_offline(a, out, n);
 
 	return hit ? mb_fault_direct_post(a, r) : r;
 }
@@ -187,4 +219,8 @@ void mb_fault_direct_wrap(struct mb_ctl_ops *ops)
 	ops->regs_count = f_regs_count;
 	ops->get_wol = f_get_wol;
 	ops->set_wol = f_set_wol;
+	ops->test_count = f_test_count;
+	ops->get_test_names = f_get_test_names;
+	ops->self_test_online = f_self_test_online;
+	ops->self_test_offline = f_self_test_offline;
 }

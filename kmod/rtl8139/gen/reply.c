@@ -243,6 +243,39 @@ int mb_rtl8139_check_reply(uint16_t op, uint32_t handle, uint32_t want,
 		if (len != base)
 			return refuse(why, "bad-reply", "len");
 		break;
+	case MB_RTL8139_TEST_COUNT:
+		if (len != base + sizeof(r->r.test_count))
+			return refuse(why, "bad-reply", "len");
+		if (!(r->r.test_count.n <= RTL8139_TESTS))
+			return refuse(why, "range", "n");
+		break;
+	case MB_RTL8139_GET_TEST_NAMES:
+		if (len < base + offsetof(struct mb_rtl8139_r_get_test_names, v))
+			return refuse(why, "bad-reply", "len");
+		if (r->r.get_test_names.n > want || r->r.get_test_names.n > RTL8139_TESTS)
+			return refuse(why, "range", "n");
+		if (len != base + offsetof(struct mb_rtl8139_r_get_test_names, v) + r->r.get_test_names.n * sizeof(r->r.get_test_names.v[0]))
+			return refuse(why, "bad-reply", "len");
+		for (i = 0; i < r->r.get_test_names.n; i++)
+			if (!memchr(r->r.get_test_names.v[i], 0, sizeof(r->r.get_test_names.v[i])))
+				return refuse(why, "range", "v");
+		break;
+	case MB_RTL8139_SELF_TEST_ONLINE:
+		if (len < base + offsetof(struct mb_rtl8139_r_self_test_online, v))
+			return refuse(why, "bad-reply", "len");
+		if (r->r.self_test_online.n > want || r->r.self_test_online.n > RTL8139_TESTS)
+			return refuse(why, "range", "n");
+		if (len != base + offsetof(struct mb_rtl8139_r_self_test_online, v) + r->r.self_test_online.n * sizeof(r->r.self_test_online.v[0]))
+			return refuse(why, "bad-reply", "len");
+		break;
+	case MB_RTL8139_SELF_TEST_OFFLINE:
+		if (len < base + offsetof(struct mb_rtl8139_r_self_test_offline, v))
+			return refuse(why, "bad-reply", "len");
+		if (r->r.self_test_offline.n > want || r->r.self_test_offline.n > RTL8139_TESTS)
+			return refuse(why, "range", "n");
+		if (len != base + offsetof(struct mb_rtl8139_r_self_test_offline, v) + r->r.self_test_offline.n * sizeof(r->r.self_test_offline.v[0]))
+			return refuse(why, "bad-reply", "len");
+		break;
 	default:
 		return refuse(why, "bad-reply", "op");
 	}

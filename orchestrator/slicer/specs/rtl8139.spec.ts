@@ -23,6 +23,7 @@ export const rtl8139: DriverSpec = {
     RTL8139_STATS_MAX: 16,
     RTL8139_STAT_NAME_LEN: 32,
     RTL8139_TALLY_LEN: 64,
+    RTL8139_TESTS: 3,
   },
 
   structs: [
@@ -123,12 +124,22 @@ export const rtl8139: DriverSpec = {
     { name: 'restore', op: 34, impl: 'rtl8139_hw_restore', internal: true,
       doc: 'a new u-driver adopts the kernel\'s state of a running device' },
     { name: 'get_wol', op: 35, impl: 'rtl8139_hw_get_wol', doc: 'ethtool: wake-on-LAN',
+      args: [{ name: 'can_wake', type: 'u32', unchecked: 'a fact the kernel states (device_can_wakeup)' }],
       result: { kind: 'out', fields: [
         { name: 'supported', type: 'u32', mask: 'RTL8139_WAKE_ALL' },
         { name: 'wolopts', type: 'u32', mask: 'RTL8139_WAKE_ALL' },
       ] } },
     { name: 'set_wol', op: 36, impl: 'rtl8139_hw_set_wol', doc: 'ethtool -s wol (CONFIG3/CONFIG5)',
-      args: [{ name: 'wolopts', type: 'u32', unchecked: 'the control path refuses what the chip cannot do' }] },
+      args: [{ name: 'wolopts', type: 'u32', unchecked: 'the control path refuses what the chip cannot do' },
+        { name: 'can_wake', type: 'u32', unchecked: 'as get_wol' }] },
+    { name: 'test_count', op: 37, impl: 'rtl8139_test_count', stateless: true, doc: 'number of self-tests',
+      result: { kind: 'count', max: 'RTL8139_TESTS' } },
+    { name: 'get_test_names', op: 38, impl: 'rtl8139_hw_get_test_names', doc: 'self-test names, ethtool -t',
+      result: { kind: 'table', elem: { name: 'v', type: 'char', dims: ['RTL8139_STAT_NAME_LEN'], cstring: true }, max: 'RTL8139_TESTS' } },
+    { name: 'self_test_online', op: 39, impl: 'rtl8139_hw_self_test_online', doc: 'ethtool -t online: 0 passed',
+      result: { kind: 'table', elem: { name: 'v', type: 'u64', unchecked: 'a result: 0 passed, any other value failed' }, max: 'RTL8139_TESTS' } },
+    { name: 'self_test_offline', op: 40, impl: 'rtl8139_hw_self_test_offline', doc: 'ethtool -t offline (data path stopped)',
+      result: { kind: 'table', elem: { name: 'v', type: 'u64', unchecked: 'as self_test_online' }, max: 'RTL8139_TESTS' } },
   ],
 
   // The tally dump is a DMA: the kernel points the chip at its own buffer and answers with the
@@ -153,8 +164,9 @@ export const rtl8139: DriverSpec = {
     { hook: 'set_link_ksettings', params: ['const struct ethtool_link_ksettings *cmd'], ret: 'int', op: 'set_link_ksettings',
       args: ['cmd->base.autoneg', 'cmd->base.speed', 'cmd->base.duplex', 'modes:cmd->link_modes.advertising'], relink: true },
     { hook: 'get_wol', params: ['struct ethtool_wolinfo *wol'], ret: 'void', op: 'get_wol',
-      args: [], out: { supported: 'wol->supported', wolopts: 'wol->wolopts' } },
-    { hook: 'set_wol', params: ['struct ethtool_wolinfo *wol'], ret: 'int', op: 'set_wol', args: ['wol->wolopts'] },
+      args: ['device_can_wakeup(&a->pdev->dev)'], out: { supported: 'wol->supported', wolopts: 'wol->wolopts' } },
+    { hook: 'set_wol', params: ['struct ethtool_wolinfo *wol'], ret: 'int', op: 'set_wol',
+      args: ['wol->wolopts', 'device_can_wakeup(&a->pdev->dev)'] },
     { hook: 'nway_reset', params: [], ret: 'int', op: 'restart_autoneg', args: [] },
     { hook: 'set_msglevel', params: ['u32 level'], ret: 'void', op: 'set_msglevel', args: ['level'] },
     { hook: 'get_msglevel', params: [], ret: 'u32', field: 'msg_enable' },

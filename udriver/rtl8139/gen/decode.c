@@ -68,9 +68,21 @@ int mb_rtl8139_decode_upcall(const void *msg, uint32_t len)
 	case MB_RTL8139_RESTORE:
 		break;
 	case MB_RTL8139_GET_WOL:
+		want += sizeof(q->a.get_wol);
 		break;
 	case MB_RTL8139_SET_WOL:
 		want += sizeof(q->a.set_wol);
+		break;
+	case MB_RTL8139_TEST_COUNT:
+		break;
+	case MB_RTL8139_GET_TEST_NAMES:
+		want += sizeof(q->a.get_test_names);
+		break;
+	case MB_RTL8139_SELF_TEST_ONLINE:
+		want += sizeof(q->a.self_test_online);
+		break;
+	case MB_RTL8139_SELF_TEST_OFFLINE:
+		want += sizeof(q->a.self_test_offline);
 		break;
 	default:
 		return -EINVAL;

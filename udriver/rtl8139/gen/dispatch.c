@@ -143,12 +143,38 @@ int mb_rtl8139_dispatch(struct rtl8139_hw *hw, const void *msg, uint32_t len,
 		break;
 	case MB_RTL8139_GET_WOL:
 		if (!status)
-			status = rtl8139_hw_get_wol(hw, &r->r.get_wol.supported, &r->r.get_wol.wolopts);
+			status = rtl8139_hw_get_wol(hw, q->a.get_wol.can_wake, &r->r.get_wol.supported, &r->r.get_wol.wolopts);
 		res = sizeof(r->r.get_wol);
 		break;
 	case MB_RTL8139_SET_WOL:
 		if (!status)
-			status = rtl8139_hw_set_wol(hw, q->a.set_wol.wolopts);
+			status = rtl8139_hw_set_wol(hw, q->a.set_wol.wolopts, q->a.set_wol.can_wake);
+		break;
+	case MB_RTL8139_TEST_COUNT:
+		if (!status)
+			r->r.test_count.n = rtl8139_test_count();
+		res = sizeof(r->r.test_count);
+		break;
+	case MB_RTL8139_GET_TEST_NAMES:
+		if (!status)
+			r->r.get_test_names.n = rtl8139_hw_get_test_names(hw, r->r.get_test_names.v,
+					clamp(q->a.get_test_names.n, RTL8139_TESTS));
+		res = offsetof(struct mb_rtl8139_r_get_test_names, v) +
+		      r->r.get_test_names.n * sizeof(r->r.get_test_names.v[0]);
+		break;
+	case MB_RTL8139_SELF_TEST_ONLINE:
+		if (!status)
+			r->r.self_test_online.n = rtl8139_hw_self_test_online(hw, r->r.self_test_online.v,
+					clamp(q->a.self_test_online.n, RTL8139_TESTS));
+		res = offsetof(struct mb_rtl8139_r_self_test_online, v) +
+		      r->r.self_test_online.n * sizeof(r->r.self_test_online.v[0]);
+		break;
+	case MB_RTL8139_SELF_TEST_OFFLINE:
+		if (!status)
+			r->r.self_test_offline.n = rtl8139_hw_self_test_offline(hw, r->r.self_test_offline.v,
+					clamp(q->a.self_test_offline.n, RTL8139_TESTS));
+		res = offsetof(struct mb_rtl8139_r_self_test_offline, v) +
+		      r->r.self_test_offline.n * sizeof(r->r.self_test_offline.v[0]);
 		break;
 	}
 	r->st = hw->st;

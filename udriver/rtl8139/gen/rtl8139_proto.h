@@ -13,7 +13,7 @@
 
 /* Fingerprint of the spec (its messages, ranges and numbering, not its doc strings): a
  * k-driver and a u-driver from different builds refuse each other at attach. */
-#define MB_RTL8139_LAYOUT		0x56bd2fa8u
+#define MB_RTL8139_LAYOUT		0x401c62eeu
 
 _Static_assert(RTL8139_ETH_ALEN == 6, "specs/rtl8139.spec.ts: RTL8139_ETH_ALEN");
 _Static_assert(RTL8139_EEPROM_WORDS == 64, "specs/rtl8139.spec.ts: RTL8139_EEPROM_WORDS");
@@ -22,6 +22,7 @@ _Static_assert(RTL8139_REGS_DUMP_MAX == 64, "specs/rtl8139.spec.ts: RTL8139_REGS
 _Static_assert(RTL8139_STATS_MAX == 16, "specs/rtl8139.spec.ts: RTL8139_STATS_MAX");
 _Static_assert(RTL8139_STAT_NAME_LEN == 32, "specs/rtl8139.spec.ts: RTL8139_STAT_NAME_LEN");
 _Static_assert(RTL8139_TALLY_LEN == 64, "specs/rtl8139.spec.ts: RTL8139_TALLY_LEN");
+_Static_assert(RTL8139_TESTS == 3, "specs/rtl8139.spec.ts: RTL8139_TESTS");
 _Static_assert(sizeof(struct rtl8139_link_cfg) == 8, "specs/rtl8139.spec.ts: struct rtl8139_link_cfg");
 _Static_assert(sizeof(struct rtl8139_hw_stats) == 112, "specs/rtl8139.spec.ts: struct rtl8139_hw_stats");
 _Static_assert(sizeof(struct rtl8139_state) == 368, "specs/rtl8139.spec.ts: struct rtl8139_state");
@@ -80,7 +81,11 @@ enum mb_rtl8139_op {
 	MB_RTL8139_RESTORE = 34,	/* a new u-driver adopts the kernel's state of a running device */
 	MB_RTL8139_GET_WOL = 35,	/* ethtool: wake-on-LAN */
 	MB_RTL8139_SET_WOL = 36,	/* ethtool -s wol (CONFIG3/CONFIG5) */
-	MB_RTL8139_OP_END = 37
+	MB_RTL8139_TEST_COUNT = 37,	/* number of self-tests */
+	MB_RTL8139_GET_TEST_NAMES = 38,	/* self-test names, ethtool -t */
+	MB_RTL8139_SELF_TEST_ONLINE = 39,	/* ethtool -t online: 0 passed */
+	MB_RTL8139_SELF_TEST_OFFLINE = 40,	/* ethtool -t offline (data path stopped) */
+	MB_RTL8139_OP_END = 41
 };
 
 /* rtl8139 downcalls */
@@ -153,12 +158,43 @@ struct mb_rtl8139_r_stats_count {
 struct mb_rtl8139_r_regs_count {
 	uint32_t n;
 };
+struct mb_rtl8139_a_get_wol {
+	uint32_t can_wake;
+};
 struct mb_rtl8139_r_get_wol {
 	uint32_t supported;
 	uint32_t wolopts;
 };
 struct mb_rtl8139_a_set_wol {
 	uint32_t wolopts;
+	uint32_t can_wake;
+};
+struct mb_rtl8139_r_test_count {
+	uint32_t n;
+};
+struct mb_rtl8139_a_get_test_names {
+	uint32_t n;
+};
+struct mb_rtl8139_r_get_test_names {
+	uint32_t n;
+	uint32_t pad;
+	char v[RTL8139_TESTS][RTL8139_STAT_NAME_LEN];
+};
+struct mb_rtl8139_a_self_test_online {
+	uint32_t n;
+};
+struct mb_rtl8139_r_self_test_online {
+	uint32_t n;
+	uint32_t pad;
+	uint64_t v[RTL8139_TESTS];
+};
+struct mb_rtl8139_a_self_test_offline {
+	uint32_t n;
+};
+struct mb_rtl8139_r_self_test_offline {
+	uint32_t n;
+	uint32_t pad;
+	uint64_t v[RTL8139_TESTS];
 };
 
 /* Upcall: header, the kernel's copy of the tracked state, the arguments of the op. */
@@ -174,7 +210,11 @@ struct mb_rtl8139_req {
 		struct mb_rtl8139_a_get_regs get_regs;
 		struct mb_rtl8139_a_get_stats get_stats;
 		struct mb_rtl8139_a_get_stat_names get_stat_names;
+		struct mb_rtl8139_a_get_wol get_wol;
 		struct mb_rtl8139_a_set_wol set_wol;
+		struct mb_rtl8139_a_get_test_names get_test_names;
+		struct mb_rtl8139_a_self_test_online self_test_online;
+		struct mb_rtl8139_a_self_test_offline self_test_offline;
 	} a;
 };
 
@@ -191,6 +231,10 @@ struct mb_rtl8139_rep {
 		struct mb_rtl8139_r_stats_count stats_count;
 		struct mb_rtl8139_r_regs_count regs_count;
 		struct mb_rtl8139_r_get_wol get_wol;
+		struct mb_rtl8139_r_test_count test_count;
+		struct mb_rtl8139_r_get_test_names get_test_names;
+		struct mb_rtl8139_r_self_test_online self_test_online;
+		struct mb_rtl8139_r_self_test_offline self_test_offline;
 	} r;
 };
 
@@ -208,8 +252,16 @@ _Static_assert(sizeof(struct mb_rtl8139_a_get_stat_names) == 4, "get_stat_names 
 _Static_assert(sizeof(struct mb_rtl8139_r_get_stat_names) == 520, "get_stat_names results");
 _Static_assert(sizeof(struct mb_rtl8139_r_stats_count) == 4, "stats_count results");
 _Static_assert(sizeof(struct mb_rtl8139_r_regs_count) == 4, "regs_count results");
+_Static_assert(sizeof(struct mb_rtl8139_a_get_wol) == 4, "get_wol args");
 _Static_assert(sizeof(struct mb_rtl8139_r_get_wol) == 8, "get_wol results");
-_Static_assert(sizeof(struct mb_rtl8139_a_set_wol) == 4, "set_wol args");
+_Static_assert(sizeof(struct mb_rtl8139_a_set_wol) == 8, "set_wol args");
+_Static_assert(sizeof(struct mb_rtl8139_r_test_count) == 4, "test_count results");
+_Static_assert(sizeof(struct mb_rtl8139_a_get_test_names) == 4, "get_test_names args");
+_Static_assert(sizeof(struct mb_rtl8139_r_get_test_names) == 104, "get_test_names results");
+_Static_assert(sizeof(struct mb_rtl8139_a_self_test_online) == 4, "self_test_online args");
+_Static_assert(sizeof(struct mb_rtl8139_r_self_test_online) == 32, "self_test_online results");
+_Static_assert(sizeof(struct mb_rtl8139_a_self_test_offline) == 4, "self_test_offline args");
+_Static_assert(sizeof(struct mb_rtl8139_r_self_test_offline) == 32, "self_test_offline results");
 _Static_assert(sizeof(struct mb_rtl8139_rep) <= MB_MSG_MAX, "reply fits a message");
 _Static_assert(sizeof(struct mb_rtl8139_req) <= MB_MSG_MAX, "request fits a message");
 
