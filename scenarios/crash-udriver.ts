@@ -22,7 +22,42 @@ export const DURING = ['traffic', 'ethtool', 'probe'] as const
 export const MAX_EXTRA_LOSS_PCT = 1
 
 /** The configuration set before the crashes; it must survive them. */
-const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42', rxUsecs: 100 }
+const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42', group: '01:00:5e:01:02:03' }
+
+interface EthtoolConfig {
+  /** what is set, in words */
+  what: string
+  /** the commands that set it */
+  set: string
+  /** the commands whose output holds(out) reads back */
+  read: string
+  holds(out: string): { ok: boolean; evidence: string }
+}
+
+/** The ethtool settings each microdriver must keep through crashes (each travels in its tracked
+ *  state), by driver: what its chip lets ethtool change. */
+const ETHTOOL_CONFIG: Record<string, EthtoolConfig> = {
+  e1000: {
+    what: 'rx-usecs 100, pause off',
+    set: 'ethtool -C dut0 rx-usecs 100 && ethtool -A dut0 autoneg off rx off tx off',
+    read: 'ethtool -c dut0; ethtool -a dut0',
+    holds(et) {
+      const usecs = /^rx-usecs:\s+(\d+)/m.exec(et)?.[1], pauseOff = /^RX:\s+off/m.test(et) && /^TX:\s+off/m.test(et)
+      return { ok: usecs === '100' && pauseOff, evidence: `rx-usecs ${usecs ?? '?'}, pause ${pauseOff ? 'off' : 'not off'}` }
+    },
+  },
+  rtl8139: {
+    what: 'message level 0x37, advertising 10baseT only',
+    set: 'ethtool -s dut0 msglvl 0x37 && ethtool -s dut0 advertise 0x003',
+    read: 'ethtool dut0',
+    holds(et) {
+      const level = /Current message level: (0x[0-9a-f]+)/.exec(et)?.[1]
+      const adv = /Advertised link modes:([\s\S]*?)Advertised pause/.exec(et)?.[1]?.trim().split(/\s+/) ?? []
+      const ok = level !== undefined && Number(level) === 0x37 && adv.includes('10baseT/Half') && adv.includes('10baseT/Full') && !adv.some(m => m.startsWith('100baseT'))
+      return { ok, evidence: `message level ${level ?? '?'}, advertising ${adv.join(' ') || '?'}` }
+    },
+  },
+}
 
 /**
  * Recovery times: from each `detach` to the next `replay result=0` (the control path is back and
@@ -96,7 +131,7 @@ export const crashUdriver: Scenario = {
     'no kernel crash on the console or in dmesg',
     `traffic kept flowing through the crashes: ping every 10 ms from dut0 loses at most ${MAX_EXTRA_LOSS_PCT} point more than in a baseline window under the same load; iperf3 from the host completes`,
     'the u-driver came back by itself after every crash (the kernel logged detach, attach and replay result=0)',
-    `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous, rx-usecs ${CONFIG.rxUsecs}, pause off) is still in force, in the netdev, in the kernel's replay and in the last u-driver's answers`,
+    `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous, multicast group ${CONFIG.group}, and the driver's ethtool settings: ${Object.entries(ETHTOOL_CONFIG).map(([d, e]) => `${d}: ${e.what}`).join('; ')}) is still in force, in the netdev, in the kernel's replay and in the last u-driver's answers`,
     'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
     'reports the recovery time per crash (median, spread) and the packets lost in the crash window',
     '--during probe instead reloads the k-driver and kills the u-driver inside its INIT upcall each time: no kernel crash, the next u-driver completes probe (netdev back), and carrier, ethtool and traffic work afterwards; reports the probe recovery time',
@@ -113,7 +148,9 @@ export const crashUdriver: Scenario = {
         await g.ssh.exec(`echo ${o.crashes + 10} > /sys/module/mb_core/parameters/max_restarts`)
         if (o.during === 'probe') return probeCrashes(tb, g, c, splitNames(nic), drv.driverName)
         // ethtool settings too: the new u-driver must hold them (they travel in the tracked state)
-        await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on && ethtool -C dut0 rx-usecs ${CONFIG.rxUsecs} && ethtool -A dut0 autoneg off rx off tx off`)
+        const etc = ETHTOOL_CONFIG[nic.microdriver?.driver ?? '']
+        if (!etc) throw new Error(`crash-udriver declares no ethtool settings for ${nic.name}'s driver (ETHTOOL_CONFIG in scenarios/crash-udriver.ts)`)
+        await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on && ip maddr add ${CONFIG.group} dev dut0 && ${etc.set}`)
         await g.ssh.exec(`for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 2 -W 2 -I dut0 ${addrs.host} >/dev/null`)
         const before = (await g.ssh.exec('dmesg')).stdout
 
@@ -172,12 +209,16 @@ export const crashUdriver: Scenario = {
         const flags = (await g.ssh.exec('ip link show dut0')).stdout
         const lastReplay = microbedEvents(fresh).filter(e => e.event === 'replay').pop()?.line ?? '(no replay)'
         // Answered by the last u-driver, from the state it adopted.
-        const et = (await g.ssh.exec('ethtool -c dut0; ethtool -a dut0', { check: false })).stdout
-        const usecs = /^rx-usecs:\s+(\d+)/m.exec(et)?.[1], pauseOff = /^RX:\s+off/m.test(et) && /^TX:\s+off/m.test(et)
+        const held = etc.holds((await g.ssh.exec(etc.read, { check: false })).stdout)
+        const maddr = (await g.ssh.exec('ip maddr show dev dut0', { check: false })).stdout
+        const group = maddr.includes(CONFIG.group)
+        // the replay carried every link-layer group the netdev holds, ours among them
+        const groups = maddr.split('\n').filter(l => /^\s+link\s/.test(l)).length
+        const replayedGroups = /\bmc=(\d+)/.exec(lastReplay)?.[1]
         c.check('the configuration set before the crashes is still in force',
-          mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay) &&
-            usecs === String(CONFIG.rxUsecs) && pauseOff,
-          `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}; ethtool: rx-usecs ${usecs ?? '?'}, pause ${pauseOff ? 'off' : 'not off'}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
+          mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && group && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay) &&
+            replayedGroups === String(groups) && held.ok,
+          `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}, group ${CONFIG.group} ${group ? 'joined' : 'missing'} (${groups} link-layer groups, ${replayedGroups ?? '?'} replayed); ethtool: ${held.evidence}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
         const ops = await run(g, `ethtool -i dut0 | grep -q '^driver: ${drv.driverName}$' && ethtool -S dut0 >/dev/null && ip link set dut0 mtu 1500 && ip link set dut0 mtu ${CONFIG.mtu} && ethtool -r dut0 && for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done && sleep 1 && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
         c.check('ip and ethtool operations work afterwards', ops.code === 0 && /[23] packets received/.test(ops.stdout), (ops.stdout + ops.stderr).trim().split('\n').pop() ?? '')
 
