@@ -274,6 +274,8 @@ describe('split microdrivers (e1000, rtl8139) in real guests', function () {
 
     it('refuses forbidden registers, EEPROM writes and stale handles to a hostile u-driver that holds the instance, up and down', async () => {
       await stopUdriver(g)
+      // the kernel logs at most 50 refusals per 5 s: the lines checked below come from a fresh window
+      await g.ssh.exec('sleep 5.5')
       // Up (rings live): the DMA addresses, the C+ command, CR reached through a wider access,
       // interrupts, resets, EEPROM commands other than READ, a tally dump of the wrong size.
       await hostile(g, ['write-tnpds', 'write-rdsar', 'write-dtccr-dump', 'write-rbstart', 'write-tsd2', 'write-cpcr',
