@@ -1,7 +1,8 @@
 // Pieces of the scenarios that read the guest's output, on texts in the exact form the guest
 // prints them.
 import { expect } from 'chai'
-import { parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
+import { parseCrashOptions, recoveryBreakdown, recoveryTimes } from '../scenarios/crash-udriver.ts'
+import { parseRefLine } from '../scenarios/reference.ts'
 import { microbedEvents, pingCounts } from '../scenarios/guest-ops.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
 import { parseFuzzLine } from '../scenarios/reliability.ts'
@@ -32,6 +33,24 @@ describe('crash-udriver evidence', () => {
     expect(t[0]).to.be.closeTo(380, 1e-6)
     expect(t[1]).to.equal(null) // replay result=-22
     expect(t[2]).to.equal(null) // never replayed
+  })
+  it('breaks each recovery into detect, restart, attach and replay; a recovery with a step missing is null', () => {
+    const withStart = DMESG.replace('[   10.300000] microbed: event=attach', '[   10.160000] microbed: event=udriver-start prog=mb-udriver pid=213 run=2 standby=1\n[   10.300000] microbed: event=attach')
+    const b = recoveryBreakdown(withStart)
+    expect(b).to.have.length(3)
+    expect(b[0]!.detect).to.be.closeTo(50, 1e-6)
+    expect(b[0]!.restart).to.be.closeTo(10, 1e-6)
+    expect(b[0]!.attach).to.be.closeTo(140, 1e-6)
+    expect(b[0]!.replay).to.be.closeTo(180, 1e-6)
+    expect(b[0]!.total).to.be.closeTo(380, 1e-6)
+    expect(b[0]!.standby).to.equal(true)
+    expect(b[1]).to.equal(null) // no udriver-exit, replay result=-22
+    expect(recoveryBreakdown(DMESG)[0]).to.equal(null) // no udriver-start line
+  })
+  it('reads mb-ref\'s reference line and refuses a missing or non-positive figure', () => {
+    expect(parseRefLine('pipe_rtt_us=171.25 fork_exec_us=7512.3 null_syscall_us=0.812 pipes=2000 forks=100 syscalls=200000\n')).to.deep.equal({ pipeRttUs: 171.25, forkExecUs: 7512.3, nullSyscallUs: 0.812 })
+    expect(() => parseRefLine('mb-ref: fork: Resource temporarily unavailable')).to.throw(/mb-ref printed no result line/)
+    expect(() => parseRefLine('pipe_rtt_us=0.00 fork_exec_us=7512.3 null_syscall_us=0.812 pipes=2000 forks=100 syscalls=200000')).to.throw(/not positive/)
   })
   it('validates --signal, --during and --crashes', () => {
     expect(parseCrashOptions({})).to.deep.equal({ signal: 'SIGSEGV', during: 'traffic', crashes: 10 })
