@@ -110,3 +110,36 @@ describe('other scenario parsers', () => {
     expect(codeLines('/* a\n * b */\nint x; // y\n\n// z\n  return 0;\n')).to.equal(2)
   })
 })
+
+describe('boot breakdown and the bare boot', () => {
+  const DMESG = `[    0.000000] Linux version 6.1.0-57-amd64
+[    0.412000] Trying to unpack rootfs image as initramfs...
+[    1.912000] Freeing initrd memory: 40656K
+[    2.100000] Run /init as init process
+[    2.150000] microbed: event=boot step=init
+[    3.000000] microbed: event=udriver-start prog=mb-udriver pid=140 run=1
+[    3.020000] microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=140 live=0
+[    3.400000] microbed: event=boot step=modules-loaded
+[    3.900000] microbed: event=boot step=nics-up
+[    4.000000] microbed: event=boot step=host-key
+[    4.100000] microbed: event=boot step=ssh-listening`
+  it('splits a boot to SSH into its steps from the kernel log and the host clock', async () => {
+    const { bootBreakdown } = await import('../orchestrator/testbed/bare.ts')
+    const s = bootBreakdown(DMESG, 6000, 4600)
+    expect(s.qemuToKernel).to.be.closeTo(1400, 1e-6)
+    expect(s.kernelToInit).to.be.closeTo(2100, 1e-6)
+    expect(s.initramfsUnpack).to.be.closeTo(1500, 1e-6)
+    expect(s.modules).to.be.closeTo(1250, 1e-6)
+    expect(s.udriverStart).to.be.closeTo(20, 1e-6)
+    expect(s.nicsUp).to.be.closeTo(500, 1e-6)
+    expect(s.sshReady).to.be.closeTo(200, 1e-6)
+    expect(s.firstSsh).to.be.closeTo(500, 1e-6)
+    const bare = bootBreakdown('[    2.1] Run /init as init process', 3000, 2500)
+    expect(Object.keys(bare).sort()).to.deep.equal(['kernelToInit', 'qemuToKernel']) // no marks: steps absent, not zero
+  })
+  it('reads the bare /init\'s line, and nothing from a console without it', async () => {
+    const { parseBareLine } = await import('../orchestrator/testbed/bare.ts')
+    expect(parseBareLine('...\nmicrobed: event=bare-init uptime=1.87\n')).to.be.closeTo(1870, 1e-6)
+    expect(parseBareLine('Kernel panic - not syncing: No working init found.')).to.equal(null)
+  })
+})

@@ -288,15 +288,22 @@ int main(int argc, char **argv)
 			refill_at = -1;
 		}
 		if (child <= 0 && restart_at >= 0 && now >= restart_at) {
-			pid_t via = use_standby ? take_over(&sb) : -1;
-
 			run++;
-			child = via > 0 ? via : start_direct(0);
 			started = now_ms();
 			restart_at = -1;
-			if (child > 0)
-				kmsg("event=udriver-start prog=%s pid=%d run=%d standby=%d",
-				     name, (int)child, run, via > 0);
+			/* Said before the go, so that the kernel log reads start, attach, replay. */
+			child = -1;
+			if (use_standby && sb.pid > 0 && sb.go >= 0) {
+				kmsg("event=udriver-start prog=%s pid=%d run=%d standby=1",
+				     name, (int)sb.pid, run);
+				child = take_over(&sb);
+			}
+			if (child <= 0) {
+				child = start_direct(0);
+				if (child > 0)
+					kmsg("event=udriver-start prog=%s pid=%d run=%d standby=0",
+					     name, (int)child, run);
+			}
 			if (use_standby && sb.pid <= 0)
 				refill_at = started + REFILL_MS;
 			continue;
