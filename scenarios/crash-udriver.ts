@@ -14,6 +14,7 @@ import { countEvents, microbedEvents, pingCounts, run, startUdriver, stopUdriver
 import { splitNames, type SplitNames } from '../orchestrator/testbed/nics.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed/testbed.ts'
 import type { CaseBuilder } from '../orchestrator/testbed/scenario.ts'
+import { measureReference, referenceMeasurements } from './reference.ts'
 
 export const SIGNALS = ['SIGSEGV', 'SIGKILL', 'SIGABRT', 'SIGTERM', 'SIGBUS', 'SIGILL'] as const
 export const DURING = ['traffic', 'ethtool', 'probe'] as const
@@ -70,6 +71,36 @@ export function recoveryTimes(dmesg: string): (number | null)[] {
     if (e.event !== 'detach' || /reason=unregister/.test(e.line)) return
     const replay = ev.slice(i + 1).find(x => x.event === 'replay' || x.event === 'detach')
     out.push(replay && replay.event === 'replay' && /result=0\b/.test(replay.line) ? replay.ms - e.ms : null)
+  })
+  return out
+}
+
+/** One recovery in its steps (ms), from the kernel's and the supervisor's kernel-log lines. */
+export interface RecoverySteps { detect: number; restart: number; attach: number; replay: number; total: number; standby: boolean }
+
+/** Recovery's target: at most this many fork+exec+wait of a trivial program, measured in the same guest. */
+export const MAX_RECOVERY_FORK_EXECS = 5
+
+/**
+ * Each recovery broken down: detect (the kernel's detach to the supervisor's udriver-exit: the
+ * supervisor noticed), restart (udriver-exit to udriver-start: a standby told to go, or a fork and
+ * exec), attach (udriver-start to the kernel's attach), replay (attach to replay result=0). A
+ * detach whose steps are not all there before the next detach yields null.
+ */
+export function recoveryBreakdown(dmesg: string): (RecoverySteps | null)[] {
+  const ev = microbedEvents(dmesg)
+  const out: (RecoverySteps | null)[] = []
+  ev.forEach((e, i) => {
+    if (e.event !== 'detach' || /reason=unregister/.test(e.line)) return
+    const next = ev.slice(i + 1).findIndex(x => x.event === 'detach')
+    const span = ev.slice(i + 1, next < 0 ? undefined : i + 1 + next)
+    const exit = span.find(x => x.event === 'udriver-exit')
+    const attach = exit && span.find(x => x.event === 'attach' && x.ms >= exit.ms)
+    // the last start before the attach (a standby that could not take over is followed by a fork)
+    const start = attach && span.filter(x => x.event === 'udriver-start' && x.ms >= exit.ms && x.ms <= attach.ms).pop()
+    const replay = attach && span.find(x => x.event === 'replay' && x.ms >= attach.ms)
+    if (!exit || !start || !attach || !replay || !/result=0\b/.test(replay.line)) { out.push(null); return }
+    out.push({ detect: exit.ms - e.ms, restart: start.ms - exit.ms, attach: attach.ms - start.ms, replay: replay.ms - attach.ms, total: replay.ms - e.ms, standby: /standby=1\b/.test(start.line) })
   })
   return out
 }
@@ -134,6 +165,8 @@ export const crashUdriver: Scenario = {
     `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous, multicast group ${CONFIG.group}, and the driver's ethtool settings: ${Object.entries(ETHTOOL_CONFIG).map(([d, e]) => `${d}: ${e.what}`).join('; ')}) is still in force, in the netdev, in the kernel's replay and in the last u-driver's answers`,
     'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
     'reports the recovery time per crash (median, spread) and the packets lost in the crash window',
+    'reports each recovery\'s steps (detect, restart, attach, replay) per crash and as medians, and the recovery as a ratio to fork+exec+wait measured in the same guest (mb-ref)',
+    `recovery (median) is at most ${MAX_RECOVERY_FORK_EXECS} × fork+exec+wait of a trivial program measured in the same guest`,
     '--during probe instead reloads the k-driver and kills the u-driver inside its INIT upcall each time: no kernel crash, the next u-driver completes probe (netdev back), and carrier, ethtool and traffic work afterwards; reports the probe recovery time',
   ],
   defaultVariants: ['split'],
@@ -224,6 +257,21 @@ export const crashUdriver: Scenario = {
 
         const ok = times.filter((t): t is number => t !== null)
         if (ok.length) c.measure({ name: `recovery time (detach to replay, ${o.signal})`, unit: 'ms', ...summarize(ok) })
+        const steps = recoveryBreakdown(fresh)
+        steps.forEach((s, k) => tb.log.info(`${nic.name}/${variant} recovery ${k + 1}: ${s ? `detect ${s.detect.toFixed(1)} ms, restart ${s.restart.toFixed(1)} ms (${s.standby ? 'standby' : 'fork+exec'}), attach ${s.attach.toFixed(1)} ms, replay ${s.replay.toFixed(1)} ms, total ${s.total.toFixed(1)} ms` : 'steps not all in the kernel log'}`))
+        const full = steps.filter((s): s is RecoverySteps => s !== null)
+        for (const k of ['detect', 'restart', 'attach', 'replay'] as const) {
+          if (full.length) c.measure({ name: `recovery step: ${k}`, unit: 'ms', ...summarize(full.map(s => s[k])) })
+        }
+        const { ref, runs: refs } = await measureReference(g)
+        for (const m of referenceMeasurements(refs)) c.measure(m)
+        if (ok.length) {
+          const ratios = ok.map(t => (t * 1000) / ref.forkExecUs)
+          c.measure({ name: 'recovery / fork+exec+wait', unit: 'ratio', ...summarize(ratios), extra: { forkExecUs: ref.forkExecUs, standbyTakeovers: full.filter(s => s.standby).length } })
+          const med = summarize(ratios).value
+          c.check(`recovery at most ${MAX_RECOVERY_FORK_EXECS} × fork+exec+wait measured in this guest`, med <= MAX_RECOVERY_FORK_EXECS,
+            `median recovery ${summarize(ok).value.toFixed(1)} ms = ${med.toFixed(2)} × fork+exec+wait (${(ref.forkExecUs / 1000).toFixed(2)} ms, mb-ref); per crash ${ratios.map(r => r.toFixed(1)).join(', ')}`)
+        }
         c.measure({ name: 'packets lost in the crash window', value: lossPct, unit: '%', extra: { sent, received, windowS: window } })
         if (bSent) c.measure({ name: 'packets lost under the same traffic without crashes (baseline)', value: baseLossPct, unit: '%', extra: { sent: bSent, received: bReceived, windowS: baselineS } })
       }, { needsUdriver: `${variant} has no u-driver to crash` }))
