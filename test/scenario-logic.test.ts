@@ -53,11 +53,12 @@ describe('scenario logic on fake guests (no QEMU)', function () {
   function crashGuest(v: Variant, o: { dead?: boolean; forkExecUs?: number } = {}): (nic: typeof e1000) => FakeGuest {
     return nic => {
       let pid = 200
-      const st = { mtu: '1500', mac: '52:54:00:12:34:56', promisc: false }
+      const st = { mtu: '1500', mac: '52:54:00:12:34:56', promisc: false, groups: 2 }
       const g = new FakeGuest(nic, v, [
         waitEventRule,
         { match: /max_restarts$/, reply: '' },
-        { match: /^ip link set dut0 mtu (\d+) && ip link set dut0 address (\S+) && ip link set dut0 promisc on/, reply: m => { st.mtu = m[1]!; st.mac = m[2]!; st.promisc = true; return '' } },
+        { match: /^ip link set dut0 mtu (\d+) && ip link set dut0 address (\S+) && ip link set dut0 promisc on && ip maddr add \S+ dev dut0/, reply: m => { st.mtu = m[1]!; st.mac = m[2]!; st.promisc = true; st.groups = 3; return '' } },
+        { match: /^ip maddr show dev dut0$/, reply: () => `2:\tdut0\n\tlink  33:33:00:00:00:01\n\tlink  01:00:5e:00:00:01\n${st.groups > 2 ? '\tlink  01:00:5e:01:02:03\n' : ''}\tinet  224.0.0.1\n` },
         { match: /carrier\)" = 1 \] && break; sleep 0.1; done; ping -c 2/, reply: '' },
         { match: /^ping -i 0\.01 -w \d+ -I dut0 \S+ 2>&1 \| tail -2$/, reply: '500 packets transmitted, 500 packets received, 0% packet loss' },
         { match: /^\(ping -i 0\.01 .*crash-ping\.log/, reply: '' },
@@ -66,7 +67,7 @@ describe('scenario logic on fake guests (no QEMU)', function () {
           if (!o.dead) {
             pid++
             g.log(`microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} live=1`)
-            g.log(`microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} result=0 mtu=${st.mtu} mac=${st.mac} rx_flags=1 mc=0 uc=0 autoneg=1`)
+            g.log(`microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} result=0 mtu=${st.mtu} mac=${st.mac} rx_flags=1 mc=${st.groups} uc=0 autoneg=1`)
           }
           return `killed ${pid}`
         } },
