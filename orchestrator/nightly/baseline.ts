@@ -96,7 +96,13 @@ export function validateBaseline(doc: unknown, scenarios: string[]): string[] {
     if (c.durationS !== undefined && (typeof c.durationS !== 'number' || c.durationS < 0)) errs.push(`case "${k}": durationS must be a number of seconds`)
   }
   if (!Array.isArray(doc.known)) errs.push('known must be a list (possibly empty)')
-  else if (isObj(doc.cases)) for (const [k, c] of Object.entries(doc.cases)) {
+  else doc.known.forEach((e: unknown, i: number) => {
+    if (!isObj(e)) { errs.push(`known[${i}] is not an object`); return }
+    for (const f of ['case', 'reason', 'ref', 'expires']) if (typeof e[f] !== 'string' || !(e[f] as string).trim()) errs.push(`known[${i}] needs ${f}`)
+    if (typeof e.expires === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(e.expires)) errs.push(`known[${i}].expires must be a date YYYY-MM-DD, not "${e.expires}"`)
+    if (typeof e.case === 'string' && !scenarios.includes(e.case.split('/')[0]!)) errs.push(`known[${i}] names an unknown scenario in "${e.case}"`)
+  })
+  if (Array.isArray(doc.known) && isObj(doc.cases)) for (const [k, c] of Object.entries(doc.cases)) {
     // A failure the baseline expects is a known failure: it has a reason, a reference and an expiry.
     if (!isObj(c) || !isObj(c.checks)) continue
     const has = (check?: string) => (doc.known as unknown[]).some(e => isObj(e) && e.case === k && (e.check ?? undefined) === check)
@@ -104,12 +110,6 @@ export function validateBaseline(doc: unknown, scenarios: string[]): string[] {
     for (const n of failedChecks) if (!has(n) && !has()) errs.push(`case "${k}" expects check "${n}" to fail, but no known-failure entry gives its reason, reference and expiry`)
     if ((c.status === 'error' || (c.status === 'fail' && failedChecks.length === 0)) && !has()) errs.push(`case "${k}" expects ${c.status}, but no known-failure entry for the case gives its reason, reference and expiry`)
   }
-  else doc.known.forEach((e: unknown, i: number) => {
-    if (!isObj(e)) { errs.push(`known[${i}] is not an object`); return }
-    for (const f of ['case', 'reason', 'ref', 'expires']) if (typeof e[f] !== 'string' || !(e[f] as string).trim()) errs.push(`known[${i}] needs ${f}`)
-    if (typeof e.expires === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(e.expires)) errs.push(`known[${i}].expires must be a date YYYY-MM-DD, not "${e.expires}"`)
-    if (typeof e.case === 'string' && !scenarios.includes(e.case.split('/')[0]!)) errs.push(`known[${i}] names an unknown scenario in "${e.case}"`)
-  })
   return errs
 }
 
