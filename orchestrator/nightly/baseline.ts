@@ -252,4 +252,4 @@ function figureItem(key: string, m: Measurement, b: BaselineCase | undefined): I
   return { ...base, band, status: good ? 'PASS' : 'FAIL', outcome, failing: !good, detail: `${v}; band ${fmtNum(band.low)} to ${fmtNum(band.high)} ${band.unit} (${band.basis})` }
 }
 
-export const fmtNum = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, '') || '0')
+export const fmtNum = (x: number) => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, '') || '0')

@@ -65,3 +65,32 @@ export function fakeEnv(o: { infra?: Record<string, number>; dir?: string; today
 
 export const args = (o: Partial<NightlyArgs> & { baselineFile: string }): NightlyArgs => ({ budgetMin: 60, only: [], skip: [], shard: null, updateBaseline: false, ...o })
 export const opts = defaults
+
+/**
+ * A fake scenario whose every available case carries `checks` checks and a full set of figures
+ * (throughput samples, a ratio with its interval, recovery samples, a fault tally): the report's
+ * load at scale. Every 7th check fails.
+ */
+export function bigScenario(checks: number): Scenario {
+  return {
+    name: 'big', description: 'many checks', asserts: ['many'], defaultVariants: ['native'], covers: { variants: 'all', expectedS: 10 },
+    async run(tb, nic, variants) {
+      const out = []
+      for (const v of variants) {
+        out.push(await guestCase(tb, 'big', nic, v, async (_g, c) => {
+          for (let i = 0; i < checks; i++) c.check(`check ${i}`, i % 7 !== 3, `evidence of check ${i}: ${'x'.repeat(120)}`)
+          const s = (base: number) => [0, 1, 2, 3, 4].map(i => base + 10 * i)
+          c.measure({ name: 'TCP rx (host → guest)', unit: 'Mbit/s', value: 420, samples: s(400), spread: { min: 400, max: 440, relativePct: 9.5 } })
+          c.measure({ name: 'TCP tx (guest → host)', unit: 'Mbit/s', value: 320, samples: s(300), spread: { min: 300, max: 340, relativePct: 12.5 } })
+          c.measure({ name: `${v}/native rx throughput ratio`, unit: 'ratio', value: 0.95, interval: { low: 0.9, high: 1.0, coveragePct: 93.8 }, extra: { perRound: '0.9 0.95 1.0 0.93 0.97' } })
+          c.measure({ name: 'recovery time (detach to replay, SIGSEGV)', unit: 'ms', value: 150, samples: s(130) })
+          c.measure({ name: 'crash: recovered', unit: 'faults', value: 8 })
+          c.measure({ name: 'crash: broken', unit: 'faults', value: 1 })
+          c.measure({ name: 'retval: recovered', unit: 'faults', value: 10 })
+          c.measure({ name: 'recovered without help, of the faults that fired', unit: '%', value: 94.7, extra: { fired: 19, total: 20 } })
+        }))
+      }
+      return out
+    },
+  }
+}
