@@ -42,6 +42,11 @@ export function mergeShards(dirs: string[], runDir: string, command: string): Ni
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter(i => !byIndex.has(i))
   if (missing.length) throw new MergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map(i => `${i}/${count}`).join(', ')} missing: given ${[...byIndex.keys()].sort().map(i => `${i}/${count}`).join(', ')}`)
+  // A shard's folder may have moved (a CI artifact downloaded elsewhere): its cases' logs move with it.
+  for (const d of docs) for (const c of d.doc.cases) for (const k of ['console', 'dmesg'] as const) {
+    const f = c.result.logs[k]
+    if (f && f.startsWith(d.doc.run.dir + '/')) c.result.logs[k] = join(d.dir, f.slice(d.doc.run.dir.length + 1))
+  }
   const order = new Map(first.doc.matrix.jobs.flatMap(j => j.cases).map((k, i) => [k, i]))
   const cases = docs.flatMap(d => d.doc.cases).sort((a, b) => (order.get(a.key) ?? 1e9) - (order.get(b.key) ?? 1e9))
   const errors = docs.filter(d => d.doc.error).map(d => `shard ${d.doc.run.shard?.index ?? 1}: ${d.doc.error!.message}`)
