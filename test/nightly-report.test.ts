@@ -110,8 +110,11 @@ describe('nightly outputs: junit.xml, results.ktap, summary.md', function () {
     expect(s).to.match(/\| `alpha\/e1000\/split` \| works \| .*works broke: evidence line/)
     expect(s).to.match(/## Infrastructure failures, after one retry \(1\)[\s\S]*`alpha\/e1000\/monolithic`: host: QEMU did not start/)
     expect(s).to.match(/## Cut by the budget \(1 cases\)[\s\S]*`beta\/e1000\/split`/)
-    const huge = { ...doc, comparison: { ...doc.comparison, items: Array.from({ length: 20000 }, (_, i) => ({ ...doc.comparison.items[0]!, id: `x${i}`, name: `n${i}`, outcome: 'better' as const, detail: 'd'.repeat(300) })) } }
-    expect(Buffer.byteLength(renderSummary(huge))).to.be.below(SUMMARY_LIMIT)
+    // 50 000 scenarios: the verdict matrix alone would pass 1 MiB; the summary is cut, saying so.
+    const cases = Array.from({ length: 50000 }, (_, i) => ({ ...doc.cases[0]!, key: `scenario-number-${i}/e1000/native` }))
+    const huge = renderSummary({ ...doc, cases })
+    expect(Buffer.byteLength(huge)).to.be.below(SUMMARY_LIMIT)
+    expect(huge).to.match(/cut at 1 MiB; see report\.html\)\n$/)
   })
 })
 

@@ -51,7 +51,7 @@ describe('nightly: the matrix comes from the scenarios\' declarations', () => {
     expect(expandMatrix([alpha], {}, withSplit).find(j => j.key === 'alpha/rtl8139/split')!.expectedS).to.equal(30)
   })
 
-  it('--only/--skip select cases; a pattern that matches nothing is an error, not an empty green run', () => {
+  it('--only/--skip patterns select cases; a pattern that matches nothing is an error, not an empty green run', () => {
     const jobs = expandMatrix([alpha, beta])
     const dur = () => 30
     expect(selectJobs(jobs, ['alpha/e1000'], [], dur).flatMap(j => j.cases)).to.deep.equal(['alpha/e1000/native', 'alpha/e1000/monolithic', 'alpha/e1000/split'])

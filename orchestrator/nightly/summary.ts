@@ -38,10 +38,13 @@ export function renderSummary(doc: NightlyDoc): string {
   // The verdict matrix: scenario rows, nic/variant columns.
   const cols = [...new Set([...doc.cases.map(x => x.key.split('/').slice(1).join('/')), ...doc.budget.cut.flatMap(x => x.cases.map(k => k.split('/').slice(1).join('/')))])].sort()
   const rowsSc = [...new Set([...doc.cases.map(x => x.key.split('/')[0]!), ...doc.budget.cut.flatMap(x => x.cases.map(k => k.split('/')[0]!))])]
+  const byKey = new Map(doc.cases.map(x => [x.key, x]))
+  const cutKeys = new Set(doc.budget.cut.flatMap(y => y.cases))
+  const failingKeys = new Set(c.items.filter(i => i.failing).map(i => i.case))
   const cell = (sc: string, col: string) => {
-    const k = `${sc}/${col}`, x = doc.cases.find(y => y.key === k)
-    if (!x) return doc.budget.cut.some(y => y.cases.includes(k)) ? ICON.CUT! : ''
-    const failing = c.items.some(i => i.case === k && i.failing)
+    const k = `${sc}/${col}`, x = byKey.get(k)
+    if (!x) return cutKeys.has(k) ? ICON.CUT! : ''
+    const failing = failingKeys.has(k)
     return `${ICON[x.kcidb]}${failing ? ' (regressed)' : x.kcidb === 'FAIL' || x.kcidb === 'ERROR' ? ' (known)' : ''}`
   }
   out.push('## Verdicts', '', `| scenario | ${cols.join(' | ')} |`, `| --- | ${cols.map(() => '---').join(' | ')} |`, ...rowsSc.map(sc => `| ${sc} | ${cols.map(col => cell(sc, col)).join(' | ')} |`), '')
