@@ -25,7 +25,7 @@ export const upcallLatency: Scenario = {
     'reports median µs of each, with spread, and the median ratio upcall / ioctl',
   ],
   defaultVariants: ['split'],
-  covers: { variants: ['split'], expectedS: 60 },
+  covers: { variants: ['split'], expectedS: 20 },
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     for (const variant of variants) {

@@ -171,7 +171,7 @@ describe('nightly report.html in headless Chromium', function () {
     const d = tmp()
     const o: Options = { ...defaults, accel: (process.env.MICROBED_TEST_ACCEL as Options['accel']) ?? 'auto', repeat: 2, iperfSeconds: 2 }
     const log = new Log()
-    const r = await runNightly(Object.values(SCENARIOS), args({ baselineFile: emptyBaseline(d), only: ['smoke/e1000/native', 'throughput/e1000/native'], budgetMin: 15 }), o, { argv: ['nightly', '(test)'], log, testbed: dir => prepareTestbed(o, log, dir) })
+    const r = await runNightly(Object.values(SCENARIOS), args({ baselineFile: emptyBaseline(d), only: ['smoke/e1000/native', 'throughput/e1000/native'], budgetMin: 15 }), o, { argv: ['nightly', '(test)'], log, dir: join(d, 'run'), testbed: dir => prepareTestbed(o, log, dir) })
     expect(r.doc.error, JSON.stringify(r.doc.error)).to.equal(undefined)
     expect(r.doc.cases.map(c => `${c.key} ${c.kcidb}`)).to.deep.equal(['smoke/e1000/native PASS', 'throughput/e1000/native PASS'])
     const p = await look(browser, r.files['report.html']!, join(r.dir, 'report.png'))

@@ -36,7 +36,8 @@ export function renderSummary(doc: NightlyDoc): string {
   section('Better than the baseline', c.items.filter(i => i.outcome === 'better'), 20)
   section('Missing (in the baseline, not in this run)', c.items.filter(i => i.outcome === 'missing'), 20)
   // The verdict matrix: scenario rows, nic/variant columns.
-  const cols = [...new Set([...doc.cases.map(x => x.key.split('/').slice(1).join('/')), ...doc.budget.cut.flatMap(x => x.cases.map(k => k.split('/').slice(1).join('/')))])].sort()
+  // Columns in the matrix's order (NIC table, then variants), not alphabetical.
+  const cols = [...new Set([...doc.matrix.jobs.flatMap(j => j.cases), ...doc.cases.map(x => x.key)].map(k => k.split('/').slice(1).join('/')))].filter(col => doc.cases.some(x => x.key.endsWith(`/${col}`)) || doc.budget.cut.some(x => x.cases.some(k => k.endsWith(`/${col}`))))
   const rowsSc = [...new Set([...doc.cases.map(x => x.key.split('/')[0]!), ...doc.budget.cut.flatMap(x => x.cases.map(k => k.split('/')[0]!))])]
   const byKey = new Map(doc.cases.map(x => [x.key, x]))
   const cutKeys = new Set(doc.budget.cut.flatMap(y => y.cases))

@@ -49,7 +49,8 @@ export function bandFor(m: Measurement, runId: string): Band | null {
     let low = lo - r / 2, high = hi + r / 2
     const abs = TIME_UNITS.has(m.unit)
     if (abs) { low /= DAY_TO_DAY; high *= DAY_TO_DAY }
-    if (m.unit === '%') { low = Math.max(0, low); high = Math.min(100, high) }
+    if (m.unit !== 'points') low = Math.max(0, low) // times, shares and ratios are never negative
+    if (m.unit === '%') high = Math.min(100, high)
     return {
       unit: m.unit, low: round(low), high: round(high), better,
       basis: `${xs.length} ${m.samples ? 'samples' : 'per-round values'} ${fmtNum(lo)} to ${fmtNum(hi)} in run ${runId}, widened by half their range${abs ? `, times ${DAY_TO_DAY} for day-to-day speed` : ''}`,
