@@ -15,6 +15,7 @@ import { bandFor, updateBaseline } from '../orchestrator/nightly/update.ts'
 import { NICS, VARIANTS, type NicSpec } from '../orchestrator/testbed/nics.ts'
 import type { CaseResult } from '../orchestrator/results/results.ts'
 import { SCENARIOS } from '../scenarios/index.ts'
+import { Log } from '../orchestrator/base/log.ts'
 import { args, fakeEnv, fakeScenario, opts } from './fakes/nightly.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mb-nightly-test-'))
@@ -98,6 +99,26 @@ describe('nightly: run, retry and compare on fake guests', function () {
     expect(doc.status).to.equal('incomplete') // ... but the run did not complete: exit 2
     expect(doc.exitCode).to.equal(2)
     expect(env.boots.filter(b => b === 'e1000/split')).to.have.length(2) // one retry, no more
+  })
+
+  it('the clock cuts a job whose turn comes too late, and the log says what runs, how many are done and the budget left', async () => {
+    const dir = tmp()
+    const bl = writeJson(join(dir, 'baseline.json'), emptyBaseline())
+    // each boot takes 50 s of a fake clock; three 30 s cases fit a 100 s plan, but not the clock
+    let t = Date.parse('2026-12-01T02:00:00Z')
+    const env = fakeEnv()
+    const events: string[] = []
+    env.log = new Log([{ write: ev => { if (ev.kind !== 'progress') events.push(`${ev.kind} ${ev.msg}`) } }])
+    const testbed = env.testbed
+    env.testbed = async d => { const tb = await testbed(d); const b = tb.boot!; return { ...tb, boot: async (...a) => { t += 50_000; return b(...a) } } }
+    env.now = () => t
+    const { doc } = await runNightly([alpha], args({ baselineFile: bl, only: ['alpha/e1000'], budgetMin: 100 / 60 }), opts, env)
+    expect(doc.cases.map(c => c.key)).to.deep.equal(['alpha/e1000/native', 'alpha/e1000/monolithic'])
+    expect(doc.budget.cut.map(c => `${c.job}: ${c.why}`)).to.deep.equal(['alpha/e1000/split: expected 30 s, only 0 s of the 1.7 min budget left when its turn came'])
+    expect(events).to.include('step nightly [1/3] alpha/e1000/native: expected 30 s; 1.7 min of the budget left, ~1.5 min of work planned')
+    expect(events).to.include('step nightly [2/3] alpha/e1000/monolithic: expected 30 s; 50 s of the budget left, ~60 s of work planned')
+    expect(events).to.include('warn budget: cut alpha/e1000/split (expected 30 s, 0 s left)')
+    expect(doc.exitCode).to.equal(0) // a cut is reported, not a failure
   })
 
   it('an SSH readiness timeout counts as infrastructure only with a clean console', () => {

@@ -84,7 +84,7 @@ export async function runNightly(scenarios: Scenario[], a: NightlyArgs, opts: Op
     status: 'incomplete', exitCode: 2, timings: {}, events: log.events,
   }
   const cases = p.plan.run.reduce((s, j) => s + j.cases.length, 0)
-  log.step(`nightly: ${cases} cases in ${p.plan.run.length} jobs${a.shard ? ` (shard ${a.shard.index}/${a.shard.count} of ${p.all.length} jobs)` : ''}, ~${fmtS(p.plan.plannedS)} expected of a ${a.budgetMin} min budget${p.plan.cut.length ? `; cut by the budget: ${p.plan.cut.map(c => c.job).join(', ')}` : ''}`)
+  log.step(`nightly: ${cases} cases in ${p.plan.run.length} jobs${a.shard ? ` (shard ${a.shard.index}/${a.shard.count} of ${p.all.length} jobs)` : ''}, ~${fmtS(p.plan.plannedS)} expected of a ${Number(a.budgetMin.toFixed(1))} min budget${p.plan.cut.length ? `; cut by the budget: ${p.plan.cut.map(c => c.job).join(', ')}` : ''}`)
   try {
     const tb = await env.testbed(dir)
     if (tb.image?.manifest?.packages) recordTestbed({ environment: doc.environment, timings: doc.timings } as RunResult, tb)
