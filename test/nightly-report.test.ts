@@ -132,6 +132,12 @@ describe('nightly report.html in headless Chromium', function () {
   })
   after(async () => { await browser?.close() })
 
+  it("playwright-core's pin names the Chromium that Debian ships (browsers.json against chromium --version)", () => {
+    const pinned = JSON.parse(readFileSync(join(paths.root, 'node_modules/playwright-core/browsers.json'), 'utf8')).browsers.find((b: { name: string }) => b.name === 'chromium').browserVersion as string
+    const debian = /Chromium (\d+)\./.exec(execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1]
+    expect(pinned.split('.')[0], `playwright-core ${JSON.parse(readFileSync(join(paths.root, 'node_modules/playwright-core/package.json'), 'utf8')).version} drives Chromium ${pinned}, Debian has ${debian}: pin the playwright-core whose browsers.json names ${debian}`).to.equal(debian)
+  })
+
   it('a 200-check run: matrix and every chart render with the right counts, no request, no error, < 1 s, < 2 MB', async () => {
     const d = tmp()
     const { doc, dir } = await runNightly([bigScenario(40)], args({ baselineFile: emptyBaseline(d) }), opts, fakeEnv())
@@ -186,6 +192,5 @@ describe('nightly report.html in headless Chromium', function () {
     expect(html).to.match(/console excerpt<\/summary><pre>[\s\S]*microbed: event=guest-ready/)
     expect(xmllint(r.files['junit.xml']!).ok).to.equal(true)
     expect(existsSync(join(r.dir, 'report.png'))).to.equal(true)
-    void execFileSync
   })
 })
