@@ -288,15 +288,19 @@ const OPS: Op[] = [
   },
   cmdOp('ethtool -S', 'ethtool -S dut0', async (_g, out) => {
     const n = out.split('\n').filter(l => /^\s+\S+: \d+$/.test(l)).length
-    // A received-packets counter: the netdev's (native) or the MAC's good/total packets (GPRC, TPR).
-    const rx = /^\s+(rx_packets|rx_good_packets|rx_total_packets): (\d+)$/m.exec(out)
+    // A received-packets counter: the netdev's (native), the MAC's good/total packets (GPRC, TPR)
+    // or the RTL8139's tally of good frames (RxOk).
+    const rx = /^\s+(rx_packets|rx_good_packets|rx_total_packets|rx_ok): (\d+)$/m.exec(out)
     return { ok: n >= 10 && Number(rx?.[2]) > 0, evidence: `${n} counters, ${rx ? `${rx[1]}=${rx[2]}` : 'no received-packets counter'}` }
   }, true),
   cmdOp('ethtool -d (register dump)', 'ethtool -d dut0', async (_g, out) =>
     ({ ok: out.split('\n').length >= 5, evidence: `${out.split('\n').length} lines; ${first(out, 1)}` }), true),
   cmdOp('ethtool -e (EEPROM dump)', 'ethtool -e dut0', async (g, out) => {
     const mac = (await sysfs(g, 'address')).split(':').join(' ')
-    return { ok: out.includes(mac), evidence: `${out.split('\n').length} lines; MAC ${mac} ${out.includes(mac) ? 'found' : 'not found'} in the dump` }
+    // The bytes of the dump in order (16 a line after the offset): the address may cross a line.
+    const bytes = out.split('\n').flatMap(l => /^0x[0-9a-f]+:\s+(.*)$/i.exec(l.trim())?.[1]?.trim().split(/\s+/) ?? []).join(' ')
+    const found = bytes.includes(mac)
+    return { ok: found, evidence: `${out.split('\n').length} lines; MAC ${mac} ${found ? 'found' : 'not found'} in the dump` }
   }, true),
   // QEMU's 82540EM model reports 1000 Mb/s in STATUS whatever the PHY is told, so the forced
   // speed is not checked in what the driver reads back; autoneg off and a working link are.

@@ -29,24 +29,38 @@ struct mb_inst;
 #define MB_DENY_WRITE_LIVE	8
 
 /*
- * The register map of a NIC: the windows of BAR 0 (inclusive, 4-byte
- * registers) a u-driver may reach at all.  With a map, everything outside
- * it is refused before any rule is looked at, so an offset the datasheet
- * does not document for the chip (e.g. an older part's alias of a ring
- * register) is never reached.  Without one (n_map 0) all of BAR 0 is.
+ * The register map of a NIC: the byte spans [start, end) of its MMIO BAR
+ * a u-driver may reach at all.  With a map, an access any of whose bytes
+ * lies outside it is refused before any rule is looked at, so an offset
+ * the datasheet does not document for the chip (e.g. an older part's
+ * alias of a ring register) is never reached.  Without one (n_map 0) all
+ * of the BAR is.
  */
 struct mb_reg_window {
-	u32 first;
-	u32 last;
+	u32 start;
+	u32 end;
 };
 
+/*
+ * One rule: the register of `width` bytes (0: 4) at `reg`.  An access
+ * that touches any of its bytes must be exactly that register (a wider or
+ * narrower access that reaches it, e.g. a 32-bit write whose top byte is
+ * a command register, is refused), so the value check sees the value the
+ * register gets.
+ */
 struct mb_reg_rule {
 	u32 reg;
 	u32 deny;		/* MB_DENY_* */
 	/* optional value check for writes; false refuses */
 	bool (*check)(void *priv, u32 reg, u32 val, enum mb_rings rings);
 	const char *why;	/* one word, goes into the log line */
+	u8 width;
 };
+
+/* Access sizes a NIC's registers allow (mb_kdrv_desc.widths): bytes. */
+#define MB_WIDTH_8		1
+#define MB_WIDTH_16		2
+#define MB_WIDTH_32		4
 
 struct mb_kdrv_ops {
 	/*
@@ -56,8 +70,14 @@ struct mb_kdrv_ops {
 	 * sleep or call mb_core.
 	 */
 	int (*link)(void *priv, const struct mb_dc_link *l);
-	/* Driver-specific downcall (op >= MB_DC_DRIVER_BASE); may not sleep. */
-	int (*downcall)(void *priv, u16 op, const void *in, u32 len);
+	/*
+	 * Driver-specific downcall (op >= MB_DC_DRIVER_BASE): buf holds the
+	 * len bytes the u-driver sent and is copied back to it, so a service
+	 * the kernel performs for the control path (e.g. a DMA into its own
+	 * buffer) can answer in place, up to MB_DC_PAYLOAD_MAX bytes.  Core
+	 * lock held: may busy-wait briefly, not sleep.
+	 */
+	int (*downcall)(void *priv, u16 op, void *buf, u32 len);
 
 	/*
 	 * The shadow layer's callbacks, each from a work item (process
@@ -80,6 +100,7 @@ struct mb_kdrv_desc {
 	const char *device;		/* e.g. pci_name() */
 	void __iomem *mmio;
 	u32 mmio_len;
+	u8 widths;			/* MB_WIDTH_* allowed; 0: 32-bit only */
 	const struct mb_reg_window *map;
 	u32 n_map;
 	const struct mb_reg_rule *rules;

@@ -6,8 +6,12 @@
  * sequence number, both checked under mb_lock, so a late, forged or
  * duplicate reply never reaches a waiter that has gone.
  */
+#include <linux/bug.h>
+#include <linux/hardirq.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -153,17 +157,86 @@ static int mb_upcall_locked(struct mb_inst *inst, void *req, u32 req_len,
 	return p.status;
 }
 
+/*
+ * The splitter's runtime backstop.  An upcall sleeps until the u-driver
+ * answers, so a caller in atomic context -- a partition mistake the static
+ * analysis (npm run slice) missed -- is refused before anything sleeps:
+ * one WARNING for the console scanner and a parseable refusal, never a
+ * sleeping-in-atomic hang.  in_atomic() sees spinlocks and BH-off sections
+ * because the guest kernel has CONFIG_PREEMPT_COUNT (PREEMPT_DYNAMIC).
+ */
+static bool mb_upcall_atomic(struct mb_inst *inst, const void *req, u32 req_len)
+{
+	const struct mb_hdr *h = req;
+
+	if (likely(!in_atomic() && !irqs_disabled()))
+		return false;
+	mb_core_event(inst, "refuse", "reason=atomic-upcall op=%u in_atomic=%d irqs_disabled=%d in_interrupt=%d",
+		      req_len >= sizeof(*h) ? h->op : 0, !!in_atomic(),
+		      !!irqs_disabled(), !!in_interrupt());
+	WARN_ONCE(1, "microbed: upcall from atomic context refused (a k-driver must defer it to a work item)\n");
+	return true;
+}
+
 int mb_core_upcall(struct mb_inst *inst, void *req, u32 req_len,
 		   void *rep, u32 rep_cap)
 {
 	int ret;
 
+	if (mb_upcall_atomic(inst, req, req_len))
+		return -EWOULDBLOCK;
+	might_sleep();
 	mutex_lock(&inst->call_lock);
 	ret = mb_upcall_locked(inst, req, req_len, rep, rep_cap);
 	mutex_unlock(&inst->call_lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(mb_core_upcall);
+
+/*
+ * Test hook (default: unused): writing an instance's handle to
+ * /sys/module/mb_core/parameters/test_atomic_upcall makes one null upcall
+ * to it with a spinlock held, as a k-driver that upcalls from atomic
+ * context would.  The backstop must refuse it (the write fails with
+ * EWOULDBLOCK); test/split.test.ts's backstop case drives it.
+ */
+static DEFINE_SPINLOCK(mb_test_atomic_lock);
+
+static int mb_test_atomic_upcall(const char *val, const struct kernel_param *kp)
+{
+	struct mb_hdr req = { .op = MB_OP_NULL }, rep;
+	struct mb_inst *inst;
+	u32 handle;
+	int err;
+
+	err = kstrtou32(val, 0, &handle);
+	if (err)
+		return err;
+	mutex_lock(&mb_lock);
+	inst = mb_inst_find(handle);
+	if (inst)
+		inst->users++;
+	mutex_unlock(&mb_lock);
+	if (!inst)
+		return -ENOENT;
+	spin_lock_bh(&mb_test_atomic_lock);
+	err = mb_core_upcall(inst, &req, sizeof(req), &rep, sizeof(rep));
+	spin_unlock_bh(&mb_test_atomic_lock);
+	pr_info("microbed: event=test-atomic-upcall driver=%s dev=%s handle=%u pid=- result=%d\n",
+		inst->driver, inst->device, inst->handle, err);
+	mutex_lock(&mb_lock);
+	inst->users--;
+	mutex_unlock(&mb_lock);
+	wake_up_all(&mb_attach_wq);
+	return err < 0 ? err : -EPROTO;
+}
+
+static const struct kernel_param_ops mb_test_atomic_ops = {
+	.set = mb_test_atomic_upcall,
+};
+module_param_cb(test_atomic_upcall, &mb_test_atomic_ops, NULL, 0200);
+MODULE_PARM_DESC(test_atomic_upcall,
+		 "test hook: write an instance handle to make one upcall to it under a spinlock (the atomic-context backstop must refuse it)");
 
 /* MB_IOC_BENCH: null upcalls, for the upcall-latency measurement. */
 long mb_bench(struct mb_chan *chan, void __user *u)

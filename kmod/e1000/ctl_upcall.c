@@ -89,9 +89,9 @@ static int cb_link(void *priv, const struct mb_dc_link *l)
 	return 0;
 }
 
-static int cb_downcall(void *priv, u16 op, const void *in, u32 len)
+static int cb_downcall(void *priv, u16 op, void *buf, u32 len)
 {
-	return mb_e1000_check_downcall(op, in, len);	/* the spec has none */
+	return mb_e1000_check_downcall(op, buf, len);	/* the spec has none */
 }
 
 static const struct mb_kdrv_ops mb_kdrv_ops = {

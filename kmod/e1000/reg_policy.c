@@ -28,7 +28,9 @@
  */
 #include "split.h"
 
-#define R(reg)		{ E1000_##reg, E1000_##reg }
+#define R(reg)		{ E1000_##reg, E1000_##reg + 4 }
+/* first and last 32-bit register of a block */
+#define SPAN(a, b)	{ (a), (b) + 4 }
 
 /* SDM table 13-2, the registers of the 82540EM the control path or a
  * person debugging it uses; anything else is refused. */
@@ -38,15 +40,15 @@ const struct mb_reg_window mb_e1000_map[] = {
 	R(ICR), R(ITR), R(ICS), R(IMS), R(IMC),
 	R(RCTL), R(FCTTV), R(TXCW), R(RXCW), R(TCTL), R(TIPG),
 	R(LEDCTL), R(PBA), R(FCRTL), R(FCRTH),
-	{ E1000_RDBAL, E1000_RDBAH }, R(RDLEN), R(RDH), R(RDT),
+	SPAN(E1000_RDBAL, E1000_RDBAH), R(RDLEN), R(RDH), R(RDT),
 	R(RDTR), R(RXDCTL), R(RADV),
-	{ E1000_TDBAL, E1000_TDBAH }, R(TDLEN), R(TDH), R(TDT),
+	SPAN(E1000_TDBAL, E1000_TDBAH), R(TDLEN), R(TDH), R(TDT),
 	R(TIDV), R(TXDCTL), R(TADV),
-	{ 0x04000, 0x040FC },					/* statistics */
+	SPAN(0x04000, 0x040FC),					/* statistics */
 	R(RXCSUM),
-	{ E1000_MTA, E1000_MTA + 4 * (E1000_MTA_WORDS - 1) },
-	{ E1000_RAL(0), E1000_RAH(E1000_RAR_ENTRIES - 1) },
-	{ E1000_VFTA, E1000_VFTA + 4 * (E1000_VFTA_WORDS - 1) },
+	SPAN(E1000_MTA, E1000_MTA + 4 * (E1000_MTA_WORDS - 1)),
+	SPAN(E1000_RAL(0), E1000_RAH(E1000_RAR_ENTRIES - 1)),
+	SPAN(E1000_VFTA, E1000_VFTA + 4 * (E1000_VFTA_WORDS - 1)),
 	R(WUC), R(WUFC), R(MANC),
 };
 

@@ -6,6 +6,8 @@ import { defaults, type Options } from '../base/options.ts'
 import { nicNames, VARIANTS } from '../testbed/nics.ts'
 import { SCENARIOS } from '../../scenarios/index.ts'
 import { parseCrashOptions } from '../../scenarios/crash-udriver.ts'
+import { SPECS } from '../slicer/specs/index.ts'
+import { LINUX_DRIVERS } from '../slicer/split/linux.ts'
 
 export const USAGE = `usage: microbed <command> [options]
 
@@ -22,6 +24,8 @@ commands:
                   summary.md and report.html in the run folder. Exit 0 nothing regressed, 1 a
                   regression, 2 the run could not complete
   report merge DIR...  join the run folders of a sharded nightly into one run, same outputs and check
+  slice           DriverSlicer's splitter: partition drivers from their critical roots, check our hand split
+                  (--driver NAME|all), measure Linux's own (--linux NAME|all); neither: both, and the research table
 
 options:
   --nic NAME        ${nicNames().join(', ')}, all, or a comma list   (default: all; shell: ${nicNames()[0]};
@@ -39,6 +43,8 @@ options:
   --seed S          fuzz-channel, fault-campaign: the (first) seed (default 1)
   --faults N        fault-campaign: seeded faults per variant (default 20)
   --json FILE       also write the result document to FILE
+  --driver NAME     slice: one of our microdrivers (${SPECS.map(s => s.driver).join(', ')}) or all
+  --linux NAME      slice: a Linux driver of the guest kernel (${LINUX_DRIVERS.map(d => d.name).join(', ')}) or all
   --append ARGS     extra guest kernel command line
   --memory MIB      guest memory (default ${defaults.memoryMiB})
   --cpus N          guest vCPUs (default ${defaults.cpus})
@@ -62,7 +68,7 @@ nightly and report merge:
 `
 
 export interface NightlyFlags { budget?: string; only: string[]; skip: string[]; shard?: string; baseline?: string; updateBaseline: boolean; list: boolean; out?: string }
-export interface Parsed { cmd: string; positional: string[]; opts: Options; nic?: string; variant?: string; json?: string; boots: number; force: boolean; nightly: NightlyFlags }
+export interface Parsed { cmd: string; positional: string[]; opts: Options; nic?: string; variant?: string; json?: string; boots: number; force: boolean; driver?: string; linux?: string; nightly: NightlyFlags }
 
 function intOpt(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined
@@ -78,7 +84,7 @@ export function parseCli(argv: string[]): Parsed {
       args: argv, allowPositionals: true, strict: true,
       options: {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
-        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' },
+        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' }, driver: { type: 'string' }, linux: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' }, 'command-timeout': { type: 'string' },
         budget: { type: 'string' }, only: { type: 'string', multiple: true }, skip: { type: 'string', multiple: true }, shard: { type: 'string' }, baseline: { type: 'string' }, 'update-baseline': { type: 'boolean' }, list: { type: 'boolean' }, out: { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -112,6 +118,6 @@ export function parseCli(argv: string[]): Parsed {
     install: !v['no-install'],
     verbose: v.verbose ?? false,
   }
-  return { cmd, positional, opts, nic: v.nic, variant: v.variant, json: v.json, boots: intOpt(v.boots, 'boots', 1, 100) ?? 5, force: v.force ?? false, nightly }
+  return { cmd, positional, opts, nic: v.nic, variant: v.variant, json: v.json, boots: intOpt(v.boots, 'boots', 1, 100) ?? 5, force: v.force ?? false, driver: v.driver, linux: v.linux, nightly }
 }
 

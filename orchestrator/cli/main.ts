@@ -11,6 +11,7 @@ import { runNightlyCommand, runReportCommand } from './commands/nightly.ts'
 import { listScenarios, runScenario } from './commands/scenario.ts'
 import { runShell } from './commands/shell.ts'
 import { runSplitStats } from './commands/split-stats.ts'
+import { runSlice } from './commands/slice.ts'
 
 export async function main(argv: string[]): Promise<number> {
   let p: Parsed
@@ -33,7 +34,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'split-stats': return runSplitStats(p)
       case 'nightly': return await runNightlyCommand(argv, p, log)
       case 'report': return await runReportCommand(argv, p, log)
-      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats, nightly, report merge (see --help)')
+      case 'slice': return await runSlice(p, log)
+      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats, slice, nightly, report merge (see --help)')
     }
   } catch (e) {
     return reportError(e)

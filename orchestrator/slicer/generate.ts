@@ -235,6 +235,12 @@ export function layoutFingerprint(s: DriverSpec, hwHeader = readFileSync(join(RO
   return h
 }
 
+/** Whether any field of the spec carries check `k` (the reply checker's helpers are emitted only
+ *  for the checks a driver uses: an unused static function would not compile with -Werror). */
+function uses(s: DriverSpec, k: 'validMac' | 'sum16'): boolean {
+  return JSON.stringify(s).includes(`"${k}":`)
+}
+
 function protoHeader(m: Model): string {
   const s = m.spec
   const P = m.PREFIX
@@ -336,10 +342,10 @@ function replyChecker(m: Model): string {
     '#endif', '', `#include "../../../${genPaths(s).proto}"`, '',
     `static int refuse(struct ${m.prefix}_refusal *why, const char *reason,`, '\t\t  const char *field)', '{',
     '\twhy->reason = reason;', '\twhy->field = field;', '\treturn -EINVAL;', '}', '',
-    '/* A station address: not multicast, not all zero. */', 'static int valid_mac(const uint8_t *m)', '{',
-    '\treturn !(m[0] & 1) && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);', '}', '',
-    'static uint16_t sum16(const uint16_t *w, uint32_t n)', '{', '\tuint16_t sum = 0;', '\tuint32_t i;', '',
-    '\tfor (i = 0; i < n; i++)', '\t\tsum += w[i];', '\treturn sum;', '}', '']
+    ...(uses(s, 'validMac') ? ['/* A station address: not multicast, not all zero. */', 'static int valid_mac(const uint8_t *m)', '{',
+      '\treturn !(m[0] & 1) && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);', '}', ''] : []),
+    ...(uses(s, 'sum16') ? ['static uint16_t sum16(const uint16_t *w, uint32_t n)', '{', '\tuint16_t sum = 0;', '\tuint32_t i;', '',
+      '\tfor (i = 0; i < n; i++)', '\t\tsum += w[i];', '\treturn sum;', '}', ''] : [])]
   // state merge
   const st = s.shared.struct
   o.push(`/* Merge the reply's OUT fields (and OUT_INIT ones after init) into a copy of the current`,

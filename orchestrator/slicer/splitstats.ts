@@ -17,7 +17,7 @@ export function codeLines(src: string): number {
 }
 
 /** Expands a make variable list such as `common := main.o ring.o` with $(common) references. */
-function makeList(text: string, name: string, vars: Record<string, string[]> = {}): string[] {
+export function makeList(text: string, name: string, vars: Record<string, string[]> = {}): string[] {
   const m = new RegExp(`^${name.replace(/[-+]/g, '\\$&')}\\s*:?=\\s*((?:.*\\\\\\n)*.*)$`, 'm').exec(text)
   if (!m) throw new Error(`no "${name} :=" in the build file`)
   return m[1]!.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean).flatMap(w => {

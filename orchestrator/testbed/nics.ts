@@ -79,6 +79,24 @@ const SPLIT_TARGETS: BenchTarget[] = [
   { name: 'driver lines in user space under split', from: 'split-stats', unit: '%', atLeast: 60 },
 ]
 
+/**
+ * What the RTL8139C+ or QEMU's model of it cannot do, the same for every driver of it (8139cp and
+ * ours): each a reason in the chip or the model, with where it shows.
+ */
+const RTL8139_CHIP_KNOWN: Record<string, string> = {
+  'MTU 9000': "the RTL8139C+ takes an MTU of at most 4096 in C+ mode (8139cp's CP_MAX_MTU): the kernel refuses 9000 ('mtu greater than device maximum')",
+  'macvlan on dut0: no promiscuous mode, its address receives': 'the RTL8139 has one station address and no unicast filter (no IFF_UNICAST_FLT): the kernel makes dut0 promiscuous for the macvlan, which then receives',
+  'ethtool -s autoneg off, 100 Mb/s full': "QEMU's RTL8139 model keeps BMCR's speed, duplex and autonegotiation bits read-only (rtl8139_BasicModeCtrl_write masks 0x3100), so a forced mode never takes",
+  'ethtool: link partner advertisement': 'a 10/100 NIC: the partner modes it reports (10/100) cannot include 1000baseT/Full',
+  ...Object.fromEntries(['ethtool -a (pause parameters)', 'ethtool -A autoneg off rx off tx off', 'ethtool -A autoneg on rx on tx on'].map(op => [op,
+    'the 8139C+ has no flow-control settings of its own: pause is only advertised, through ANAR (ethtool lists it among the link modes); neither 8139cp nor ours offers -a/-A'])),
+  ...Object.fromEntries(['ethtool -c (coalescing)', 'ethtool -C rx-usecs 100', 'ethtool -C rx-usecs 5 refused'].map(op => [op,
+    "QEMU's RTL8139 model ignores the interrupt mitigation register (IntrMitigate reads 0 whatever is written), so no setting could be honoured or read back; neither 8139cp nor ours offers -c/-C"])),
+  ...Object.fromEntries(['ethtool -G rx 512 tx 512', 'ethtool -G rx 100 tx 100 (rounded up to 104)', 'ethtool -G back to 256'].map(op => [op,
+    "QEMU's C+ transmitter wraps after 64 descriptors whatever the ring's end-of-ring bit says (rtl8139_cplus_transmit_one), so the TX ring cannot grow: the rings stay at 64, as 8139cp's, and -G is not offered"])),
+  'ethtool -p 1 (identify)': "the 8139C+ has no software control of its LEDs (CONFIG1's LED bits only choose which events drive them): neither 8139cp nor ours offers -p",
+}
+
 export const NICS: Record<string, NicSpec> = {
   e1000: {
     name: 'e1000', qemuDevice: 'e1000', pciId: '8086:100e', description: 'Intel 82540EM',
@@ -105,19 +123,17 @@ export const NICS: Record<string, NicSpec> = {
       native: {
         modules: ['8139cp'], driverName: '8139cp',
         known: {
-          'MTU 9000': "8139cp's maximum MTU is below 9000: the kernel refuses it ('mtu greater than device maximum')",
-          'macvlan on dut0: no promiscuous mode, its address receives': '8139cp has no unicast filter (no IFF_UNICAST_FLT): the kernel makes dut0 promiscuous for the macvlan, which then receives',
-          'ethtool: link partner advertisement': 'a 10/100 NIC: the partner modes it reports (10/100) cannot include 1000baseT/Full',
+          ...RTL8139_CHIP_KNOWN,
           'ethtool -s wol g (accepted if the platform can wake, refused if not)': '8139cp arms wake-on-LAN without asking whether the platform can wake the system',
           'ethtool -K rxvlan off, then on: VLAN 100 still flows, the MAC strips tags only when on': "8139cp on QEMU's RTL8139 counts a tagged frame at the same length with rx-vlan-offload on and off (104 bytes for a 118-byte frame): the NIC leaves the tag in, and the stack takes it out; VLAN traffic flows either way",
-          ...Object.fromEntries(['ethtool -a (pause parameters)', 'ethtool -A autoneg off rx off tx off', 'ethtool -A autoneg on rx on tx on',
-            'ethtool -c (coalescing)', 'ethtool -C rx-usecs 100', 'ethtool -C rx-usecs 5 refused', 'ethtool -t online', 'ethtool -t offline',
-            'ethtool -G rx 512 tx 512', 'ethtool -G rx 100 tx 100 (rounded up to 104)', 'ethtool -G back to 256',
-            'ethtool -p 1 (identify)'].map(op => [op, '8139cp has no such ethtool operation (Operation not supported)'])),
+          ...Object.fromEntries(['ethtool -t online', 'ethtool -t offline'].map(op => [op, '8139cp has no self-test (Operation not supported); ours runs a register, an EEPROM and a link test'])),
         },
       },
+      monolithic: { modules: ['mb_rtl8139'], driverName: 'mb_rtl8139', known: RTL8139_CHIP_KNOWN },
+      split: { modules: ['mb_core', 'mb_rtl8139_split'], driverName: 'mb_rtl8139', udriver: 'mb-udriver', known: RTL8139_CHIP_KNOWN },
     },
-    unavailable: { monolithic: 'there is no RTL8139 microdriver yet', split: 'there is no RTL8139 microdriver yet' },
+    unavailable: {},
+    microdriver: { driver: 'rtl8139', benchTargets: SPLIT_TARGETS },
   },
 }
 

@@ -7,8 +7,10 @@
 
 #include "../lib/mbu.h"
 #include "../e1000/e1000_udrv.h"
+#include "../rtl8139/rtl8139_udrv.h"
 
 const struct mbu_driver *const mbu_drivers[] = {
 	&e1000_udriver,
+	&rtl8139_udriver,
 	NULL,
 };

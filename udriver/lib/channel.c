@@ -90,18 +90,33 @@ int mbu_downcall(struct mbu_chan *c, uint32_t handle, uint16_t op,
 	return err;
 }
 
-int mbu_rd32(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t *val)
+/* MMIO through the register policy: width 1, 2 or 4 bytes. */
+int mbu_rd(struct mbu_chan *c, uint32_t handle, unsigned int width,
+	   uint32_t reg, uint32_t *val)
 {
 	struct mb_dc_reg r = { .reg = reg };
-	int err = mbu_downcall(c, handle, MB_DC_RD32, &r, sizeof(r));
+	uint16_t op = width == 1 ? MB_DC_RD8 : width == 2 ? MB_DC_RD16 : MB_DC_RD32;
+	int err = mbu_downcall(c, handle, op, &r, sizeof(r));
 
-	*val = err ? 0xFFFFFFFFu : r.val;
+	*val = err ? 0xFFFFFFFFu >> (8 * (4 - width)) : r.val;
 	return err;
+}
+
+int mbu_wr(struct mbu_chan *c, uint32_t handle, unsigned int width,
+	   uint32_t reg, uint32_t val)
+{
+	struct mb_dc_reg r = { .reg = reg, .val = val };
+	uint16_t op = width == 1 ? MB_DC_WR8 : width == 2 ? MB_DC_WR16 : MB_DC_WR32;
+
+	return mbu_downcall(c, handle, op, &r, sizeof(r));
+}
+
+int mbu_rd32(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t *val)
+{
+	return mbu_rd(c, handle, 4, reg, val);
 }
 
 int mbu_wr32(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val)
 {
-	struct mb_dc_reg r = { .reg = reg, .val = val };
-
-	return mbu_downcall(c, handle, MB_DC_WR32, &r, sizeof(r));
+	return mbu_wr(c, handle, 4, reg, val);
 }

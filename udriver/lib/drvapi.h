@@ -41,6 +41,18 @@ struct mb_dev;
  * logged by the environment (register policy). */
 uint32_t mb_rd32(struct mb_dev *dev, uint32_t reg);
 void mb_wr32(struct mb_dev *dev, uint32_t reg, uint32_t val);
+/* Narrower registers, on NICs that have them (reads that cannot be
+ * served return all ones of their width). */
+uint8_t mb_rd8(struct mb_dev *dev, uint32_t reg);
+void mb_wr8(struct mb_dev *dev, uint32_t reg, uint8_t val);
+uint16_t mb_rd16(struct mb_dev *dev, uint32_t reg);
+void mb_wr16(struct mb_dev *dev, uint32_t reg, uint16_t val);
+
+/* A service only the k-driver can perform for the control path (e.g. a
+ * DMA into kernel memory, answered from the kernel's buffer): `op` is one
+ * of the driver's downcalls, buf holds len bytes (at most 64) in and the
+ * answer out.  0 or a negative MB_E* code. */
+int mb_service(struct mb_dev *dev, uint16_t op, void *buf, uint32_t len);
 
 /* Delays: udelay may busy-wait, msleep may sleep. */
 void mb_udelay(struct mb_dev *dev, unsigned int us);

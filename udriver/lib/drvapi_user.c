@@ -29,21 +29,61 @@ static int dc_result(struct mb_dev *dev, int err, const char *what,
 	return err;
 }
 
-uint32_t mb_rd32(struct mb_dev *dev, uint32_t reg)
+static uint32_t rd(struct mb_dev *dev, unsigned int width, uint32_t reg,
+		   const char *what)
 {
-	uint32_t v = 0xFFFFFFFFu;
+	uint32_t v = 0xFFFFFFFFu >> (8 * (4 - width));
 
 	if (!dev->gone)
-		dc_result(dev, mbu_rd32(dev->chan, dev->handle, reg, &v),
-			  "rd32", reg, 0);
+		dc_result(dev, mbu_rd(dev->chan, dev->handle, width, reg, &v),
+			  what, reg, 0);
 	return v;
+}
+
+static void wr(struct mb_dev *dev, unsigned int width, uint32_t reg,
+	       uint32_t val, const char *what)
+{
+	if (!dev->gone)
+		dc_result(dev, mbu_wr(dev->chan, dev->handle, width, reg, val),
+			  what, reg, val);
+}
+
+uint32_t mb_rd32(struct mb_dev *dev, uint32_t reg)
+{
+	return rd(dev, 4, reg, "rd32");
 }
 
 void mb_wr32(struct mb_dev *dev, uint32_t reg, uint32_t val)
 {
-	if (!dev->gone)
-		dc_result(dev, mbu_wr32(dev->chan, dev->handle, reg, val),
-			  "wr32", reg, val);
+	wr(dev, 4, reg, val, "wr32");
+}
+
+uint16_t mb_rd16(struct mb_dev *dev, uint32_t reg)
+{
+	return (uint16_t)rd(dev, 2, reg, "rd16");
+}
+
+void mb_wr16(struct mb_dev *dev, uint32_t reg, uint16_t val)
+{
+	wr(dev, 2, reg, val, "wr16");
+}
+
+uint8_t mb_rd8(struct mb_dev *dev, uint32_t reg)
+{
+	return (uint8_t)rd(dev, 1, reg, "rd8");
+}
+
+void mb_wr8(struct mb_dev *dev, uint32_t reg, uint8_t val)
+{
+	wr(dev, 1, reg, val, "wr8");
+}
+
+int mb_service(struct mb_dev *dev, uint16_t op, void *buf, uint32_t len)
+{
+	if (dev->gone)
+		return -MB_EIO;
+	return dc_result(dev, mbu_downcall(dev->chan, dev->handle, op, buf,
+					   len), "service", op, len);
 }
 
 static void sleep_ns(long ns)

@@ -63,6 +63,10 @@ int mbu_attach(struct mbu_chan *c, uint32_t handle, const char *driver,
 int mbu_detach(struct mbu_chan *c, uint32_t handle);
 int mbu_downcall(struct mbu_chan *c, uint32_t handle, uint16_t op,
 		 void *payload, uint32_t len);
+int mbu_rd(struct mbu_chan *c, uint32_t handle, unsigned int width,
+	   uint32_t reg, uint32_t *val);
+int mbu_wr(struct mbu_chan *c, uint32_t handle, unsigned int width,
+	   uint32_t reg, uint32_t val);
 int mbu_rd32(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t *val);
 int mbu_wr32(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val);
 

@@ -4,12 +4,14 @@
  * kernel refuses each bad request with the right error (and never oopses;
  * the kernel log shows a `microbed: event=refuse` line for each).
  *
- *   mb-hostile            run every case that the current state allows
- *   mb-hostile poke REG VAL
+ *   mb-hostile [-D DRIVER]           run every case that the current state
+ *                                    allows, on the first instance of DRIVER
+ *                                    (e1000, the default, or rtl8139)
+ *   mb-hostile [-D DRIVER] poke REG VAL
  *                         attach, write one register (policy applies),
  *                         detach: e.g. `poke 0x400 0` stops TX (allowed, and
  *                         a way to provoke the k-driver's TX-timeout reset)
- * If a real u-driver already serves the first e1000 instance, the cases
+ * If a real u-driver already serves the instance, the cases
  * that need the instance for ourselves are skipped (and "second attach is
  * refused" is checked instead).  Which of those run depends on whether
  * the interface is up (rings live) or down; run it in both states.  With
@@ -26,6 +28,7 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +38,17 @@
 #include <unistd.h>
 
 #include "../lib/mbu.h"
-#include "../e1000/gen/e1000_proto.h"	/* its cases are the e1000's */
+#include "hostile.h"
+
+/* the driver whose instance the cases run on (-D) */
+static const struct hostile_drv *drv;
 
 static int failures;
 
 /* mb_core's attach_burst is at most this (MB_ATTACH_HISTORY) */
 #define MB_ATTACH_MAX_BURST	32
 
-static void report(const char *name, int want, int got)
+void report(const char *name, int want, int got)
 {
 	bool ok = want == got;
 
@@ -51,7 +57,7 @@ static void report(const char *name, int want, int got)
 	failures += !ok;
 }
 
-static void skip(const char *name, const char *why)
+void skip(const char *name, const char *why)
 {
 	printf("case=%s result=SKIP why=%s\n", name, why);
 }
@@ -117,59 +123,48 @@ static void channel_cases(struct mbu_chan *c, uint32_t handle)
 	       ioctl(fd, _IO(MB_IOC_MAGIC, 99), 0) < 0 ? -errno : 0);
 
 	report("attach-unknown-handle", -ENOENT,
-	       mbu_attach(c, 0x7ffffff0, MB_E1000_DRIVER, MB_E1000_LAYOUT));
+	       mbu_attach(c, 0x7ffffff0, drv->name, drv->layout));
 }
 
 /* Answer one upcall as a u-driver that lies only about ring sizes and
- * null upcalls: the kernel's own state back, status 0, RING_SIZES answered
- * with `ring` descriptors per ring, a null upcall with `null_status`.
- * 0: nothing came within timeout_ms. */
+ * null upcalls: the kernel's own state back, status 0, the driver's
+ * results for the op (ring sizes answered with `ring` descriptors), a null
+ * upcall with `null_status`.  0: nothing came within timeout_ms. */
 static int serve_one(struct mbu_chan *c, uint32_t ring, int32_t null_status,
 		     int timeout_ms)
 {
-	static uint64_t buf[MB_MSG_MAX / 8];
-	static struct mb_e1000_rep rep;
-	const struct mb_e1000_req *q = (const void *)buf;
+	static uint64_t buf[MB_MSG_MAX / 8], rep[MB_MSG_MAX / 8];
+	const struct mb_hdr *q = (const void *)buf;
+	struct mb_hdr *h = (void *)rep;
 	struct pollfd p = { .fd = mbu_fd(c), .events = POLLIN };
-	uint32_t len = offsetof(struct mb_e1000_rep, r);
+	uint32_t len = drv->rep_state_end;
 	ssize_t n;
 
 	if (poll(&p, 1, timeout_ms) <= 0)
 		return 0;
 	n = read(mbu_fd(c), buf, sizeof(buf));
-	if (n < (ssize_t)sizeof(struct mb_hdr) || q->hdr.kind != MB_KIND_UPCALL)
+	if (n < (ssize_t)sizeof(struct mb_hdr) || q->kind != MB_KIND_UPCALL)
 		return 1;
-	if (q->hdr.op == MB_OP_NULL) {
-		struct mb_hdr h;
-
-		fill_hdr(&h, MB_KIND_REPLY, MB_OP_NULL, q->hdr.handle, sizeof(h));
-		h.seq = q->hdr.seq;
-		h.status = null_status;
-		wr(mbu_fd(c), &h, sizeof(h));
+	if (q->op == MB_OP_NULL) {
+		fill_hdr(h, MB_KIND_REPLY, MB_OP_NULL, q->handle, sizeof(*h));
+		h->seq = q->seq;
+		h->status = null_status;
+		wr(mbu_fd(c), h, sizeof(*h));
 		return 1;
 	}
-	memset(&rep, 0, sizeof(rep));
-	if (n >= (ssize_t)offsetof(struct mb_e1000_req, a))
-		rep.st = q->st;
-	switch (q->hdr.op) {
-	case MB_E1000_RING_SIZES:
-		rep.r.ring_sizes.tx = rep.r.ring_sizes.rx = ring;
-		len += sizeof(rep.r.ring_sizes);
-		break;
-	case MB_E1000_GET_RING_COUNTS:
-		rep.r.get_ring_counts.tx = E1000_RING_DEFAULT;
-		rep.r.get_ring_counts.rx = E1000_RING_DEFAULT;
-		len += sizeof(rep.r.get_ring_counts);
-		break;
-	}
-	fill_hdr(&rep.hdr, MB_KIND_REPLY, q->hdr.op, q->hdr.handle, len);
-	rep.hdr.seq = q->hdr.seq;
-	wr(mbu_fd(c), &rep, len);
+	memset(rep, 0, sizeof(rep));
+	if (n >= (ssize_t)drv->req_state_end)	/* the state follows the header in both */
+		memcpy((uint8_t *)rep + sizeof(*h), (const uint8_t *)buf + sizeof(*h),
+		       drv->tracked_state);
+	len += drv->results(q->op, (uint8_t *)rep + drv->rep_state_end, ring);
+	fill_hdr(h, MB_KIND_REPLY, q->op, q->handle, len);
+	h->seq = q->seq;
+	wr(mbu_fd(c), rep, len);
 	return 1;
 }
 
 /* The network interface of PCI device `dev` (sysfs); 0 or -ENOENT. */
-static int netdev_of(const char *dev, char *name, size_t cap)
+int netdev_of(const char *dev, char *name, size_t cap)
 {
 	char path[128];
 	struct dirent *e;
@@ -201,7 +196,7 @@ static int if_socket(const char *ifname, struct ifreq *ifr)
 }
 
 /* ethtool -G as an ioctl: 0 or -errno. */
-static int set_rings(const char *ifname, uint32_t n)
+int set_rings(const char *ifname, uint32_t n)
 {
 	struct ethtool_ringparam rp = { .cmd = ETHTOOL_GRINGPARAM };
 	struct ifreq ifr;
@@ -224,8 +219,8 @@ static int set_rings(const char *ifname, uint32_t n)
 
 /* We are the u-driver of the command child pid runs: serve every upcall
  * until it exits; its exit status (see serve_one for ring, null_status). */
-static int serve_until_exit(struct mbu_chan *c, pid_t pid, uint32_t ring,
-			    int32_t null_status)
+int serve_until_exit(struct mbu_chan *c, pid_t pid, uint32_t ring,
+		     int32_t null_status)
 {
 	int st = 0;
 
@@ -235,33 +230,9 @@ static int serve_until_exit(struct mbu_chan *c, pid_t pid, uint32_t ring,
 }
 
 /* A child's result reported as -errno: it exits with the errno (0: done). */
-static int child_errno(int st)
+int child_errno(int st)
 {
 	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR;
-}
-
-/*
- * ethtool -G answered with a ring size the device cannot take: TDLEN/
- * RDLEN count in 128-byte units, so 81 descriptors would become 80 in the
- * device while the kernel walked 81 (duplicate and stale transmits, RX
- * into slots already handed to the stack).  The kernel must refuse the
- * answer (EINVAL) before it touches a ring.
- */
-static void unaligned_ring_case(struct mbu_chan *c, const char *device)
-{
-	char ifname[IF_NAMESIZE];
-	pid_t pid;
-
-	if (netdev_of(device, ifname, sizeof(ifname))) {
-		skip("ring-sizes-unaligned", "no-netdev");
-		return;
-	}
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(-set_rings(ifname, E1000_RING_MIN + E1000_RING_ALIGN));
-	report("ring-sizes-unaligned", -EINVAL,
-	       child_errno(serve_until_exit(c, pid, E1000_RING_MIN + 1, 0)));
 }
 
 /* ip link set IF up|down as an ioctl: 0 or -errno. */
@@ -286,8 +257,8 @@ static int set_up(const char *ifname, int up)
 /*
  * A second thread of a u-driver resets the device while the kernel brings
  * its rings up: after the ring registers are written and before the rings
- * go live, a reset would zero them (SDM 14.9) and the enable that follows
- * would point DMA at address 0.  The k-driver's test hook
+ * go live, a reset would zero them (e1000: SDM 14.9; the RTL8139 also
+ * leaves C+ mode) and the enable that follows would point DMA at address 0.  The k-driver's test hook
  * test_setup_delay_ms holds bring-up in that window; the reset must be
  * refused there, and bring-up complete.
  */
@@ -317,16 +288,15 @@ static void reset_during_bringup_case(struct mbu_chan *c, uint32_t handle,
 	if (pid == 0)
 		_exit(-set_up(ifname, 1));
 	usleep(delay * 500);	/* half-way through the held window */
-	report("reset-during-bring-up", -EPERM,
-	       mbu_wr32(c, handle, 0x0, 1u << 26));
+	report("reset-during-bring-up", -EPERM, drv->reset(c, handle));
 	report("bring-up-after-refused-reset", 0,
-	       child_errno(serve_until_exit(c, pid, E1000_RING_DEFAULT, 0)));
+	       child_errno(serve_until_exit(c, pid, 0, 0)));
 	/* down again, as it was: we only said "done" to the kernel's steps */
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0)
 		_exit(-set_up(ifname, 0));
-	serve_until_exit(c, pid, E1000_RING_DEFAULT, 0);
+	serve_until_exit(c, pid, 0, 0);
 }
 
 /*
@@ -368,7 +338,7 @@ static void churn_case(struct mbu_chan *c, uint32_t handle)
 	int i, err = 0, gone = 0;
 
 	for (i = 0; i < 3 * MB_ATTACH_MAX_BURST && !err; i++) {
-		err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT);
+		err = mbu_attach(c, handle, drv->name, drv->layout);
 		if (!err)
 			mbu_detach(c, handle);
 	}
@@ -381,93 +351,37 @@ static void churn_case(struct mbu_chan *c, uint32_t handle)
 	failures += gone != 1;
 }
 
-/* Cases on an instance we attached to ourselves. */
+/* Cases on an instance we attached to ourselves: the driver's register
+ * policy, then what every instance refuses. */
 static void instance_cases(struct mbu_chan *c, uint32_t handle,
 			   const char *device, int live)
 {
-	static const struct { const char *name; uint32_t reg, val; } deny[] = {
-		{ "write-tdbal", 0x03800, 0x1000 },
-		{ "write-tdbah", 0x03804, 0 },
-		{ "write-tdlen", 0x03808, 4096 },
-		{ "write-tdt", 0x03818, 5 },
-		{ "write-rdbal", 0x02800, 0x1000 },
-		{ "write-rdbah", 0x02804, 0x1 },
-		{ "write-rdlen", 0x02808, 4096 },
-		{ "write-rdh", 0x02810, 0 },
-		{ "write-rdt", 0x02818, 7 },
-		/* the 82542's offsets of the ring registers: not in the map */
-		{ "write-82542-alias-rdbal", 0x00110, 0x1000 },
-		{ "write-82542-alias-tdbal", 0x00420, 0x1000 },
-		{ "write-82542-alias-tdlen", 0x00428, 4096 },
-		/* no interrupt is ever raised or unmasked by the u-driver */
-		{ "write-ics", 0x000C8, 0x4 },
-		{ "write-ims", 0x000D0, 0x4 },
-		/* the EEPROM is read through EERD, never bit-banged */
-		{ "write-eecd", 0x00010, 0x0 },
-		/* a PHY cycle that ends in an interrupt (MDIC.INT_EN) */
-		{ "write-mdic-int-en", 0x00020, (1u << 29) | (2u << 26) | (1u << 21) },
-	};
-	static const struct { const char *name; uint32_t reg; } hidden[] = {
-		{ "read-tdbal", 0x03800 }, { "read-tdbah", 0x03804 },
-		{ "read-rdbal", 0x02800 }, { "read-rdbah", 0x02804 },
-		{ "read-82542-alias-rdbal", 0x00110 },
-	};
 	struct mb_dc_reg r = { 0 };
-	uint32_t v, rctl = 0, i;
+	uint32_t v;
 	int err;
 
-	if (live)	/* first: its refusal is logged before the others */
-		unaligned_ring_case(c, device);
-	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)
-		report(deny[i].name, -EPERM,
-		       mbu_wr32(c, handle, deny[i].reg, deny[i].val));
-	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
-		report(hidden[i].name, -EPERM,
-		       mbu_rd32(c, handle, hidden[i].reg, &v));
-	report("read-status-allowed", 0, mbu_rd32(c, handle, 0x8, &v));
-	report("read-tdlen-allowed", 0, mbu_rd32(c, handle, 0x03808, &v));
-	report("read-out-of-bar", -EINVAL, mbu_rd32(c, handle, 0x40000, &v));
-	report("read-unaligned", -EINVAL, mbu_rd32(c, handle, 0x6, &v));
-
-	mbu_rd32(c, handle, 0x100, &rctl);
-	if (live) {
-		/* 16 KB buffers over the posted 2 KB ones: DMA overflow */
-		report("rctl-oversized-buffers", -EPERM,
-		       mbu_wr32(c, handle, 0x100, rctl | (1u << 25) | (1u << 16)));
-		report("rctl-82542-reset-bit", -EPERM,
-		       mbu_wr32(c, handle, 0x100, rctl | 1));
-		report("reset-while-live", -EPERM,
-		       mbu_wr32(c, handle, 0x0, (1u << 26) | (1u << 6)));
-		report("eeprom-reload-while-live", -EPERM,
-		       mbu_wr32(c, handle, 0x18, 1u << 13));
-		report("mask-irqs-while-live", -EPERM,
-		       mbu_wr32(c, handle, 0xD8, ~0u));
-		report("read-icr-while-live", -EPERM,
-		       mbu_rd32(c, handle, 0xC0, &v));
-	} else {
-		report("rx-enable-without-rings", -EPERM,
-		       mbu_wr32(c, handle, 0x100, 2));
-		report("tx-enable-without-rings", -EPERM,
-		       mbu_wr32(c, handle, 0x400, 2));
+	drv->cases(c, handle, device, live);
+	if (!live)
 		reset_during_bringup_case(c, handle, device);	/* leaves it up */
-	}
 	bench_status_case(c, handle);
 	report("downcall-unknown-op", -EINVAL,
 	       mbu_downcall(c, handle, 250, &r, sizeof(r)));
 	report("downcall-rd32-short-payload", -EINVAL,
 	       mbu_downcall(c, handle, MB_DC_RD32, &r, 2));
+	report("downcall-wr8-value-wider-than-the-register", -EINVAL,
+	       mbu_downcall(c, handle, MB_DC_WR8,
+			    &(struct mb_dc_reg){ drv->allowed_rd32, 0x100 }, sizeof(r)));
 	report("link-downcall-bad-value", -EINVAL,
 	       mbu_downcall(c, handle, MB_DC_LINK,
 			    &(struct mb_dc_link){ 7, 0, 0 }, sizeof(struct mb_dc_link)));
 	report("link-downcall-speed-not-this-nic", -EINVAL,
 	       mbu_downcall(c, handle, MB_DC_LINK,
 			    &(struct mb_dc_link){ 1, 999, 1 }, sizeof(struct mb_dc_link)));
-	report("driver-downcall-none-declared", -EINVAL,
-	       mbu_downcall(c, handle, MB_DC_DRIVER_BASE, &r, sizeof(r)));
 
 	err = mbu_detach(c, handle);
 	report("detach", 0, err);
-	report("stale-handle-downcall", -ENOENT, mbu_rd32(c, handle, 0x8, &v));
+	report("stale-handle-downcall", -ENOENT,
+	       mbu_rd32(c, handle, drv->allowed_rd32, &v));
 	if (!live)	/* last: the instance takes no attach for a while */
 		churn_case(c, handle);
 }
@@ -475,13 +389,12 @@ static void instance_cases(struct mbu_chan *c, uint32_t handle,
 /* Reply to one real upcall with a state that fails the range checks. */
 static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 {
-	static uint64_t buf[MB_MSG_MAX / 8];
-	struct mb_e1000_rep rep;
+	static uint64_t buf[MB_MSG_MAX / 8], rep[MB_MSG_MAX / 8];
+	const struct mb_hdr *q = (const void *)buf;
 	struct pollfd p = { .fd = mbu_fd(c), .events = POLLIN };
-	const struct mb_e1000_req *q = (const void *)buf;
 	/* as long as a reply to an op without results (watchdog, the usual
 	 * upcall here); to any other op the length alone is refused */
-	const uint32_t len = offsetof(struct mb_e1000_rep, r);
+	const uint32_t len = drv->rep_state_end;
 	ssize_t n;
 
 	if (poll(&p, 1, 5000) <= 0) {
@@ -489,35 +402,35 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 		return;
 	}
 	n = read(mbu_fd(c), buf, sizeof(buf));
-	if (n < (ssize_t)sizeof(struct mb_hdr) || q->hdr.kind != MB_KIND_UPCALL) {
+	if (n < (ssize_t)sizeof(struct mb_hdr) || q->kind != MB_KIND_UPCALL) {
 		skip("reply-out-of-range-mtu", "no-upcall");
 		return;
 	}
-	memset(&rep, 0, sizeof(rep));
-	fill_hdr(&rep.hdr, MB_KIND_REPLY, q->hdr.op, q->hdr.handle, len);
-	rep.hdr.seq = q->hdr.seq;
-	if (n >= (ssize_t)offsetof(struct mb_e1000_req, a))
-		rep.st = q->st;
-	rep.st.mtu = 1;		/* below any legal MTU */
-	rep.st.rx_buf_len = 1 << 20;
+	memset(rep, 0, sizeof(rep));
+	fill_hdr((struct mb_hdr *)rep, MB_KIND_REPLY, q->op, q->handle, len);
+	((struct mb_hdr *)rep)->seq = q->seq;
+	if (n >= (ssize_t)drv->req_state_end)
+		memcpy((uint8_t *)rep + sizeof(*q), (const uint8_t *)buf + sizeof(*q),
+		       drv->tracked_state);
+	drv->corrupt((uint8_t *)rep + sizeof(*q));
 	/* accepted by the channel, refused by the tracker (log: range) */
 	report("reply-out-of-range-mtu-delivered", 0,
-	       wr(mbu_fd(c), &rep, len));
+	       wr(mbu_fd(c), rep, len));
 	/* a second reply to the same upcall is stale; with no upcall in flight
 	 * it is only refused (with one in flight it would be a protocol
 	 * violation and cost us the instance: the garbage-udriver scenario).
 	 * The upcalls the kernel sends next (operations held back while no
 	 * u-driver served, the watchdog) are answered first, until it has been
 	 * quiet for 300 ms: the next watchdog is 2 s away. */
-	while (serve_one(c, E1000_RING_DEFAULT, 0, 300))
+	while (serve_one(c, 0, 0, 300))
 		;
 	report("reply-duplicate-stale-seq", -EINVAL,
-	       wr(mbu_fd(c), &rep, len));
+	       wr(mbu_fd(c), rep, len));
 }
 
 static int poke(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val)
 {
-	int err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT);
+	int err = mbu_attach(c, handle, drv->name, drv->layout);
 
 	if (!err) {
 		err = mbu_wr32(c, handle, reg, val);
@@ -528,15 +441,30 @@ static int poke(struct mbu_chan *c, uint32_t handle, uint32_t reg, uint32_t val)
 	return err ? 1 : 0;
 }
 
+static const struct hostile_drv *const drivers[] = { &hostile_e1000, &hostile_rtl8139 };
+
 int main(int argc, char **argv)
 {
 	struct mb_ioc_list l;
 	struct mbu_chan *c;
-	const char *device = "";
-	uint32_t handle = 0, k, rctl = 0;
-	int err = 0;
+	const char *device = "", *other;
+	uint32_t handle = 0, k;
+	int err = 0, found = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	drv = drivers[0];
+	if (argc >= 3 && !strcmp(argv[1], "-D")) {
+		for (k = 0, drv = NULL; k < sizeof(drivers) / sizeof(drivers[0]); k++)
+			if (!strcmp(drivers[k]->name, argv[2]))
+				drv = drivers[k];
+		if (!drv) {
+			fprintf(stderr, "mb-hostile: no cases for driver \"%s\" (e1000, rtl8139)\n", argv[2]);
+			return 100;
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	other = drv == drivers[0] ? drivers[1]->name : drivers[0]->name;
 	c = mbu_open("/dev/microbed", &err);
 	if (!c) {
 		fprintf(stderr, "mb-hostile: open: %s\n", strerror(-err));
@@ -547,36 +475,41 @@ int main(int argc, char **argv)
 		return 100;
 	}
 	for (k = 0; k < l.count; k++)
-		if (!strcmp(l.inst[k].driver, MB_E1000_DRIVER)) {
+		if (!strcmp(l.inst[k].driver, drv->name)) {
 			handle = l.inst[k].handle;
 			device = l.inst[k].device;
+			found = 1;
 		}
+	if (!found) {
+		fprintf(stderr, "mb-hostile: no %s instance registered\n", drv->name);
+		return 100;
+	}
 	if (argc == 4 && !strcmp(argv[1], "poke"))
 		return poke(c, handle, strtoul(argv[2], NULL, 0),
 			    strtoul(argv[3], NULL, 0));
 	channel_cases(c, handle);
 
-	err = mbu_attach(c, handle, "rtl8139", MB_E1000_LAYOUT);
+	err = mbu_attach(c, handle, other, drv->layout);
 	report("attach-wrong-driver", -EINVAL, err);
 	/* a driver name that would end the kernel's log line and forge one:
 	 * refused, and logged escaped */
-	err = mbu_attach(c, handle, "x\nmicrobed: event=forged", MB_E1000_LAYOUT);
+	err = mbu_attach(c, handle, "x\nmicrobed: event=forged", drv->layout);
 	report("attach-driver-name-forging-a-log-line", -EINVAL, err);
 	/* a u-driver built from another spec: refused before it serves */
-	err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT ^ 1);
+	err = mbu_attach(c, handle, drv->name, drv->layout ^ 1);
 	report("attach-other-build-layout", -EPROTO, err);
-	err = mbu_attach(c, handle, MB_E1000_DRIVER, MB_E1000_LAYOUT);
+	err = mbu_attach(c, handle, drv->name, drv->layout);
 	if (err == -EBUSY) {
 		report("second-attach-refused", -EBUSY, err);
 		skip("register-policy", "instance-served-by-a-u-driver");
 	} else if (err) {
 		report("attach", 0, err);
 	} else {
-		/* Are the rings live (interface up)?  RCTL.EN tells. */
-		mbu_rd32(c, handle, 0x100, &rctl);
-		if (rctl & 2)
+		int live = drv->live(c, handle);
+
+		if (live)
 			bad_state_case(c, handle);
-		instance_cases(c, handle, device, rctl & 2);
+		instance_cases(c, handle, device, live);
 	}
 	mbu_close(c);
 

@@ -25,8 +25,9 @@
 #endif
 
 #define MB_PROTO_MAGIC		0x4D425031u	/* "MBP1" */
-#define MB_PROTO_VERSION	3	/* 2: attach and list carry the driver's layout;
-					 * 3: the link report is a generic downcall */
+#define MB_PROTO_VERSION	4	/* 2: attach and list carry the driver's layout;
+					 * 3: the link report is a generic downcall;
+					 * 4: 8- and 16-bit register access */
 #define MB_MSG_MAX		4096	/* no message is longer */
 #define MB_NAME_LEN		32
 
@@ -62,6 +63,10 @@ struct mb_hdr {
 #define MB_DC_RD32		2	/* MMIO read, register policy applies */
 #define MB_DC_WR32		3	/* MMIO write, register policy applies */
 #define MB_DC_LINK		4	/* link report: carrier on/off */
+#define MB_DC_RD8		5	/* 8- and 16-bit MMIO, where the NIC's */
+#define MB_DC_WR8		6	/* registers are that wide; the same */
+#define MB_DC_RD16		7	/* policy, and val holds the register's */
+#define MB_DC_WR16		8	/* width in its low bits */
 #define MB_DC_DRIVER_BASE	16	/* driver-specific downcalls */
 
 struct mb_dc_reg {

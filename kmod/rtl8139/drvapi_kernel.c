@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The driver API (udriver/lib/drvapi.h) as direct kernel calls, for the
+ * `monolithic` variant.  Register access is bounded by the BAR; the
+ * driver's one service, the tally dump, is the data path's own function.
+ */
+#include <linux/delay.h>
+#include <linux/netdevice.h>
+
+#include "mb_rtl8139.h"
+
+static bool mb_reg_ok(uint32_t reg, uint32_t width)
+{
+	return reg <= RTL_REGS_LEN - width && !(reg & (width - 1));
+}
+
+uint32_t mb_rd32(struct mb_dev *dev, uint32_t reg)
+{
+	return mb_reg_ok(reg, 4) ? readl(dev->hw_addr + reg) : 0xFFFFFFFFu;
+}
+
+void mb_wr32(struct mb_dev *dev, uint32_t reg, uint32_t val)
+{
+	if (mb_reg_ok(reg, 4))
+		writel(val, dev->hw_addr + reg);
+}
+
+uint16_t mb_rd16(struct mb_dev *dev, uint32_t reg)
+{
+	return mb_reg_ok(reg, 2) ? readw(dev->hw_addr + reg) : 0xFFFF;
+}
+
+void mb_wr16(struct mb_dev *dev, uint32_t reg, uint16_t val)
+{
+	if (mb_reg_ok(reg, 2))
+		writew(val, dev->hw_addr + reg);
+}
+
+uint8_t mb_rd8(struct mb_dev *dev, uint32_t reg)
+{
+	return mb_reg_ok(reg, 1) ? readb(dev->hw_addr + reg) : 0xFF;
+}
+
+void mb_wr8(struct mb_dev *dev, uint32_t reg, uint8_t val)
+{
+	if (mb_reg_ok(reg, 1))
+		writeb(val, dev->hw_addr + reg);
+}
+
+int mb_service(struct mb_dev *dev, uint16_t op, void *buf, uint32_t len)
+{
+	if (op != MB_RTL8139_DC_TALLY || len != RTL8139_TALLY_LEN)
+		return -EINVAL;
+	return mb_tally_dump(dev->adapter, buf);
+}
+
+void mb_udelay(struct mb_dev *dev, unsigned int us)
+{
+	udelay(us);
+}
+
+void mb_msleep(struct mb_dev *dev, unsigned int ms)
+{
+	msleep(ms);
+}
+
+void mb_log(struct mb_dev *dev, int level, const char *fmt, ...)
+{
+	struct device *d = &dev->adapter->pdev->dev;
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	switch (level) {
+	case MB_LOG_ERR:
+		dev_err(d, "%pV", &vaf);
+		break;
+	case MB_LOG_WARN:
+		dev_warn(d, "%pV", &vaf);
+		break;
+	case MB_LOG_INFO:
+		dev_info(d, "%pV", &vaf);
+		break;
+	default:
+		dev_dbg(d, "%pV", &vaf);
+		break;
+	}
+	va_end(args);
+}
+
+void mb_link_report(struct mb_dev *dev, bool up, uint32_t speed_mbps,
+		    bool full_duplex)
+{
+	struct net_device *netdev = dev->adapter->netdev;
+
+	if (up && !test_bit(MB_DOWN, &dev->adapter->flags))
+		netif_carrier_on(netdev);
+	else
+		netif_carrier_off(netdev);
+}
