@@ -21,7 +21,7 @@ async function dmesgClean(g: Guest, c: CaseBuilder) {
 const needs = (v: Variant) => ({ needsUdriver: `${v} has no u-driver` })
 
 /** Each body gets the split microdriver's names (k-driver module, u-driver, init op) from the NIC table. */
-function scenario(name: string, description: string, asserts: string[], body: (tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder, peer: string, n: SplitNames) => Promise<void>, expectedS = 90): Scenario {
+function scenario(name: string, description: string, asserts: string[], body: (tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder, peer: string, n: SplitNames) => Promise<void>, expectedS = 40): Scenario {
   return {
     name, description, asserts, defaultVariants: ['split'], covers: { variants: ['split'], expectedS },
     async run(tb, nic, variants) {
