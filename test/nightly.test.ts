@@ -16,7 +16,7 @@ import { NICS, VARIANTS, type NicSpec } from '../orchestrator/testbed/nics.ts'
 import type { CaseResult } from '../orchestrator/results/results.ts'
 import { SCENARIOS } from '../scenarios/index.ts'
 import { Log } from '../orchestrator/base/log.ts'
-import { args, fakeEnv, fakeScenario, opts } from './fakes/nightly.ts'
+import { args, fakeEnv, fakeScenario, FAKE_NICS, opts } from './fakes/nightly.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mb-nightly-test-'))
 const writeJson = (file: string, v: unknown) => { writeFileSync(file, JSON.stringify(v, null, 1)); return file }
@@ -44,16 +44,17 @@ describe('nightly: the matrix comes from the scenarios\' declarations', () => {
   })
 
   it('a NIC or variant added to the NIC table joins the matrix with no change to the nightly code', () => {
-    const table: Record<string, NicSpec> = { ...NICS, ne2k: { ...NICS.rtl8139!, name: 'ne2k', variants: { native: NICS.rtl8139!.variants.native! } } }
-    const before = expandMatrix([alpha, beta]).flatMap(j => j.cases)
+    const table: Record<string, NicSpec> = { ...FAKE_NICS, ne2k: { ...FAKE_NICS.rtl8139!, name: 'ne2k' } }
+    const before = expandMatrix([alpha, beta], {}, FAKE_NICS).flatMap(j => j.cases)
     const after = expandMatrix([alpha, beta], {}, table).flatMap(j => j.cases)
     expect(after.filter(k => !before.includes(k))).to.deep.equal(['alpha/ne2k/native', 'alpha/ne2k/monolithic', 'alpha/ne2k/split', 'beta/ne2k/native', 'beta/ne2k/split'])
-    const withSplit: Record<string, NicSpec> = { ...NICS, rtl8139: { ...NICS.rtl8139!, variants: { ...NICS.rtl8139!.variants, split: NICS.e1000!.variants.split! } } }
+    expect(expandMatrix([alpha], {}, FAKE_NICS).find(j => j.key === 'alpha/rtl8139/split')!.expectedS).to.equal(0)
+    const withSplit: Record<string, NicSpec> = { ...FAKE_NICS, rtl8139: { ...FAKE_NICS.rtl8139!, variants: { ...FAKE_NICS.rtl8139!.variants, split: NICS.e1000!.variants.split! } } }
     expect(expandMatrix([alpha], {}, withSplit).find(j => j.key === 'alpha/rtl8139/split')!.expectedS).to.equal(30)
   })
 
   it('--only/--skip patterns select cases; a pattern that matches nothing is an error, not an empty green run', () => {
-    const jobs = expandMatrix([alpha, beta])
+    const jobs = expandMatrix([alpha, beta], {}, FAKE_NICS)
     const dur = () => 30
     expect(selectJobs(jobs, ['alpha/e1000'], [], dur).flatMap(j => j.cases)).to.deep.equal(['alpha/e1000/native', 'alpha/e1000/monolithic', 'alpha/e1000/split'])
     expect(selectJobs(jobs, ['*/e1000/split'], [], dur).flatMap(j => j.cases)).to.deep.equal(['alpha/e1000/split', 'beta/e1000/split'])
@@ -72,7 +73,7 @@ describe('nightly: the matrix comes from the scenarios\' declarations', () => {
   })
 
   it('the budget cuts what does not fit, in order, and lists it; a budget too small for one case is an error', () => {
-    const jobs = expandMatrix([alpha]).filter(j => j.expectedS > 0) // 4 cases of 30 s
+    const jobs = expandMatrix([alpha], {}, FAKE_NICS).filter(j => j.expectedS > 0) // 4 cases of 30 s
     const p = planBudget(jobs, 100)
     expect(p.run.map(j => j.key)).to.deep.equal(['alpha/e1000/native', 'alpha/e1000/monolithic', 'alpha/e1000/split'])
     expect(p.cut.map(c => c.job)).to.deep.equal(['alpha/rtl8139/native'])
@@ -247,7 +248,7 @@ describe('nightly: bad input is an error naming the file and the problem', funct
     let err: unknown
     try { await runNightly([alpha], args({ baselineFile: join(dir, 'baseline.json') }), opts, env) } catch (e) { err = e }
     expect(String(err)).to.match(/baseline .*baseline\.json: is not valid JSON/)
-    expect(() => planNightly([alpha], args({ baselineFile: writeJson(join(dir, 'ok.json'), emptyBaseline()), budgetMin: 0.2 }), opts)).to.throw(/too small for even one case/)
+    expect(() => planNightly([alpha], args({ baselineFile: writeJson(join(dir, 'ok.json'), emptyBaseline()), budgetMin: 0.2 }), opts, FAKE_NICS)).to.throw(/too small for even one case/)
     expect(env.boots).to.deep.equal([])
     expect(() => readFileSync(join(dir, 'run', 'report.html'))).to.throw(/ENOENT/)
   })

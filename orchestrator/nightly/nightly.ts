@@ -10,6 +10,7 @@ import { gitCommit, hostEnvironment, type RunResult } from '../results/results.t
 import { recordTestbed, stamp } from '../run/run.ts'
 import type { Scenario } from '../testbed/scenario.ts'
 import type { Testbed } from '../testbed/testbed.ts'
+import { NICS, type NicSpec } from '../testbed/nics.ts'
 import { loadBaseline, type Baseline } from './baseline.ts'
 import { assignShards, expandMatrix, fmtS, matrixFingerprint, planBudget, selectJobs, type Job, type Shard } from './matrix.ts'
 import { writeOutputs } from './outputs.ts'
@@ -37,12 +38,12 @@ export interface Planned {
 }
 
 /** Everything that can be wrong with the input, found before a guest boots. */
-export function planNightly(scenarios: Scenario[], a: NightlyArgs, opts: Options): Planned {
+export function planNightly(scenarios: Scenario[], a: NightlyArgs, opts: Options, nics: Record<string, NicSpec> = NICS): Planned {
   const names = scenarios.map(s => s.name)
   let bl: Planned['bl'] = null
   if (existsSync(a.baselineFile) || !a.updateBaseline) bl = { ...loadBaseline(a.baselineFile, names), file: relativeToRoot(a.baselineFile) }
   const durations = Object.fromEntries(Object.entries(bl?.baseline.cases ?? {}).map(([k, c]) => [k, c.durationS]))
-  const matrix = expandMatrix(scenarios, durations)
+  const matrix = expandMatrix(scenarios, durations, nics)
   const byName = new Map(scenarios.map(s => [s.name, s]))
   const caseS = (j: Job, v: string) => durations[`${j.scenario}/${j.nic}/${v}`] ?? byName.get(j.scenario)!.covers.expectedS
   const all = selectJobs(matrix, a.only, a.skip, (j, v) => caseS(j, v))
@@ -64,12 +65,14 @@ export interface NightlyEnv {
   dir?: string
   now?: () => number
   today?: string
+  /** the NIC table (tests give one of their own) */
+  nics?: Record<string, NicSpec>
 }
 
 export async function runNightly(scenarios: Scenario[], a: NightlyArgs, opts: Options, env: NightlyEnv): Promise<{ doc: NightlyDoc; dir: string; files: Record<string, string>; baselineDiff?: string[] }> {
   const now = env.now ?? (() => Date.now())
   const t0 = now()
-  const p = planNightly(scenarios, a, opts)
+  const p = planNightly(scenarios, a, opts, env.nics)
   const id = `${stamp()}-nightly${a.shard ? `-shard-${a.shard.index}-of-${a.shard.count}` : ''}-${process.pid}`
   const dir = env.dir ?? join(paths.results, id)
   mkdirSync(dir, { recursive: true })
@@ -90,7 +93,7 @@ export async function runNightly(scenarios: Scenario[], a: NightlyArgs, opts: Op
     if (tb.image?.manifest?.packages) recordTestbed({ environment: doc.environment, timings: doc.timings } as RunResult, tb)
     else doc.environment.accel = { accel: tb.accel.accel, reason: tb.accel.reason } // a fake testbed has no image
     doc.timings.prepareMs = now() - t0
-    const r = await runJobs(Object.fromEntries(scenarios.map(s => [s.name, s])), tb, { jobs: p.plan.run, budgetS: a.budgetMin * 60, cut: p.plan.cut }, log, t0, now)
+    const r = await runJobs(Object.fromEntries(scenarios.map(s => [s.name, s])), tb, { jobs: p.plan.run, budgetS: a.budgetMin * 60, cut: p.plan.cut, nics: env.nics }, log, t0, now)
     doc.cases = r.cases
     doc.budget.cut = r.cut
   } catch (e) {

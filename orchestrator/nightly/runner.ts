@@ -5,7 +5,7 @@ import { errorMessage, MicrobedError } from '../base/errors.ts'
 import type { Log, LogEvent } from '../base/log.ts'
 import type { Options } from '../base/options.ts'
 import type { CaseResult, RunResult } from '../results/results.ts'
-import { NICS, type Variant } from '../testbed/nics.ts'
+import { NICS, type NicSpec, type Variant } from '../testbed/nics.ts'
 import type { Scenario } from '../testbed/scenario.ts'
 import type { Testbed } from '../testbed/testbed.ts'
 import { detectCrash } from '../vm/crash.ts'
@@ -73,6 +73,8 @@ export interface RunPlan {
   budgetS: number
   /** cuts made before the run (the plan); the runner adds those the clock makes */
   cut: BudgetCut[]
+  /** the NIC table the jobs were expanded from */
+  nics?: Record<string, NicSpec>
 }
 
 /**
@@ -100,11 +102,11 @@ export async function runJobs(scenarios: Record<string, Scenario>, tb: Testbed, 
     const tick = setInterval(() => log.emit('progress', `${label} … ${fmtS((now() - t0) / 1000)} of ~${fmtS(job.expectedS)}; done ${done}/${total}; budget left ${fmtS(Math.max(0, leftS()))}`), 1000)
     let attempts: { results: CaseResult[]; ms: number }[] = []
     try {
-      attempts.push(await runJob(sc, tb, job, now))
+      attempts.push(await runJob(sc, tb, job, now, plan.nics ?? NICS))
       const infra = attempts[0]!.results.map(infraCause).find(Boolean)
       if (infra) {
         log.emit('retry', `${job.key}: infrastructure failure (${infra}); running it once more`)
-        attempts.push(await runJob(sc, tb, job, now))
+        attempts.push(await runJob(sc, tb, job, now, plan.nics ?? NICS))
       }
     } finally {
       clearInterval(tick)
@@ -130,9 +132,9 @@ export async function runJobs(scenarios: Record<string, Scenario>, tb: Testbed, 
 }
 
 /** One call of the scenario; an exception out of it becomes an error case for each variant, with its fault. */
-async function runJob(sc: Scenario, tb: Testbed, job: Job, now: () => number): Promise<{ results: CaseResult[]; ms: number }> {
+async function runJob(sc: Scenario, tb: Testbed, job: Job, now: () => number, nics: Record<string, NicSpec>): Promise<{ results: CaseResult[]; ms: number }> {
   const t0 = now()
-  const nic = NICS[job.nic]!
+  const nic = nics[job.nic]!
   const jtb: Testbed = { ...tb, opts: { ...tb.opts, ...job.options } }
   let results: CaseResult[]
   try {

@@ -9,7 +9,7 @@ import { Log } from '../../orchestrator/base/log.ts'
 import { defaults } from '../../orchestrator/base/options.ts'
 import type { Measurement } from '../../orchestrator/results/results.ts'
 import type { NightlyArgs, NightlyEnv } from '../../orchestrator/nightly/nightly.ts'
-import type { Variant } from '../../orchestrator/testbed/nics.ts'
+import { NICS, type NicSpec, type Variant } from '../../orchestrator/testbed/nics.ts'
 import { guestCase, type Coverage, type Scenario } from '../../orchestrator/testbed/scenario.ts'
 import { FakeGuest, fakeTestbed } from './guest.ts'
 
@@ -36,13 +36,22 @@ export function fakeScenario(name: string, covers: Coverage, table: Record<strin
   }
 }
 
+/**
+ * The NIC table of the fake nightlies, fixed whatever the real one grows into: the e1000 with its
+ * three variants, and a NIC with only the kernel's own driver (its other variants SKIP, with why).
+ */
+export const FAKE_NICS: Record<string, NicSpec> = {
+  e1000: NICS.e1000!,
+  rtl8139: { ...NICS.rtl8139!, variants: { native: NICS.rtl8139!.variants.native! }, unavailable: { monolithic: 'there is no RTL8139 microdriver yet', split: 'there is no RTL8139 microdriver yet' }, microdriver: undefined },
+}
+
 /** The env of a fake nightly: fake guests; the first `infra[nic/variant]` boots of a NIC and variant
  *  fail as the host's fault (QEMU would not start); a run folder in /tmp. */
 export function fakeEnv(o: { infra?: Record<string, number>; dir?: string; today?: string } = {}): NightlyEnv & { boots: string[] } {
   const boots: string[] = []
   const left = new Map(Object.entries(o.infra ?? {}))
   return {
-    argv: ['nightly', '(fake)'], log: new Log([]), boots, today: o.today ?? '2026-12-01',
+    argv: ['nightly', '(fake)'], log: new Log([]), boots, today: o.today ?? '2026-12-01', nics: FAKE_NICS,
     dir: o.dir ?? mkdtempSync(join(tmpdir(), 'mb-nightly-')),
     testbed: async dir => {
       const tb = fakeTestbed((nic, v) => new FakeGuest(nic, v as Variant, []))
