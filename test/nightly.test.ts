@@ -2,8 +2,8 @@
 // declarations, the budget, the infrastructure retry, the comparison with a baseline, the update of
 // the baseline, bad input, and sharding + merge giving the verdicts of an unsharded run.
 import { expect } from 'chai'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compare, loadBaseline, type Baseline } from '../orchestrator/nightly/baseline.ts'
@@ -267,6 +267,26 @@ describe('nightly: bad input is an error naming the file and the problem', funct
     writeJson(join(s2, 'results.json'), doc)
     expect(() => mergeShards([s1, s2], join(dir, 'm'), 'merge')).to.throw(/is from commit 0{40}, .* shards of different commits do not make one run/)
     expect(() => mergeShards([dir], join(dir, 'm'), 'merge')).to.throw(/no results\.json in this folder/)
+  })
+
+  it('`microbed report merge` joins shard folders into one run folder with every output, exit as its comparison says', async () => {
+    const dir = tmp()
+    const bl = writeJson(join(dir, 'baseline.json'), emptyBaseline())
+    const broken = fakeScenario('alpha', alpha.covers, { 'e1000/split': { checks: [['works', false]] } })
+    const shards = [] as string[]
+    for (const i of [1, 2]) shards.push((await runNightly([broken], args({ baselineFile: bl, shard: { index: i, count: 2 } }), opts, fakeEnv())).dir)
+    const out = join(dir, 'merged')
+    const r = spawnSync('node', ['bin/microbed.js', 'report', 'merge', ...shards, '--baseline', bl, '--out', out], { encoding: 'utf8' })
+    expect(r.status, r.stderr).to.equal(1)
+    expect(r.stdout).to.match(/nightly: REGRESSED \(exit 1\): 6 cases/)
+    for (const f of ['results.json', 'junit.xml', 'results.ktap', 'summary.md', 'report.html']) expect(existsSync(join(out, f)), f).to.equal(true)
+    const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as NightlyDoc
+    expect(doc.run.mergedFrom).to.deep.equal(shards)
+    expect(doc.cases.map(c => c.key)).to.deep.equal(expandMatrix([broken], {}, FAKE_NICS).flatMap(j => j.cases))
+    const other = writeJson(join(dir, 'other.json'), { ...emptyBaseline(), known: [] , from: { runs: ['x'], gitCommit: null, accel: null, made: 'y' } })
+    const r2 = spawnSync('node', ['bin/microbed.js', 'report', 'merge', ...shards, '--baseline', other, '--out', join(dir, 'm2')], { encoding: 'utf8' })
+    expect(r2.status).to.equal(2)
+    expect(r2.stderr).to.match(/baseline .*other\.json \(\w+\) is not the one the shards were compared with/)
   })
 
   it('the CLI says it with exit 2 and writes no report', () => {
