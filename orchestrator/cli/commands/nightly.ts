@@ -68,8 +68,10 @@ export async function runReportCommand(argv: string[], p: Parsed, log: Log): Pro
     const baselineFile = resolve(p.nightly.baseline ?? DEFAULT_BASELINE)
     const dir = resolve(p.nightly.out ?? join(paths.results, `${stamp()}-nightly-merged-${process.pid}`))
     const doc = mergeShards(dirs.map(d => resolve(d)), dir, `microbed ${argv.join(' ')}`)
-    const bl = doc.comparison.baseline || !p.nightly.updateBaseline ? { ...loadBaseline(baselineFile, Object.keys(SCENARIOS)), file: doc.comparison.baseline?.file ?? baselineFile } : null
-    if (bl && doc.comparison.baseline && bl.hash !== doc.comparison.baseline.hash) throw new UsageError(`baseline ${baselineFile} (${bl.hash}) is not the one the shards were compared with (${doc.comparison.baseline.hash})`, 'merge with the baseline the shards ran with (--baseline FILE), from the same commit')
+    // Shards must have been compared with one baseline; a single unsharded run may be compared again with another.
+    const single = dirs.length === 1 && doc.matrix.jobs.every(j => j.shard === 1)
+    const bl = doc.comparison.baseline || !p.nightly.updateBaseline ? { ...loadBaseline(baselineFile, Object.keys(SCENARIOS)), file: single || !doc.comparison.baseline ? baselineFile : doc.comparison.baseline.file } : null
+    if (bl && !single && doc.comparison.baseline && bl.hash !== doc.comparison.baseline.hash) throw new UsageError(`baseline ${baselineFile} (${bl.hash}) is not the one the shards were compared with (${doc.comparison.baseline.hash})`, 'merge with the baseline the shards ran with (--baseline FILE), from the same commit')
     mkdirSync(dir, { recursive: true })
     finalize(doc, bl)
     log.info(`merged ${dirs.length} shards: ${doc.cases.length} cases`)
