@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { compare, loadBaseline, type Baseline } from '../orchestrator/nightly/baseline.ts'
 import { assignShards, expandMatrix, planBudget, selectJobs } from '../orchestrator/nightly/matrix.ts'
 import { mergeShards } from '../orchestrator/nightly/merge.ts'
-import { planNightly, runNightly, writeBaseline } from '../orchestrator/nightly/nightly.ts'
+import { DEFAULT_BASELINE, planNightly, runNightly, writeBaseline } from '../orchestrator/nightly/nightly.ts'
 import { finalize, infraCause, type NightlyDoc } from '../orchestrator/nightly/runner.ts'
 import { bandFor, updateBaseline } from '../orchestrator/nightly/update.ts'
 import { NICS, VARIANTS, type NicSpec } from '../orchestrator/testbed/nics.ts'
@@ -79,6 +79,18 @@ describe('nightly: the matrix comes from the scenarios\' declarations', () => {
     expect(p.cut.map(c => c.job)).to.deep.equal(['alpha/rtl8139/native'])
     expect(p.cut[0]!.why).to.match(/expected 30 s, only 10 s of the 1.7 min budget left/)
     expect(() => planBudget(jobs, 20)).to.throw(/--budget 0\.3 min is too small for even one case: the cheapest, alpha\/e1000\/native, is expected to take 0\.5 min/)
+  })
+})
+
+describe('nightly: the committed baseline', () => {
+  it('nightly/baseline.json loads, names only cases of today\'s matrix, and each band says what it was measured from', () => {
+    const { baseline } = loadBaseline(DEFAULT_BASELINE, Object.keys(SCENARIOS))
+    const matrix = new Set(expandMatrix(Object.values(SCENARIOS)).flatMap(j => j.cases))
+    expect(Object.keys(baseline.cases).filter(k => !matrix.has(k))).to.deep.equal([])
+    const bands = Object.values(baseline.cases).flatMap(c => Object.values(c.figures)).filter(b => b !== null)
+    expect(bands.length).to.be.greaterThan(20)
+    for (const b of bands) expect(b!.basis).to.match(/samples|per-round values|Wilson interval/)
+    for (const k of baseline.known) expect(k.ref, k.case).to.not.match(/^added by --update-baseline/) // reviewed entries only
   })
 })
 
