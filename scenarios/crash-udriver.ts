@@ -14,6 +14,7 @@ import { countEvents, microbedEvents, pingCounts, run, startUdriver, stopUdriver
 import { splitNames, type SplitNames } from '../orchestrator/testbed/nics.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed/testbed.ts'
 import type { CaseBuilder } from '../orchestrator/testbed/scenario.ts'
+import { measureReference, referenceMeasurements } from './reference.ts'
 
 export const SIGNALS = ['SIGSEGV', 'SIGKILL', 'SIGABRT', 'SIGTERM', 'SIGBUS', 'SIGILL'] as const
 export const DURING = ['traffic', 'ethtool', 'probe'] as const
@@ -22,7 +23,42 @@ export const DURING = ['traffic', 'ethtool', 'probe'] as const
 export const MAX_EXTRA_LOSS_PCT = 1
 
 /** The configuration set before the crashes; it must survive them. */
-const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42', rxUsecs: 100 }
+const CONFIG = { mtu: 1400, mac: '52:54:00:6d:62:42', group: '01:00:5e:01:02:03' }
+
+interface EthtoolConfig {
+  /** what is set, in words */
+  what: string
+  /** the commands that set it */
+  set: string
+  /** the commands whose output holds(out) reads back */
+  read: string
+  holds(out: string): { ok: boolean; evidence: string }
+}
+
+/** The ethtool settings each microdriver must keep through crashes (each travels in its tracked
+ *  state), by driver: what its chip lets ethtool change. */
+const ETHTOOL_CONFIG: Record<string, EthtoolConfig> = {
+  e1000: {
+    what: 'rx-usecs 100, pause off',
+    set: 'ethtool -C dut0 rx-usecs 100 && ethtool -A dut0 autoneg off rx off tx off',
+    read: 'ethtool -c dut0; ethtool -a dut0',
+    holds(et) {
+      const usecs = /^rx-usecs:\s+(\d+)/m.exec(et)?.[1], pauseOff = /^RX:\s+off/m.test(et) && /^TX:\s+off/m.test(et)
+      return { ok: usecs === '100' && pauseOff, evidence: `rx-usecs ${usecs ?? '?'}, pause ${pauseOff ? 'off' : 'not off'}` }
+    },
+  },
+  rtl8139: {
+    what: 'message level 0x37, advertising 10baseT only',
+    set: 'ethtool -s dut0 msglvl 0x37 && ethtool -s dut0 advertise 0x003',
+    read: 'ethtool dut0',
+    holds(et) {
+      const level = /Current message level: (0x[0-9a-f]+)/.exec(et)?.[1]
+      const adv = /Advertised link modes:([\s\S]*?)Advertised pause/.exec(et)?.[1]?.trim().split(/\s+/) ?? []
+      const ok = level !== undefined && Number(level) === 0x37 && adv.includes('10baseT/Half') && adv.includes('10baseT/Full') && !adv.some(m => m.startsWith('100baseT'))
+      return { ok, evidence: `message level ${level ?? '?'}, advertising ${adv.join(' ') || '?'}` }
+    },
+  },
+}
 
 /**
  * Recovery times: from each `detach` to the next `replay result=0` (the control path is back and
@@ -35,6 +71,36 @@ export function recoveryTimes(dmesg: string): (number | null)[] {
     if (e.event !== 'detach' || /reason=unregister/.test(e.line)) return
     const replay = ev.slice(i + 1).find(x => x.event === 'replay' || x.event === 'detach')
     out.push(replay && replay.event === 'replay' && /result=0\b/.test(replay.line) ? replay.ms - e.ms : null)
+  })
+  return out
+}
+
+/** One recovery in its steps (ms), from the kernel's and the supervisor's kernel-log lines. */
+export interface RecoverySteps { detect: number; restart: number; attach: number; replay: number; total: number; standby: boolean }
+
+/** Recovery's target: at most this many fork+exec+wait of a trivial program, measured in the same guest. */
+export const MAX_RECOVERY_FORK_EXECS = 5
+
+/**
+ * Each recovery broken down: detect (the kernel's detach to the supervisor's udriver-exit: the
+ * supervisor noticed), restart (udriver-exit to udriver-start: a standby told to go, or a fork and
+ * exec), attach (udriver-start to the kernel's attach), replay (attach to replay result=0). A
+ * detach whose steps are not all there before the next detach yields null.
+ */
+export function recoveryBreakdown(dmesg: string): (RecoverySteps | null)[] {
+  const ev = microbedEvents(dmesg)
+  const out: (RecoverySteps | null)[] = []
+  ev.forEach((e, i) => {
+    if (e.event !== 'detach' || /reason=unregister/.test(e.line)) return
+    const next = ev.slice(i + 1).findIndex(x => x.event === 'detach')
+    const span = ev.slice(i + 1, next < 0 ? undefined : i + 1 + next)
+    const exit = span.find(x => x.event === 'udriver-exit')
+    const attach = exit && span.find(x => x.event === 'attach' && x.ms >= exit.ms)
+    // the last start before the attach (a standby that could not take over is followed by a fork)
+    const start = attach && span.filter(x => x.event === 'udriver-start' && x.ms >= exit.ms && x.ms <= attach.ms).pop()
+    const replay = attach && span.find(x => x.event === 'replay' && x.ms >= attach.ms)
+    if (!exit || !start || !attach || !replay || !/result=0\b/.test(replay.line)) { out.push(null); return }
+    out.push({ detect: exit.ms - e.ms, restart: start.ms - exit.ms, attach: attach.ms - start.ms, replay: replay.ms - attach.ms, total: replay.ms - e.ms, standby: /standby=1\b/.test(start.line) })
   })
   return out
 }
@@ -96,9 +162,11 @@ export const crashUdriver: Scenario = {
     'no kernel crash on the console or in dmesg',
     `traffic kept flowing through the crashes: ping every 10 ms from dut0 loses at most ${MAX_EXTRA_LOSS_PCT} point more than in a baseline window under the same load; iperf3 from the host completes`,
     'the u-driver came back by itself after every crash (the kernel logged detach, attach and replay result=0)',
-    `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous, rx-usecs ${CONFIG.rxUsecs}, pause off) is still in force, in the netdev, in the kernel's replay and in the last u-driver's answers`,
+    `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous, multicast group ${CONFIG.group}, and the driver's ethtool settings: ${Object.entries(ETHTOOL_CONFIG).map(([d, e]) => `${d}: ${e.what}`).join('; ')}) is still in force, in the netdev, in the kernel's replay and in the last u-driver's answers`,
     'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
     'reports the recovery time per crash (median, spread) and the packets lost in the crash window',
+    'reports each recovery\'s steps (detect, restart, attach, replay) per crash and as medians, and the recovery as a ratio to fork+exec+wait measured in the same guest (mb-ref)',
+    `recovery (median) is at most ${MAX_RECOVERY_FORK_EXECS} × fork+exec+wait of a trivial program measured in the same guest`,
     '--during probe instead reloads the k-driver and kills the u-driver inside its INIT upcall each time: no kernel crash, the next u-driver completes probe (netdev back), and carrier, ethtool and traffic work afterwards; reports the probe recovery time',
   ],
   defaultVariants: ['split'],
@@ -114,7 +182,9 @@ export const crashUdriver: Scenario = {
         await g.ssh.exec(`echo ${o.crashes + 10} > /sys/module/mb_core/parameters/max_restarts`)
         if (o.during === 'probe') return probeCrashes(tb, g, c, splitNames(nic), drv.driverName)
         // ethtool settings too: the new u-driver must hold them (they travel in the tracked state)
-        await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on && ethtool -C dut0 rx-usecs ${CONFIG.rxUsecs} && ethtool -A dut0 autoneg off rx off tx off`)
+        const etc = ETHTOOL_CONFIG[nic.microdriver?.driver ?? '']
+        if (!etc) throw new Error(`crash-udriver declares no ethtool settings for ${nic.name}'s driver (ETHTOOL_CONFIG in scenarios/crash-udriver.ts)`)
+        await g.ssh.exec(`ip link set dut0 mtu ${CONFIG.mtu} && ip link set dut0 address ${CONFIG.mac} && ip link set dut0 promisc on && ip maddr add ${CONFIG.group} dev dut0 && ${etc.set}`)
         await g.ssh.exec(`for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done; ping -c 2 -W 2 -I dut0 ${addrs.host} >/dev/null`)
         const before = (await g.ssh.exec('dmesg')).stdout
 
@@ -173,17 +243,36 @@ export const crashUdriver: Scenario = {
         const flags = (await g.ssh.exec('ip link show dut0')).stdout
         const lastReplay = microbedEvents(fresh).filter(e => e.event === 'replay').pop()?.line ?? '(no replay)'
         // Answered by the last u-driver, from the state it adopted.
-        const et = (await g.ssh.exec('ethtool -c dut0; ethtool -a dut0', { check: false })).stdout
-        const usecs = /^rx-usecs:\s+(\d+)/m.exec(et)?.[1], pauseOff = /^RX:\s+off/m.test(et) && /^TX:\s+off/m.test(et)
+        const held = etc.holds((await g.ssh.exec(etc.read, { check: false })).stdout)
+        const maddr = (await g.ssh.exec('ip maddr show dev dut0', { check: false })).stdout
+        const group = maddr.includes(CONFIG.group)
+        // the replay carried every link-layer group the netdev holds, ours among them
+        const groups = maddr.split('\n').filter(l => /^\s+link\s/.test(l)).length
+        const replayedGroups = /\bmc=(\d+)/.exec(lastReplay)?.[1]
         c.check('the configuration set before the crashes is still in force',
-          mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay) &&
-            usecs === String(CONFIG.rxUsecs) && pauseOff,
-          `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}; ethtool: rx-usecs ${usecs ?? '?'}, pause ${pauseOff ? 'off' : 'not off'}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
+          mtu === String(CONFIG.mtu) && mac === CONFIG.mac && /PROMISC/.test(flags) && group && new RegExp(`mtu=${CONFIG.mtu}\\b`).test(lastReplay) && lastReplay.includes(`mac=${CONFIG.mac}`) && /rx_flags=\d*[13579]\b/.test(lastReplay) &&
+            replayedGroups === String(groups) && held.ok,
+          `netdev: mtu ${mtu}, address ${mac}, ${/PROMISC/.test(flags) ? 'PROMISC' : 'not promiscuous'}, group ${CONFIG.group} ${group ? 'joined' : 'missing'} (${groups} link-layer groups, ${replayedGroups ?? '?'} replayed); ethtool: ${held.evidence}; last replay: ${lastReplay.replace(/^.*event=replay /, '')}`)
         const ops = await run(g, `ethtool -i dut0 | grep -q '^driver: ${drv.driverName}$' && ethtool -S dut0 >/dev/null && ip link set dut0 mtu 1500 && ip link set dut0 mtu ${CONFIG.mtu} && ethtool -r dut0 && for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier)" = 1 ] && break; sleep 0.1; done && sleep 1 && ping -c 3 -i 0.2 -W 2 -I dut0 ${addrs.host} | grep -E 'packets received'`)
         c.check('ip and ethtool operations work afterwards', ops.code === 0 && /[23] packets received/.test(ops.stdout), (ops.stdout + ops.stderr).trim().split('\n').pop() ?? '')
 
         const ok = times.filter((t): t is number => t !== null)
         if (ok.length) c.measure({ name: `recovery time (detach to replay, ${o.signal})`, unit: 'ms', ...summarize(ok) })
+        const steps = recoveryBreakdown(fresh)
+        steps.forEach((s, k) => tb.log.info(`${nic.name}/${variant} recovery ${k + 1}: ${s ? `detect ${s.detect.toFixed(1)} ms, restart ${s.restart.toFixed(1)} ms (${s.standby ? 'standby' : 'fork+exec'}), attach ${s.attach.toFixed(1)} ms, replay ${s.replay.toFixed(1)} ms, total ${s.total.toFixed(1)} ms` : 'steps not all in the kernel log'}`))
+        const full = steps.filter((s): s is RecoverySteps => s !== null)
+        for (const k of ['detect', 'restart', 'attach', 'replay'] as const) {
+          if (full.length) c.measure({ name: `recovery step: ${k}`, unit: 'ms', ...summarize(full.map(s => s[k])) })
+        }
+        const { ref, runs: refs } = await measureReference(g)
+        for (const m of referenceMeasurements(refs)) c.measure(m)
+        if (ok.length) {
+          const ratios = ok.map(t => (t * 1000) / ref.forkExecUs)
+          c.measure({ name: 'recovery / fork+exec+wait', unit: 'ratio', ...summarize(ratios), extra: { forkExecUs: ref.forkExecUs, standbyTakeovers: full.filter(s => s.standby).length } })
+          const med = summarize(ratios).value
+          c.check(`recovery at most ${MAX_RECOVERY_FORK_EXECS} × fork+exec+wait measured in this guest`, med <= MAX_RECOVERY_FORK_EXECS,
+            `median recovery ${summarize(ok).value.toFixed(1)} ms = ${med.toFixed(2)} × fork+exec+wait (${(ref.forkExecUs / 1000).toFixed(2)} ms, mb-ref); per crash ${ratios.map(r => r.toFixed(1)).join(', ')}`)
+        }
         c.measure({ name: 'packets lost in the crash window', value: lossPct, unit: '%', extra: { sent, received, windowS: window } })
         if (bSent) c.measure({ name: 'packets lost under the same traffic without crashes (baseline)', value: baseLossPct, unit: '%', extra: { sent: bSent, received: bReceived, windowS: baselineS } })
       }, { needsUdriver: `${variant} has no u-driver to crash` }))

@@ -14,7 +14,7 @@ import { GuestError } from '../orchestrator/base/errors.ts'
 import { sleep } from '../orchestrator/base/retry.ts'
 import { boot, type Guest, type Testbed } from '../orchestrator/testbed/testbed.ts'
 import type { CaseResult } from '../orchestrator/results/results.ts'
-import type { NicSpec, Variant } from '../orchestrator/testbed/nics.ts'
+import { splitNames, type NicSpec, type Variant } from '../orchestrator/testbed/nics.ts'
 import type { DriverSpec } from '../orchestrator/slicer/spec.ts'
 import { specOf } from '../orchestrator/slicer/specs/index.ts'
 import { microbedEvents, startUdriver, stopUdriver } from './guest-ops.ts'
@@ -92,7 +92,7 @@ function armScript(nic: NicSpec, variant: Variant, spec: string, mac: string, ad
   const mod = drv.modules[drv.modules.length - 1]!
   const load = variant === 'split'
     ? `${stopUdriver(drv.udriver!)}; ip link set dut0 down; rmmod ${mod}
-${startUdriver(drv.udriver!, `-f ${spec}`)}
+${startUdriver(drv.udriver!, `-D ${splitNames(nic).driver} -f ${spec}`)}
 insmod $(tail -1 /etc/microbed/modules/${mod})`
     : `ip link set dut0 down; rmmod ${mod}; insmod $(tail -1 /etc/microbed/modules/${mod}) fault=${spec}`
   return `${load}

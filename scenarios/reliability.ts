@@ -75,7 +75,7 @@ export const garbageUdriver = scenario('garbage-udriver',
     const timeoutMs = Number((await g.ssh.exec('cat /sys/module/mb_core/parameters/upcall_timeout_ms')).stdout)
     for (const kind of GARBAGE_KINDS) {
       const replays = await countEvents(g, 'replay')
-      await g.ssh.exec(`${stopUdriver(n.udriver)}\n${startUdriver(n.udriver, `-f garbage.${kind}:GET_LINK_KSETTINGS:1`)}`)
+      await g.ssh.exec(`${stopUdriver(n.udriver)}\n${startUdriver(n.udriver, `-D ${n.driver} -f garbage.${kind}:GET_LINK_KSETTINGS:1`)}`)
       const armed = await waitEvent(g, 'replay', replays, 15)
       if (armed.code !== 0) { c.check(`garbage.${kind}: a u-driver with the fault armed attached`, false, 'no replay within 15 s after the supervisor restarted'); continue }
       const before = (await g.ssh.exec('dmesg')).stdout.length
@@ -176,14 +176,14 @@ export const FUZZ_MESSAGES = 100_000
 export const fuzzChannel = scenario('fuzz-channel',
   `a hostile process sends ${FUZZ_MESSAGES} seeded malformed messages and tries forbidden registers; the kernel stays up, the device keeps working`,
   [
-    `mb-fuzz sends ${FUZZ_MESSAGES} seeded malformed messages (seed = --seed, default 1) next to the running u-driver`,
+    `mb-fuzz sends ${FUZZ_MESSAGES} seeded malformed messages (seed = --seed, default 1) next to the running u-driver, with the NIC's driver's upcall numbers and forbidden registers`,
     'no kernel crash; the u-driver still serves the device (ethtool -S works)',
     'traffic through dut0 afterwards',
   ],
   async (tb, nic, g, c, peer, n) => {
     const seed = tb.opts.seed
     const t0 = Date.now()
-    const r = await run(g, `mb-fuzz -s ${seed} -n ${FUZZ_MESSAGES}`, 30 * 60_000)
+    const r = await run(g, `mb-fuzz -D ${n.driver} -s ${seed} -n ${FUZZ_MESSAGES}`, 30 * 60_000)
     const f = parseFuzzLine(r.stdout + r.stderr)
     c.check(`mb-fuzz sent ${FUZZ_MESSAGES} messages (seed ${seed})`, r.code === 0 && f.sent >= FUZZ_MESSAGES, `${(r.stdout + r.stderr).trim().split('\n').pop()} in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
     c.measure({ name: 'fuzz messages refused', value: f.sent ? (100 * f.refused) / f.sent : 0, unit: '%', extra: { sent: f.sent, accepted: f.accepted, refused: f.refused } })

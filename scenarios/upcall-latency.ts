@@ -3,6 +3,7 @@
 // run of mb-bench, repeated. Only the split variant has upcalls.
 import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
 import { summarize, type CaseResult } from '../orchestrator/results/results.ts'
+import { measureReference, referenceMeasurements } from './reference.ts'
 
 export interface BenchLine { upcallUs: number; ioctlUs: number; ratio: number; count: number }
 
@@ -23,6 +24,7 @@ export const upcallLatency: Scenario = {
     'every figure is positive',
     'no kernel crash on the console',
     'reports median µs of each, with spread, and the median ratio upcall / ioctl',
+    'measures the references in the same guest (mb-ref: pipe round trip, fork+exec+wait, null syscall) and reports the null upcall as a ratio to the pipe round trip and the null ioctl as a ratio to the null syscall',
   ],
   defaultVariants: ['split'],
   covers: { variants: ['split'], expectedS: 20 },
@@ -41,6 +43,11 @@ export const upcallLatency: Scenario = {
         c.measure({ name: 'null upcall round trip', unit: 'µs', ...summarize(runs.map(r => r.upcallUs)) })
         c.measure({ name: 'null ioctl round trip', unit: 'µs', ...summarize(runs.map(r => r.ioctlUs)) })
         c.measure({ name: 'upcall / ioctl', unit: 'ratio', ...summarize(runs.map(r => r.upcallUs / r.ioctlUs)) })
+        const { ref, runs: refs } = await measureReference(g)
+        tb.log.info(`${nic.name}/${variant} references: pipe round trip ${ref.pipeRttUs} µs, fork+exec+wait ${ref.forkExecUs} µs, null syscall ${ref.nullSyscallUs} µs`)
+        for (const m of referenceMeasurements(refs)) c.measure(m)
+        c.measure({ name: 'null upcall / pipe round trip', unit: 'ratio', ...summarize(runs.map(r => r.upcallUs / ref.pipeRttUs)), extra: { pipeRttUs: ref.pipeRttUs } })
+        c.measure({ name: 'null ioctl / null syscall', unit: 'ratio', ...summarize(runs.map(r => r.ioctlUs / ref.nullSyscallUs)), extra: { nullSyscallUs: ref.nullSyscallUs } })
       }, { needsUdriver: `${variant} has no u-driver, hence no upcalls` }))
     }
     return out

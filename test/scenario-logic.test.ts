@@ -49,14 +49,16 @@ describe('scenario logic on fake guests (no QEMU)', function () {
   })
 
   /** A split guest whose u-driver, when killed, comes back (a replay) unless `dead`. */
-  function crashGuest(v: Variant, o: { dead?: boolean } = {}): (nic: typeof e1000) => FakeGuest {
+  // The fake's kernel log advances 50 ms a line: a recovery (detach, attach, replay) is 100 ms.
+  function crashGuest(v: Variant, o: { dead?: boolean; forkExecUs?: number } = {}): (nic: typeof e1000) => FakeGuest {
     return nic => {
       let pid = 200
-      const st = { mtu: '1500', mac: '52:54:00:12:34:56', promisc: false }
+      const st = { mtu: '1500', mac: '52:54:00:12:34:56', promisc: false, groups: 2 }
       const g = new FakeGuest(nic, v, [
         waitEventRule,
         { match: /max_restarts$/, reply: '' },
-        { match: /^ip link set dut0 mtu (\d+) && ip link set dut0 address (\S+) && ip link set dut0 promisc on/, reply: m => { st.mtu = m[1]!; st.mac = m[2]!; st.promisc = true; return '' } },
+        { match: /^ip link set dut0 mtu (\d+) && ip link set dut0 address (\S+) && ip link set dut0 promisc on && ip maddr add \S+ dev dut0/, reply: m => { st.mtu = m[1]!; st.mac = m[2]!; st.promisc = true; st.groups = 3; return '' } },
+        { match: /^ip maddr show dev dut0$/, reply: () => `2:\tdut0\n\tlink  33:33:00:00:00:01\n\tlink  01:00:5e:00:00:01\n${st.groups > 2 ? '\tlink  01:00:5e:01:02:03\n' : ''}\tinet  224.0.0.1\n` },
         { match: /carrier\)" = 1 \] && break; sleep 0.1; done; ping -c 2/, reply: '' },
         { match: /^ping -i 0\.01 -w \d+ -I dut0 \S+ 2>&1 \| tail -2$/, reply: '500 packets transmitted, 500 packets received, 0% packet loss' },
         { match: /^\(ping -i 0\.01 .*crash-ping\.log/, reply: '' },
@@ -65,7 +67,7 @@ describe('scenario logic on fake guests (no QEMU)', function () {
           if (!o.dead) {
             pid++
             g.log(`microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} live=1`)
-            g.log(`microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} result=0 mtu=${st.mtu} mac=${st.mac} rx_flags=1 mc=0 uc=0 autoneg=1`)
+            g.log(`microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} result=0 mtu=${st.mtu} mac=${st.mac} rx_flags=1 mc=${st.groups} uc=0 autoneg=1`)
           }
           return `killed ${pid}`
         } },
@@ -76,6 +78,7 @@ describe('scenario logic on fake guests (no QEMU)', function () {
         { match: /^ip link show dut0$/, reply: () => `2: dut0: <BROADCAST,MULTICAST${st.promisc ? ',PROMISC' : ''},UP> mtu ${st.mtu}` },
         { match: /^ethtool -c dut0; ethtool -a dut0$/, reply: 'rx-usecs: 100\nAutonegotiate: off\nRX: off\nTX: off\n' },
         { match: /^ethtool -i dut0 \| grep -q/, reply: '3 packets transmitted, 3 packets received' },
+        { match: /^mb-ref$/, reply: `pipe_rtt_us=170.00 fork_exec_us=${(o.forkExecUs ?? 25_000).toFixed(1)} null_syscall_us=0.800 pipes=2000 forks=100 syscalls=200000\n` },
       ])
       g.vm = { ...g.vm, traffic: undefined } // no iperf3 from the host: pings carry the traffic check
       g.log('microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=200 live=1')
@@ -90,6 +93,17 @@ describe('scenario logic on fake guests (no QEMU)', function () {
     expect(c!.status, why(c!)).to.equal('pass')
     expect(c!.measurements.find(m => m.name.startsWith('recovery time'))!.samples).to.have.length(1)
     expect(c!.checks.find(k => k.name.startsWith('the configuration set before'))!.evidence).to.include('mtu 1400, address 52:54:00:6d:62:42, PROMISC')
+  })
+
+  it('crash-udriver: a recovery above 5 × fork+exec+wait measured in the same guest fails the case, with the ratio as evidence', async () => {
+    const tb = fakeTestbed(nic => crashGuest('split', { forkExecUs: 7500 })(nic), crashOpts)
+    const [c] = await crashUdriver.run(tb, e1000, ['split'])
+    expect(c!.status, why(c!)).to.equal('fail')
+    const k = c!.checks.find(x => x.name.startsWith('recovery at most 5 × fork+exec+wait'))!
+    expect(k.ok).to.equal(false)
+    expect(k.evidence).to.match(/median recovery 100\.0 ms = 13\.33 × fork\+exec\+wait \(7\.50 ms, mb-ref\)/)
+    expect(c!.checks.filter(x => !x.ok)).to.have.length(1) // every other check still passes
+    expect(c!.measurements.find(m => m.name === 'recovery / fork+exec+wait')!.value).to.be.closeTo(13.33, 0.01)
   })
 
   it('crash-udriver: a u-driver that never comes back fails the case, with the kernel log as evidence', async () => {

@@ -1,7 +1,8 @@
 // Pieces of the scenarios that read the guest's output, on texts in the exact form the guest
 // prints them.
 import { expect } from 'chai'
-import { parseCrashOptions, recoveryTimes } from '../scenarios/crash-udriver.ts'
+import { parseCrashOptions, recoveryBreakdown, recoveryTimes } from '../scenarios/crash-udriver.ts'
+import { parseRefLine } from '../scenarios/reference.ts'
 import { microbedEvents, pingCounts } from '../scenarios/guest-ops.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
 import { parseFuzzLine } from '../scenarios/reliability.ts'
@@ -32,6 +33,24 @@ describe('crash-udriver evidence', () => {
     expect(t[0]).to.be.closeTo(380, 1e-6)
     expect(t[1]).to.equal(null) // replay result=-22
     expect(t[2]).to.equal(null) // never replayed
+  })
+  it('breaks each recovery into detect, restart, attach and replay; a recovery with a step missing is null', () => {
+    const withStart = DMESG.replace('[   10.300000] microbed: event=attach', '[   10.160000] microbed: event=udriver-start prog=mb-udriver pid=213 run=2 standby=1\n[   10.300000] microbed: event=attach')
+    const b = recoveryBreakdown(withStart)
+    expect(b).to.have.length(3)
+    expect(b[0]!.detect).to.be.closeTo(50, 1e-6)
+    expect(b[0]!.restart).to.be.closeTo(10, 1e-6)
+    expect(b[0]!.attach).to.be.closeTo(140, 1e-6)
+    expect(b[0]!.replay).to.be.closeTo(180, 1e-6)
+    expect(b[0]!.total).to.be.closeTo(380, 1e-6)
+    expect(b[0]!.standby).to.equal(true)
+    expect(b[1]).to.equal(null) // no udriver-exit, replay result=-22
+    expect(recoveryBreakdown(DMESG)[0]).to.equal(null) // no udriver-start line
+  })
+  it('reads mb-ref\'s reference line and refuses a missing or non-positive figure', () => {
+    expect(parseRefLine('pipe_rtt_us=171.25 fork_exec_us=7512.3 null_syscall_us=0.812 pipes=2000 forks=100 syscalls=200000\n')).to.deep.equal({ pipeRttUs: 171.25, forkExecUs: 7512.3, nullSyscallUs: 0.812 })
+    expect(() => parseRefLine('mb-ref: fork: Resource temporarily unavailable')).to.throw(/mb-ref printed no result line/)
+    expect(() => parseRefLine('pipe_rtt_us=0.00 fork_exec_us=7512.3 null_syscall_us=0.812 pipes=2000 forks=100 syscalls=200000')).to.throw(/not positive/)
   })
   it('validates --signal, --during and --crashes', () => {
     expect(parseCrashOptions({})).to.deep.equal({ signal: 'SIGSEGV', during: 'traffic', crashes: 10 })
@@ -89,5 +108,38 @@ describe('other scenario parsers', () => {
   })
   it('counts code lines without blanks and comments', () => {
     expect(codeLines('/* a\n * b */\nint x; // y\n\n// z\n  return 0;\n')).to.equal(2)
+  })
+})
+
+describe('boot breakdown and the bare boot', () => {
+  const DMESG = `[    0.000000] Linux version 6.1.0-57-amd64
+[    0.412000] Trying to unpack rootfs image as initramfs...
+[    1.912000] Freeing initrd memory: 40656K
+[    2.100000] Run /init as init process
+[    2.150000] microbed: event=boot step=init
+[    3.000000] microbed: event=udriver-start prog=mb-udriver pid=140 run=1
+[    3.020000] microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=140 live=0
+[    3.400000] microbed: event=boot step=modules-loaded
+[    3.900000] microbed: event=boot step=nics-up
+[    4.000000] microbed: event=boot step=host-key
+[    4.100000] microbed: event=boot step=ssh-listening`
+  it('splits a boot to SSH into its steps from the kernel log and the host clock', async () => {
+    const { bootBreakdown } = await import('../orchestrator/testbed/bare.ts')
+    const s = bootBreakdown(DMESG, 6000, 4600)
+    expect(s.qemuToKernel).to.be.closeTo(1400, 1e-6)
+    expect(s.kernelToInit).to.be.closeTo(2100, 1e-6)
+    expect(s.initramfsUnpack).to.be.closeTo(1500, 1e-6)
+    expect(s.modules).to.be.closeTo(1250, 1e-6)
+    expect(s.udriverStart).to.be.closeTo(20, 1e-6)
+    expect(s.nicsUp).to.be.closeTo(500, 1e-6)
+    expect(s.sshReady).to.be.closeTo(200, 1e-6)
+    expect(s.firstSsh).to.be.closeTo(500, 1e-6)
+    const bare = bootBreakdown('[    2.1] Run /init as init process', 3000, 2500)
+    expect(Object.keys(bare).sort()).to.deep.equal(['kernelToInit', 'qemuToKernel']) // no marks: steps absent, not zero
+  })
+  it('reads the bare /init\'s line, and nothing from a console without it', async () => {
+    const { parseBareLine } = await import('../orchestrator/testbed/bare.ts')
+    expect(parseBareLine('...\nmicrobed: event=bare-init uptime=1.87\n')).to.be.closeTo(1870, 1e-6)
+    expect(parseBareLine('Kernel panic - not syncing: No working init found.')).to.equal(null)
   })
 })

@@ -6,12 +6,21 @@
  * upcalls until SIGTERM/SIGINT.  Exit status: 0 on a signal, 1 when the
  * channel cannot be used, 2 on bad arguments.  A supervisor restarts it
  * after a crash; the kernel replays the state.
+ *
+ * As a standby (MB_STANDBY_FD set, by mb-supervise) it does everything a
+ * start needs that touches no kernel state, then blocks reading that fd:
+ * one byte means "the active u-driver died, take over" (it renames itself
+ * from mb-standby to its own name, arms any fault, opens the channel and
+ * attaches as a fresh u-driver does); EOF or a signal means "not needed",
+ * and it exits 0.  Faults are armed only after the go, so that -o FILE
+ * sees the FILE an earlier u-driver's firing created.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "lib/mbu.h"
@@ -60,6 +69,30 @@ static const struct mbu_driver *driver_named(const char *name)
 	return NULL;
 }
 
+/* 1: take over; 0: not needed (EOF or a signal); no MB_STANDBY_FD: 1 at once. */
+static int standby_wait(const char *argv0)
+{
+	const char *env = getenv("MB_STANDBY_FD");
+	const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+	ssize_t n;
+	char b;
+	int fd;
+
+	if (!env)
+		return 1;
+	fd = atoi(env);
+	unsetenv("MB_STANDBY_FD");
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR && !stop);
+	close(fd);
+	if (n != 1)
+		return 0;
+	prctl(PR_SET_NAME, base, 0, 0, 0);
+	mbu_log("standby: taking over\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = "/dev/microbed";
@@ -92,6 +125,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (!standby_wait(argv[0]))
+		return 0;
 	if (fault_spec || fault_seed) {
 		fd = driver_named(fault_driver);
 		if (!fd || !fd->fault_arm) {

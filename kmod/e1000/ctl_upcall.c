@@ -5,8 +5,8 @@
  * kernel's tracked state to a new u-driver, then the RX mode), its resume
  * (re-open a data path that fell down, re-arm the watchdog), its
  * retirement and its link report.  The upcall stubs, the reply checks of
- * the object tracker and the ops table are generated from the interface
- * spec (gen/ctl_upcall.c, gen/reply.c).
+ * the object tracker, the rest of the lifecycle and the ops table are
+ * generated from the interface spec (gen/ctl_upcall.c, gen/reply.c).
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -135,41 +135,4 @@ int mb_upcall_attach(struct mb_adapter *a)
 		return err;
 	}
 	return 0;
-}
-
-bool mb_upcall_ready(struct mb_adapter *a)
-{
-	return mb_core_attached(split_of(a)->inst);
-}
-
-/* Unbinding: no new attach, nobody waits, and the replay and retire are
- * finished, so nothing re-arms the watchdog once removal cancelled it
- * (removal calls this first). */
-void mb_upcall_quiesce(struct mb_adapter *a)
-{
-	mb_core_quiesce(split_of(a)->inst);
-}
-
-void mb_upcall_detach(struct mb_adapter *a)
-{
-	struct mb_split *s = split_of(a);
-
-	mb_core_unregister(s->inst);
-	kfree(s);
-	a->ctl_priv = NULL;
-}
-
-int mb_upcall_wait_ready(struct mb_adapter *a)
-{
-	return mb_core_wait_attached(split_of(a)->inst);
-}
-
-void mb_upcall_set_rings(struct mb_adapter *a, enum mb_rings rings)
-{
-	mb_core_set_rings(split_of(a)->inst, rings);
-}
-
-void mb_upcall_await_served(struct mb_adapter *a)
-{
-	mb_core_await_served(split_of(a)->inst);
 }

@@ -146,22 +146,6 @@ struct mb_adapter {
 						 * by ETH_SS_TEST/ETH_SS_STATS */
 };
 
-/*
- * Call one control operation, serialized with all others.  Under split,
- * an operation that arrives while the u-driver is being restarted first
- * waits (bounded, interruptible) until the new one is served and replayed,
- * so a crash stays invisible to ip and ethtool.
- */
-#define mb_ctl(a, op, ...) ({						\
-	int __r;							\
-	if ((a)->ctl->await_served)					\
-		(a)->ctl->await_served(a);				\
-	mutex_lock(&(a)->ctl_lock);					\
-	__r = (a)->ctl->op((a), ##__VA_ARGS__);				\
-	mutex_unlock(&(a)->ctl_lock);					\
-	__r;								\
-})
-
 /* gen/ctl_direct.c (monolithic) or gen/ctl_upcall.c (split) */
 extern const struct mb_ctl_ops mb_ctl_ops;
 /* fault_direct.c (monolithic): fault points behind fault=/fault_seed= */
@@ -190,14 +174,6 @@ void mb_irq_disable(struct mb_adapter *a);
 int mb_up(struct mb_adapter *a);
 void mb_down(struct mb_adapter *a);
 int mb_apply_rx_mode(struct mb_adapter *a);
-
-/* Whether a control path is there to bring the interface back up after a
- * down (split: a u-driver is attached); operations that go down and up
- * again refuse beforehand rather than leave it down. */
-static inline bool mb_ctl_present(struct mb_adapter *a)
-{
-	return !a->ctl->ready || a->ctl->ready(a);
-}
 
 /* Free slots; one always stays empty so that head == tail means empty. */
 static inline u32 mb_ring_unused(const struct mb_ring *r)

@@ -15,8 +15,9 @@ import { SPECS } from './specs/index.ts'
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
 /**
- * The lifecycle every k-driver's control path has, served in the kernel by hand in each variant
- * (kmod/<driver>/ctl_direct.c, ctl_upcall.c; a member stays NULL in a variant that lists none).
+ * The lifecycle every k-driver's control path has, in each variant (generated into gen/ctl_direct.c
+ * and gen/ctl_upcall.c but the split attach, kmod/<driver>/ctl_upcall.c's registration with the
+ * runtime; a member stays NULL in a variant that lists none).
  * The split ones are thin: recovery is the runtime's (kmod/core/shadow.c).
  */
 const LIFECYCLE: LifecycleSpec[] = [
@@ -539,11 +540,24 @@ function ctlHeader(m: Model): string {
     ' * ctl_upcall.c/gen/ctl_upcall.c with upcalls to the u-driver (split).  All ctl calls sleep',
     ' * and are serialized by ctl_lock.', ' */', '#ifndef MB_GEN_CTL_H', '#define MB_GEN_CTL_H', '',
     '#include "../../core/mb_rings.h"', '', `${m.adapter};`, '', 'struct mb_ctl_ops {', '\tconst char *name;\t/* "direct" or "upcall" (ethtool -i firmware-version) */',
-    '\t/* lifecycle, hand-written per variant (NULL where a variant has none) */']
+    '\t/* lifecycle (NULL where a variant has none) */']
   for (const l of m.lifecycle) o.push(`\t${l.decl};${l.doc ? `\t/* ${l.doc} */` : ''}`)
   o.push('\t/* control operations (spec) */')
   for (const u of s.upcalls.filter(u => !u.internal)) o.push(`\t/* ${u.doc} */`, `\t${sig(m, u, `(*${u.name})`)};`)
-  o.push('};', '', '/* Hand-written lifecycle of each variant (ctl_direct.c, ctl_upcall.c). */')
+  o.push('};', '',
+    '/*', ' * Call one control operation, serialized with all others.  Under split, an operation that',
+    ' * arrives while the u-driver is being restarted first waits (bounded, interruptible) until the',
+    ' * new one is served and replayed, so a crash stays invisible to ip and ethtool.  The adapter',
+    ' * has `ctl` (the ops table in use) and `ctl_lock`.', ' */',
+    '#define mb_ctl(a, op, ...) ({\t\t\t\t\t\t\\', '\tint __r;\t\t\t\t\t\t\t\\',
+    '\tif ((a)->ctl->await_served)\t\t\t\t\t\\', '\t\t(a)->ctl->await_served(a);\t\t\t\t\\',
+    '\tmutex_lock(&(a)->ctl_lock);\t\t\t\t\t\\', '\t__r = (a)->ctl->op((a), ##__VA_ARGS__);\t\t\t\t\\',
+    '\tmutex_unlock(&(a)->ctl_lock);\t\t\t\t\t\\', '\t__r;\t\t\t\t\t\t\t\t\\', '})', '',
+    '/* Whether a control path is there to bring the interface back up after a down (split: a',
+    ' * u-driver is attached); operations that go down and up again refuse beforehand rather than',
+    ' * leave it down. */', `#define mb_ctl_present(a)\t(!(a)->ctl->ready || (a)->ctl->ready(a))`, '',
+    '/* The lifecycle of each variant: generated (gen/ctl_direct.c, gen/ctl_upcall.c) but the split',
+    ' * attach, which is the driver\'s registration with the runtime (ctl_upcall.c). */')
   for (const v of ['direct', 'upcall'] as const) {
     for (const l of m.lifecycle.filter(l => l.variants.includes(v))) o.push(`${l.decl.replace(`(*${l.name})`, `mb_${v}_${l.name}`)};`)
   }
@@ -612,8 +626,24 @@ function upcallStubs(m: Model): string {
     }
     o.push('}', '')
   }
-  o.push(...opsTable(m, 'upcall', 'u_'))
+  o.push(...upcallLifecycle(m), ...opsTable(m, 'upcall', 'u_'))
   return o.join('\n')
+}
+
+/** The split lifecycle the runtime serves (every member but attach, which is the driver's own
+ *  registration with mb_core, in kmod/<driver>/ctl_upcall.c): thin calls on the instance. */
+function upcallLifecycle(m: Model): string[] {
+  const A = `${m.adapter} *a`
+  return ['/* ---- lifecycle: the runtime\'s (kmod/core), on this device\'s instance ---- */', '',
+    `bool mb_upcall_ready(${A})`, '{', '\treturn mb_core_attached(split_of(a)->inst);', '}', '',
+    '/* Unbinding: no new attach, nobody waits, and the replay and retire are finished, so nothing',
+    ' * re-arms a work item once removal cancelled it (removal calls this first). */',
+    `void mb_upcall_quiesce(${A})`, '{', '\tmb_core_quiesce(split_of(a)->inst);', '}', '',
+    `void mb_upcall_detach(${A})`, '{', '\tstruct mb_split *s = split_of(a);', '',
+    '\tmb_core_unregister(s->inst);', '\tkfree(s);', '\ta->ctl_priv = NULL;', '}', '',
+    `int mb_upcall_wait_ready(${A})`, '{', '\treturn mb_core_wait_attached(split_of(a)->inst);', '}', '',
+    `void mb_upcall_set_rings(${A}, enum mb_rings rings)`, '{', '\tmb_core_set_rings(split_of(a)->inst, rings);', '}', '',
+    `void mb_upcall_await_served(${A})`, '{', '\tmb_core_await_served(split_of(a)->inst);', '}', '']
 }
 
 function opsTable(m: Model, variant: 'direct' | 'upcall', pre: string): string[] {
@@ -631,7 +661,7 @@ function directGlue(m: Model): string {
     ' * Variant `monolithic`: every control operation is a direct call into the portable control',
     ' * path compiled into this module (ctlpath.c); the tracked state is the control path\'s own.',
     ' * Tables are clamped to the same maxima as under `split`, so both variants answer alike.',
-    ' */', '#include <linux/minmax.h>', '', `#include "../${s.kernel.header}"`, '',
+    ' */', '#include <linux/minmax.h>', '#include <linux/slab.h>', '', `#include "../${s.kernel.header}"`, '',
     `static struct ${s.hwStruct} *hw_of(${m.adapter} *a)`, '{', '\treturn a->ctl_priv;', '}', '']
   for (const u of s.upcalls.filter(u => !u.internal)) {
     const hw = u.stateless ? [] : ['hw_of(a)']
@@ -643,7 +673,13 @@ function directGlue(m: Model): string {
     else o.push(`\treturn ${u.impl}(${[...hw, ...ps].join(', ')});`)
     o.push('}', '')
   }
-  o.push(...opsTable(m, 'direct', 'd_'))
+  o.push('/* ---- lifecycle: the control path\'s own state, which is also the tracked state ---- */', '',
+    `int mb_direct_attach(${m.adapter} *a)`, '{', `\tstruct ${s.hwStruct} *hw = kzalloc(sizeof(*hw), GFP_KERNEL);`, '\tint err;', '',
+    '\tif (!hw)', '\t\treturn -ENOMEM;', `\t${s.hwSetup}(hw, &a->dev);`, '\ta->ctl_priv = hw;', '\ta->st = &hw->st;',
+    '\terr = mb_fault_direct_install(a);\t/* no-op unless fault= is given */', '\tif (err) {', '\t\tkfree(hw);',
+    '\t\ta->ctl_priv = NULL;', '\t}', '\treturn err;', '}', '',
+    `void mb_direct_detach(${m.adapter} *a)`, '{', '\tkfree(a->ctl_priv);', '\ta->ctl_priv = NULL;', '}', '',
+    ...opsTable(m, 'direct', 'd_'))
   return o.join('\n')
 }
 

@@ -29,6 +29,7 @@ export interface BenchTarget {
   /** the measurement's name (a prefix; {rate} as above) */
   measurement?: string
   unit: string
+  /** the bounds; with neither, the figure is reported without a verdict */
   atLeast?: number
   atMost?: number
 }
@@ -77,6 +78,13 @@ const SPLIT_TARGETS: BenchTarget[] = [
     { name: `guest CPU split − monolithic, ${d} at {rate} Mbit/s`, from: 'throughput-at-rate' as const, measurement: `split − monolithic guest CPU during ${d}`, unit: 'points', atMost: 5 },
   ]),
   { name: 'driver lines in user space under split', from: 'split-stats', unit: '%', atLeast: 60 },
+]
+
+/** The RTL8139's (issue 12): the same throughput and CPU targets; the share of its lines in user
+ *  space is reported, not held to a number (the splitter says how much more could move). */
+const RTL8139_TARGETS: BenchTarget[] = [
+  ...SPLIT_TARGETS.filter(t => t.from !== 'split-stats'),
+  { name: 'driver lines in user space under split', from: 'split-stats', unit: '%' },
 ]
 
 /**
@@ -133,7 +141,7 @@ export const NICS: Record<string, NicSpec> = {
       split: { modules: ['mb_core', 'mb_rtl8139_split'], driverName: 'mb_rtl8139', udriver: 'mb-udriver', known: RTL8139_CHIP_KNOWN },
     },
     unavailable: {},
-    microdriver: { driver: 'rtl8139', benchTargets: SPLIT_TARGETS },
+    microdriver: { driver: 'rtl8139', benchTargets: RTL8139_TARGETS },
   },
 }
 

@@ -5,9 +5,10 @@
  * random magic/version/kind/op/handle/len/seq, truncated and oversized
  * writes, replies to non-existent seqs, reads of random sizes, and ioctls
  * (list/attach/detach/downcall/bench and random command numbers) with
- * random payloads and bad pointers.  It tries the forbidden registers
- * (DMA rings, interrupt registers, RCTL with buffers larger than posted,
- * out-of-BAR and unaligned offsets) through downcalls.
+ * random payloads and bad pointers.  It tries the driver's forbidden
+ * registers (DMA rings and addresses, interrupt registers, e1000: RCTL
+ * with buffers larger than posted; rtl8139: the C+ command, CR through a
+ * wider access; out-of-BAR and unaligned offsets) through downcalls.
  *
  * It works with a u-driver attached or without one: then it may win an
  * attach itself, answers what it reads with malformed replies, tries the
@@ -19,7 +20,10 @@
  * VFS's generic ioctls (FIFREEZE and friends act on the file system, not
  * on the driver).
  *
- *   mb-fuzz [-d /dev/microbed] [-s SEED] [-n COUNT] [-v]
+ *   mb-fuzz [-d /dev/microbed] [-D DRIVER] [-s SEED] [-n COUNT] [-v]
+ *
+ * DRIVER (e1000, the default, or rtl8139) says whose messages and
+ * registers: its upcall numbers, its policy's forbidden registers.
  *
  * Prints one line and exits 0 (1 if the channel cannot be opened):
  *   fuzz seed=S sent=N accepted=A refused=R attached=K errors_by_errno=EINVAL:n,ENOENT:n,...
@@ -34,7 +38,20 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "../e1000/gen/e1000_proto.h"	/* it fuzzes the e1000's messages */
+#include "../e1000/gen/e1000_proto.h"
+#include "../rtl8139/gen/rtl8139_proto.h"
+
+/* What differs between the drivers it can fuzz (-D): their upcall numbers,
+ * the registers their policy refuses, the names and layouts attach wants. */
+struct fuzz_drv {
+	const char *name;
+	uint32_t layout;
+	uint16_t op_first, op_end;
+	/* a forbidden register, or an offset out of the BAR or unaligned:
+	 * its width, the value, and whether to write it */
+	uint32_t (*forbidden)(uint32_t *val, int *write_it, uint32_t *width);
+};
+static const struct fuzz_drv *drv;
 
 static uint64_t rs;
 static int verbose;
@@ -164,7 +181,7 @@ static void random_hdr(struct mb_hdr *h, uint32_t len)
 	h->magic = below(4) ? MB_PROTO_MAGIC : (uint32_t)rnd();
 	h->version = below(4) ? MB_PROTO_VERSION : (uint16_t)rnd();
 	h->kind = below(2) ? MB_KIND_REPLY : (uint16_t)below(8);
-	h->op = below(2) ? (uint16_t)(MB_E1000_INIT + below(MB_E1000_OP_END - MB_E1000_INIT + 2))
+	h->op = below(2) ? (uint16_t)(drv->op_first + below(drv->op_end - drv->op_first + 2u))
 			 : (uint16_t)rnd();
 	h->reserved = below(8) ? 0 : (uint16_t)rnd();
 	h->len = below(3) ? len : (uint32_t)(below(2) ? rnd() : len + below(64) - 32);
@@ -200,7 +217,7 @@ static void do_write(int fd, int how)
 		fill(buf, n);
 		*h = (struct mb_hdr){ .magic = MB_PROTO_MAGIC,
 			.version = MB_PROTO_VERSION, .kind = MB_KIND_REPLY,
-			.op = (uint16_t)(MB_E1000_INIT + below(20)), .len = n,
+			.op = (uint16_t)(drv->op_first + below(20)), .len = n,
 			.handle = some_handle(), .seq = rnd() };
 		break;
 	default:	/* header with random fields, random payload */
@@ -241,9 +258,9 @@ static void do_read(int fd)
 	tally(write(fd, buf, n), errno);
 }
 
-/* Registers the policy refuses (on a live device), plus offsets out of
- * the BAR and unaligned ones. */
-static uint32_t forbidden_reg(uint32_t *val, int *write_it)
+/* Registers the e1000's policy refuses (on a live device), plus offsets
+ * out of the BAR and unaligned ones. */
+static uint32_t forbidden_e1000(uint32_t *val, int *write_it, uint32_t *width)
 {
 	static const uint32_t rings[] = {
 		E1000_TDBAL, E1000_TDBAH, E1000_TDLEN, E1000_TDH, E1000_TDT,
@@ -253,6 +270,7 @@ static uint32_t forbidden_reg(uint32_t *val, int *write_it)
 
 	*val = (uint32_t)rnd();
 	*write_it = 1;
+	*width = 4;
 	switch (below(6)) {
 	case 0: case 1:
 		return rings[below(10)];
@@ -270,11 +288,57 @@ static uint32_t forbidden_reg(uint32_t *val, int *write_it)
 	}
 }
 
+/* The RTL8139's: the DMA addresses, the C+ command, interrupts, the
+ * transmit poll, and CR reached through a wider access below it; offsets
+ * out of the BAR, unaligned, or at a width the register does not have. */
+static uint32_t forbidden_rtl8139(uint32_t *val, int *write_it, uint32_t *width)
+{
+	static const struct { uint32_t reg, width; } regs[] = {
+		{ RTL_TNPDS, 4 }, { RTL_TNPDS + 4, 4 }, { RTL_THPDS, 4 },
+		{ RTL_RDSAR, 4 }, { RTL_RDSAR + 4, 4 }, { RTL_DTCCR, 4 },
+		{ RTL_RBSTART, 4 }, { RTL_TSD2, 4 }, { RTL_CPCR, 2 },
+		{ RTL_IMR, 2 }, { RTL_TIMERINT, 4 }, { RTL_TPPOLL, 1 },
+		{ 0x34, 4 }, { 0x36, 2 }, { RTL_CONFIG5, 2 },
+	};
+	uint32_t k = below(sizeof(regs) / sizeof(regs[0]));
+
+	*write_it = 1;
+	*width = regs[k].width;
+	*val = (uint32_t)rnd() & (*width == 4 ? ~0u : (1u << (8 * *width)) - 1);
+	switch (below(4)) {
+	case 0: case 1: case 2:
+		return regs[k].reg;
+	default:	/* out of the BAR or unaligned, read or write */
+		*write_it = below(2);
+		return below(2) ? RTL_REGS_LEN + below(1u << 20) : (below(0x100) | 1u);
+	}
+}
+
+static const struct fuzz_drv drivers[] = {
+	{ MB_E1000_DRIVER, MB_E1000_LAYOUT, MB_E1000_INIT, MB_E1000_OP_END, forbidden_e1000 },
+	{ MB_RTL8139_DRIVER, MB_RTL8139_LAYOUT, MB_RTL8139_INIT, MB_RTL8139_OP_END, forbidden_rtl8139 },
+};
+
+static uint16_t rd_op(uint32_t width)
+{
+	return width == 1 ? MB_DC_RD8 : width == 2 ? MB_DC_RD16 : MB_DC_RD32;
+}
+
+static uint16_t wr_op(uint32_t width)
+{
+	return width == 1 ? MB_DC_WR8 : width == 2 ? MB_DC_WR16 : MB_DC_WR32;
+}
+
+static bool is_write_op(uint16_t op)
+{
+	return op == MB_DC_WR32 || op == MB_DC_WR8 || op == MB_DC_WR16;
+}
+
 static void do_downcall(int fd, uint32_t handle, bool structured)
 {
 	struct mb_downcall dc;
 	struct mb_dc_link *lk = (struct mb_dc_link *)dc.u.raw;
-	uint32_t plen = sizeof(dc.u.reg);
+	uint32_t plen = sizeof(dc.u.reg), width;
 	int wr;
 	long r;
 
@@ -284,8 +348,8 @@ static void do_downcall(int fd, uint32_t handle, bool structured)
 		.handle = handle };
 	switch (below(structured ? 4 : 6)) {
 	case 0: case 1: case 2:	/* a register the policy refuses */
-		dc.u.reg.reg = forbidden_reg(&dc.u.reg.val, &wr);
-		dc.hdr.op = wr ? MB_DC_WR32 : MB_DC_RD32;
+		dc.u.reg.reg = drv->forbidden(&dc.u.reg.val, &wr, &width);
+		dc.hdr.op = wr ? wr_op(width) : rd_op(width);
 		break;
 	case 3:		/* the link report, always malformed */
 		dc.hdr.op = MB_DC_LINK;
@@ -300,17 +364,19 @@ static void do_downcall(int fd, uint32_t handle, bool structured)
 		break;
 	case 4:		/* random op, random length */
 		dc.hdr.op = (uint16_t)(below(2) ? below(40) : rnd());
-		if (dc.hdr.op == MB_DC_WR32 || dc.hdr.op == MB_DC_LINK)
+		if (is_write_op(dc.hdr.op) || dc.hdr.op == MB_DC_LINK ||
+		    dc.hdr.op >= MB_DC_DRIVER_BASE)
 			dc.hdr.op = 0;	/* only the malformed kinds above */
 		plen = below(MB_DC_PAYLOAD_MAX + 16);
 		break;
 	default:	/* random header */
 		random_hdr(&dc.hdr, sizeof(dc.hdr) + plen);
 		dc.hdr.kind = below(2) ? MB_KIND_DOWNCALL : dc.hdr.kind;
-		if (dc.hdr.op == MB_DC_WR32 || dc.hdr.op == MB_DC_LINK)
+		if (is_write_op(dc.hdr.op) || dc.hdr.op == MB_DC_LINK ||
+		    (dc.hdr.op >= MB_DC_DRIVER_BASE && dc.hdr.kind == MB_KIND_DOWNCALL))
 			dc.hdr.op = MB_DC_RD32;
 		if (dc.hdr.op == MB_DC_RD32)
-			dc.u.reg.reg = forbidden_reg(&dc.u.reg.val, &wr);
+			dc.u.reg.reg = drv->forbidden(&dc.u.reg.val, &wr, &width);
 		break;
 	}
 	if (!dc.hdr.len)	/* cases 0-4: the length the payload has */
@@ -333,8 +399,8 @@ static void do_attach(int fd, bool real)
 		at.version = MB_PROTO_VERSION;
 		at.pad = 0;
 		memset(at.driver, 0, sizeof(at.driver));
-		strcpy(at.driver, MB_E1000_DRIVER);
-		at.layout = MB_E1000_LAYOUT;
+		strcpy(at.driver, drv->name);
+		at.layout = drv->layout;
 	} else {
 		at.handle = some_handle();
 		if (below(2))
@@ -342,7 +408,7 @@ static void do_attach(int fd, bool real)
 		if (below(2))
 			memcpy(at.driver, below(2) ? "e1000\0" : "e1000x", 6);
 		if (below(2))
-			at.layout = MB_E1000_LAYOUT;
+			at.layout = drv->layout;
 	}
 	r = ioctl(fd, MB_IOC_ATTACH, below(16) ? (void *)&at : bad_ptr());
 	tally(r, errno);
@@ -409,7 +475,7 @@ static void do_ioctl(int fd)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mb-fuzz [-d /dev/microbed] [-s SEED] [-n COUNT] [-v]\n"
+	fprintf(stderr, "usage: mb-fuzz [-d /dev/microbed] [-D e1000|rtl8139] [-s SEED] [-n COUNT] [-v]\n"
 			"  sends COUNT (default 100000) seeded malformed messages; prints\n"
 			"  fuzz seed=S sent=N accepted=A refused=R attached=K errors_by_errno=...\n");
 	exit(2);
@@ -423,9 +489,20 @@ int main(int argc, char **argv)
 	char *end;
 	int opt, fd, e, first = 1;
 
-	while ((opt = getopt(argc, argv, "d:s:n:v")) != -1) {
+	drv = &drivers[0];
+	while ((opt = getopt(argc, argv, "d:D:s:n:v")) != -1) {
 		if (opt == 'd') {
 			path = optarg;
+		} else if (opt == 'D') {
+			unsigned int k;
+
+			for (k = 0, drv = NULL; k < sizeof(drivers) / sizeof(drivers[0]); k++)
+				if (!strcmp(drivers[k].name, optarg))
+					drv = &drivers[k];
+			if (!drv) {
+				fprintf(stderr, "mb-fuzz: no driver \"%s\" (e1000, rtl8139)\n", optarg);
+				return 2;
+			}
 		} else if (opt == 's') {
 			seed = strtoull(optarg, &end, 0);
 			if (!*optarg || *end)

@@ -14,7 +14,7 @@ struct mb_adapter;
 
 struct mb_ctl_ops {
 	const char *name;	/* "direct" or "upcall" (ethtool -i firmware-version) */
-	/* lifecycle, hand-written per variant (NULL where a variant has none) */
+	/* lifecycle (NULL where a variant has none) */
 	int (*attach)(struct mb_adapter *a);	/* sets a->st */
 	void (*detach)(struct mb_adapter *a);
 	int (*wait_ready)(struct mb_adapter *a);	/* device init waits (bounded) for a u-driver */
@@ -91,7 +91,29 @@ struct mb_ctl_ops {
 	int (*set_vlan_strip)(struct mb_adapter *a, u32 on);
 };
 
-/* Hand-written lifecycle of each variant (ctl_direct.c, ctl_upcall.c). */
+/*
+ * Call one control operation, serialized with all others.  Under split, an operation that
+ * arrives while the u-driver is being restarted first waits (bounded, interruptible) until the
+ * new one is served and replayed, so a crash stays invisible to ip and ethtool.  The adapter
+ * has `ctl` (the ops table in use) and `ctl_lock`.
+ */
+#define mb_ctl(a, op, ...) ({						\
+	int __r;							\
+	if ((a)->ctl->await_served)					\
+		(a)->ctl->await_served(a);				\
+	mutex_lock(&(a)->ctl_lock);					\
+	__r = (a)->ctl->op((a), ##__VA_ARGS__);				\
+	mutex_unlock(&(a)->ctl_lock);					\
+	__r;								\
+})
+
+/* Whether a control path is there to bring the interface back up after a down (split: a
+ * u-driver is attached); operations that go down and up again refuse beforehand rather than
+ * leave it down. */
+#define mb_ctl_present(a)	(!(a)->ctl->ready || (a)->ctl->ready(a))
+
+/* The lifecycle of each variant: generated (gen/ctl_direct.c, gen/ctl_upcall.c) but the split
+ * attach, which is the driver's registration with the runtime (ctl_upcall.c). */
 int mb_direct_attach(struct mb_adapter *a);
 void mb_direct_detach(struct mb_adapter *a);
 int mb_upcall_attach(struct mb_adapter *a);

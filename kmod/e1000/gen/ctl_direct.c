@@ -5,6 +5,7 @@
  * Tables are clamped to the same maxima as under `split`, so both variants answer alike.
  */
 #include <linux/minmax.h>
+#include <linux/slab.h>
 
 #include "../mb_e1000.h"
 
@@ -180,6 +181,32 @@ static int d_set_vlan(struct mb_adapter *a, u32 vid, u32 on)
 static int d_set_vlan_strip(struct mb_adapter *a, u32 on)
 {
 	return e1000_hw_set_vlan_strip(hw_of(a), on);
+}
+
+/* ---- lifecycle: the control path's own state, which is also the tracked state ---- */
+
+int mb_direct_attach(struct mb_adapter *a)
+{
+	struct e1000_hw *hw = kzalloc(sizeof(*hw), GFP_KERNEL);
+	int err;
+
+	if (!hw)
+		return -ENOMEM;
+	e1000_hw_setup(hw, &a->dev);
+	a->ctl_priv = hw;
+	a->st = &hw->st;
+	err = mb_fault_direct_install(a);	/* no-op unless fault= is given */
+	if (err) {
+		kfree(hw);
+		a->ctl_priv = NULL;
+	}
+	return err;
+}
+
+void mb_direct_detach(struct mb_adapter *a)
+{
+	kfree(a->ctl_priv);
+	a->ctl_priv = NULL;
 }
 
 const struct mb_ctl_ops mb_ctl_ops = {

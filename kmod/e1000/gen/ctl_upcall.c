@@ -438,6 +438,44 @@ static int u_set_vlan_strip(struct mb_adapter *a, u32 on)
 	return call(s, MB_E1000_SET_VLAN_STRIP, sizeof(*q), 0);
 }
 
+/* ---- lifecycle: the runtime's (kmod/core), on this device's instance ---- */
+
+bool mb_upcall_ready(struct mb_adapter *a)
+{
+	return mb_core_attached(split_of(a)->inst);
+}
+
+/* Unbinding: no new attach, nobody waits, and the replay and retire are finished, so nothing
+ * re-arms a work item once removal cancelled it (removal calls this first). */
+void mb_upcall_quiesce(struct mb_adapter *a)
+{
+	mb_core_quiesce(split_of(a)->inst);
+}
+
+void mb_upcall_detach(struct mb_adapter *a)
+{
+	struct mb_split *s = split_of(a);
+
+	mb_core_unregister(s->inst);
+	kfree(s);
+	a->ctl_priv = NULL;
+}
+
+int mb_upcall_wait_ready(struct mb_adapter *a)
+{
+	return mb_core_wait_attached(split_of(a)->inst);
+}
+
+void mb_upcall_set_rings(struct mb_adapter *a, enum mb_rings rings)
+{
+	mb_core_set_rings(split_of(a)->inst, rings);
+}
+
+void mb_upcall_await_served(struct mb_adapter *a)
+{
+	mb_core_await_served(split_of(a)->inst);
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "upcall",
 	.attach			= mb_upcall_attach,

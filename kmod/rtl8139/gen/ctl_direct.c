@@ -5,6 +5,7 @@
  * Tables are clamped to the same maxima as under `split`, so both variants answer alike.
  */
 #include <linux/minmax.h>
+#include <linux/slab.h>
 
 #include "../mb_rtl8139.h"
 
@@ -134,6 +135,32 @@ static int d_self_test_online(struct mb_adapter *a, u64 *out, u32 n)
 static int d_self_test_offline(struct mb_adapter *a, u64 *out, u32 n)
 {
 	return rtl8139_hw_self_test_offline(hw_of(a), out, min_t(u32, n, RTL8139_TESTS));
+}
+
+/* ---- lifecycle: the control path's own state, which is also the tracked state ---- */
+
+int mb_direct_attach(struct mb_adapter *a)
+{
+	struct rtl8139_hw *hw = kzalloc(sizeof(*hw), GFP_KERNEL);
+	int err;
+
+	if (!hw)
+		return -ENOMEM;
+	rtl8139_hw_setup(hw, &a->dev);
+	a->ctl_priv = hw;
+	a->st = &hw->st;
+	err = mb_fault_direct_install(a);	/* no-op unless fault= is given */
+	if (err) {
+		kfree(hw);
+		a->ctl_priv = NULL;
+	}
+	return err;
+}
+
+void mb_direct_detach(struct mb_adapter *a)
+{
+	kfree(a->ctl_priv);
+	a->ctl_priv = NULL;
 }
 
 const struct mb_ctl_ops mb_ctl_ops = {
