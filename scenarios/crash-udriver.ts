@@ -170,6 +170,7 @@ export const crashUdriver: Scenario = {
     '--during probe instead reloads the k-driver and kills the u-driver inside its INIT upcall each time: no kernel crash, the next u-driver completes probe (netdev back), and carrier, ethtool and traffic work afterwards; reports the probe recovery time',
   ],
   defaultVariants: ['split'],
+  covers: { variants: ['split'], expectedS: 75 },
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     const o = tb.opts.crash

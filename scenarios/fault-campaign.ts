@@ -176,6 +176,7 @@ export const faultCampaign: Scenario = {
     'reports a tally per fault kind and variant: recovered, detached cleanly, kernel crashed, hung, broken, not fired',
   ],
   defaultVariants: ['split', 'monolithic'],
+  covers: { variants: ['split', 'monolithic'], expectedS: 360 },
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     for (const variant of variants) {

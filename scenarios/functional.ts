@@ -413,6 +413,7 @@ export function functionalScenario(pick: (op: string) => boolean = () => true): 
     'split and monolithic give the same result for every operation (a difference fails split)',
   ],
   defaultVariants: ['native', 'monolithic', 'split'],
+  covers: { variants: 'all', together: true, expectedS: 80 },
   async run(tb, nic, variants) {
     const peer = dutAddresses(tb.opts.net).host
     const out: CaseResult[] = []

@@ -37,6 +37,7 @@ export const initTime: Scenario = {
     'reports the median time from insmod to carrier up, with spread',
   ],
   defaultVariants: ['native', 'monolithic', 'split'],
+  covers: { variants: 'all', expectedS: 30 },
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     const addrs = dutAddresses(tb.opts.net)

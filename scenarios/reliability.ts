@@ -21,9 +21,9 @@ async function dmesgClean(g: Guest, c: CaseBuilder) {
 const needs = (v: Variant) => ({ needsUdriver: `${v} has no u-driver` })
 
 /** Each body gets the split microdriver's names (k-driver module, u-driver, init op) from the NIC table. */
-function scenario(name: string, description: string, asserts: string[], body: (tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder, peer: string, n: SplitNames) => Promise<void>): Scenario {
+function scenario(name: string, description: string, asserts: string[], body: (tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder, peer: string, n: SplitNames) => Promise<void>, expectedS = 40): Scenario {
   return {
-    name, description, asserts, defaultVariants: ['split'],
+    name, description, asserts, defaultVariants: ['split'], covers: { variants: ['split'], expectedS },
     async run(tb, nic, variants) {
       const out: CaseResult[] = []
       for (const v of variants) out.push(await guestCase(tb, name, nic, v, (g, c) => body(tb, nic, g, c, dutAddresses(tb.opts.net).host, splitNames(nic)), needs(v)))

@@ -16,6 +16,7 @@ export const smoke: Scenario = {
     'no kernel crash (oops, BUG, WARNING, panic, lockup, stall) on the console',
   ],
   defaultVariants: ['native'],
+  covers: { variants: 'all', expectedS: 15 },
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     for (const variant of variants) {

@@ -58,6 +58,7 @@ export const throughput: Scenario = {
     'reports median Mbit/s, min/max/spread and guest CPU % per direction and variant; ratios between variants when several run',
   ],
   defaultVariants: ['native'],
+  covers: { variants: 'all', together: true, expectedS: 70 },
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     const live: { v: Variant; g: Guest; c: CaseBuilder; samples: Record<Direction, { mbps: number[]; cpu: number[] }> }[] = []

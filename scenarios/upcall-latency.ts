@@ -27,6 +27,7 @@ export const upcallLatency: Scenario = {
     'measures the references in the same guest (mb-ref: pipe round trip, fork+exec+wait, null syscall) and reports the null upcall as a ratio to the pipe round trip and the null ioctl as a ratio to the null syscall',
   ],
   defaultVariants: ['split'],
+  covers: { variants: ['split'], expectedS: 20 },
   async run(tb, nic, variants) {
     const out: CaseResult[] = []
     for (const variant of variants) {

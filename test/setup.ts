@@ -5,5 +5,5 @@ import { prepareHost } from '../orchestrator/host/host.ts'
 import { ConsoleSink, Log } from '../orchestrator/base/log.ts'
 
 export async function mochaGlobalSetup(): Promise<void> {
-  await prepareHost(new Log([new ConsoleSink()]), { install: true })
+  await prepareHost(new Log([new ConsoleSink()]), { install: true, tests: true })
 }

@@ -19,6 +19,11 @@ commands:
   bench-split     print each microdriver's figures against its targets (throughput ratios, CPU, latency, init, lines)
   list            list the scenarios and what each asserts
   split-stats     count each microdriver's own lines in the kernel part and the u-driver part
+  nightly         every scenario × NIC × variant the scenarios declare, within a budget, compared with
+                  the baseline (nightly/baseline.json); results.json, junit.xml, results.ktap,
+                  summary.md and report.html in the run folder. Exit 0 nothing regressed, 1 a
+                  regression, 2 the run could not complete
+  report merge DIR...  join the run folders of a sharded nightly into one run, same outputs and check
   slice           DriverSlicer's splitter: partition drivers from their critical roots, check our hand split
                   (--driver NAME|all), measure Linux's own (--linux NAME|all); neither: both, and the research table
 
@@ -48,9 +53,22 @@ options:
   --no-install      never install host packages; say what is missing instead
   --force           build: rebuild the image even if one with the same inputs exists
   --verbose         show every command run
+
+nightly and report merge:
+  --budget MIN      nightly: minutes the run may take, preparation included (default 60); what does not
+                    fit is cut and listed in the report
+  --only PATTERN    nightly: run only the cases matching (scenario/nic/variant, * matches anything;
+                    repeatable or a comma list), e.g. --only 'smoke/*' --only '*/e1000/split'
+  --skip PATTERN    nightly: leave out the cases matching
+  --shard I/N       nightly: run shard I of N (deterministic, balanced by expected duration)
+  --baseline FILE   the baseline to compare with (default nightly/baseline.json)
+  --update-baseline write a new baseline from this run (its cases replace theirs) and show the diff
+  --list            nightly: print the matrix (cases, expected durations, shards) and exit
+  --out DIR         report merge: the merged run's folder (default results/<stamp>-nightly-merged-<pid>)
 `
 
-export interface Parsed { cmd: string; positional: string[]; opts: Options; nic?: string; variant?: string; json?: string; boots: number; force: boolean; driver?: string; linux?: string }
+export interface NightlyFlags { budget?: string; only: string[]; skip: string[]; shard?: string; baseline?: string; updateBaseline: boolean; list: boolean; out?: string }
+export interface Parsed { cmd: string; positional: string[]; opts: Options; nic?: string; variant?: string; json?: string; boots: number; force: boolean; driver?: string; linux?: string; nightly: NightlyFlags }
 
 function intOpt(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined
@@ -68,6 +86,7 @@ export function parseCli(argv: string[]): Parsed {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
         repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' }, driver: { type: 'string' }, linux: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' }, 'command-timeout': { type: 'string' },
+        budget: { type: 'string' }, only: { type: 'string', multiple: true }, skip: { type: 'string', multiple: true }, shard: { type: 'string' }, baseline: { type: 'string' }, 'update-baseline': { type: 'boolean' }, list: { type: 'boolean' }, out: { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     })
@@ -76,7 +95,9 @@ export function parseCli(argv: string[]): Parsed {
   }
   const v = parsed.values
   const [cmd = 'help', ...positional] = parsed.positionals
-  if (v.help) return { cmd: 'help', positional: [], opts: defaults, boots: 5, force: false }
+  const split = (xs: string[] | undefined) => (xs ?? []).flatMap(x => x.split(',')).map(x => x.trim()).filter(Boolean)
+  const nightly: NightlyFlags = { budget: v.budget, only: split(v.only), skip: split(v.skip), shard: v.shard, baseline: v.baseline, updateBaseline: v['update-baseline'] ?? false, list: v.list ?? false, out: v.out }
+  if (v.help) return { cmd: 'help', positional: [], opts: defaults, boots: 5, force: false, nightly }
   if (v.accel !== undefined && !['auto', 'kvm', 'tcg'].includes(v.accel)) throw new UsageError(`--accel must be auto, kvm or tcg, not "${v.accel}"`)
   if (v.net !== undefined && !['user', 'tap'].includes(v.net)) throw new UsageError(`--net must be user or tap, not "${v.net}"`)
   const opts: Options = {
@@ -97,6 +118,6 @@ export function parseCli(argv: string[]): Parsed {
     install: !v['no-install'],
     verbose: v.verbose ?? false,
   }
-  return { cmd, positional, opts, nic: v.nic, variant: v.variant, json: v.json, boots: intOpt(v.boots, 'boots', 1, 100) ?? 5, force: v.force ?? false, driver: v.driver, linux: v.linux }
+  return { cmd, positional, opts, nic: v.nic, variant: v.variant, json: v.json, boots: intOpt(v.boots, 'boots', 1, 100) ?? 5, force: v.force ?? false, driver: v.driver, linux: v.linux, nightly }
 }
 

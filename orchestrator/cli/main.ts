@@ -7,6 +7,7 @@ import { parseCli, USAGE, type Parsed } from './args.ts'
 import { runBench } from './commands/bench.ts'
 import { runBenchSplit } from './commands/bench-split.ts'
 import { runBuild } from './commands/build.ts'
+import { runNightlyCommand, runReportCommand } from './commands/nightly.ts'
 import { listScenarios, runScenario } from './commands/scenario.ts'
 import { runShell } from './commands/shell.ts'
 import { runSplitStats } from './commands/split-stats.ts'
@@ -31,8 +32,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'bench': return await runBench(argv, p, log)
       case 'bench-split': return await runBenchSplit(argv, p, log)
       case 'split-stats': return runSplitStats(p)
+      case 'nightly': return await runNightlyCommand(argv, p, log)
+      case 'report': return await runReportCommand(argv, p, log)
       case 'slice': return await runSlice(p, log)
-      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats, slice (see --help)')
+      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats, slice, nightly, report merge (see --help)')
     }
   } catch (e) {
     return reportError(e)

@@ -9,6 +9,8 @@ export interface HostNeed {
   what: string // a command on PATH, or an absolute path to a file
   pkg: string // the Debian package that provides it
   why: string
+  /** Needed only by `npm test` (installed by its setup, not by every command). */
+  tests?: true
 }
 
 /** What the whole flow needs on the host, and the Debian package of each. */
@@ -27,6 +29,8 @@ export const HOST_NEEDS: HostNeed[] = [
   { what: 'setpriv', pkg: 'util-linux', why: 'ties QEMU to the orchestrator (--pdeathsig)' },
   { what: 'ip', pkg: 'iproute2', why: 'network namespaces and taps for --net tap' },
   { what: 'cpio', pkg: 'cpio', why: 'the independent reader in the initramfs tests' },
+  { what: 'chromium', pkg: 'chromium', why: "the nightly report's browser test (driven by playwright-core)", tests: true },
+  { what: 'xmllint', pkg: 'libxml2-utils', why: 'validates the nightly junit.xml against the JUnit XSD', tests: true },
 ]
 
 async function present(need: HostNeed): Promise<boolean> {
@@ -46,9 +50,9 @@ export function installCommand(pkgs: string[]): string {
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0
 
-/** Ensures every host need is met, installing with apt when root. Throws HostError otherwise. */
-export async function prepareHost(log: Log, opts: { install: boolean } = { install: true }): Promise<void> {
-  const missing = await missingHostNeeds()
+/** Ensures every host need is met (with `tests`, also those only `npm test` has), installing with apt when root. Throws HostError otherwise. */
+export async function prepareHost(log: Log, opts: { install: boolean; tests?: boolean } = { install: true }): Promise<void> {
+  const missing = await missingHostNeeds(HOST_NEEDS.filter(n => opts.tests || !n.tests))
   if (missing.length === 0) return
   const pkgs = [...new Set(missing.map(m => m.pkg))]
   const list = missing.map(m => `${m.what} (${m.pkg}: ${m.why})`).join('; ')

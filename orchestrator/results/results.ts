@@ -37,6 +37,8 @@ export interface CaseResult {
   timings: Record<string, number> // ms
   logs: { console?: string; dmesg?: string }
   evidence?: string
+  /** status error: whose fault the error was (base/errors.ts Fault, or 'internal') */
+  fault?: string
 }
 
 export interface RunResult {

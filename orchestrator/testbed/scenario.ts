@@ -3,6 +3,7 @@
 import { MicrobedError, KernelCrashError, errorMessage } from '../base/errors.ts'
 import type { NicSpec, Variant } from './nics.ts'
 import type { CaseResult, Check, Measurement } from '../results/results.ts'
+import type { Options } from '../base/options.ts'
 import { boot, type Guest, type Testbed } from './testbed.ts'
 
 export interface Scenario {
@@ -12,8 +13,27 @@ export interface Scenario {
   asserts: string[]
   /** Variants run when --variant is not given. */
   defaultVariants: Variant[]
+  /** Its part of the nightly matrix (orchestrator/nightly/). */
+  covers: Coverage
   /** Runs the scenario for one NIC and the requested variants; returns one case per variant. */
   run(tb: Testbed, nic: NicSpec, variants: Variant[]): Promise<CaseResult[]>
+}
+
+/**
+ * What the nightly matrix runs of a scenario: these variants on every NIC of the NIC table (or the
+ * NICs named); a variant a NIC lacks comes out SKIP with the table's reason, so a NIC or variant
+ * added to the table joins the matrix by itself.
+ */
+export interface Coverage {
+  /** 'all': every variant there is (VARIANTS) */
+  variants: Variant[] | 'all'
+  nics?: string[]
+  /** The variants are measured side by side in one call (one job per NIC), not one job each. */
+  together?: boolean
+  /** Seconds one case (NIC × variant) takes under TCG on 2 cores, until the baseline has measured it. */
+  expectedS: number
+  /** Options the nightly runs it with, over the defaults. */
+  options?: Partial<Options>
 }
 
 /** Collects checks and measurements for one case; the status follows from them. */
@@ -51,7 +71,7 @@ export class CaseBuilder {
       return { ...base, status: 'fail', reason: e.message, evidence: e.evidence }
     }
     const me = e instanceof MicrobedError ? e : null
-    return { ...base, status: 'error', reason: errorMessage(e) + (me?.hint ? ` (${me.hint})` : ''), evidence: me?.evidence }
+    return { ...base, status: 'error', reason: errorMessage(e) + (me?.hint ? ` (${me.hint})` : ''), evidence: me?.evidence, fault: me?.fault ?? 'internal' }
   }
 
   skip(reason: string): CaseResult {
