@@ -443,10 +443,10 @@ static int mb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, netdev);
 	netdev->netdev_ops = &mb_netdev_ops;
 	netdev->ethtool_ops = &mb_ethtool_ops;
-	/* 8139cp's: TSO offered, off by default */
+	/* 8139cp's in 6.1: TSO on as well */
 	netdev->hw_features = MB_TX_FEATURES | NETIF_F_RXCSUM |
 			      NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_CTAG_RX;
-	netdev->features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_RXCSUM |
+	netdev->features = MB_TX_FEATURES | NETIF_F_RXCSUM |
 			   NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_CTAG_RX;
 	netdev->vlan_features = MB_TX_FEATURES;
 	netif_set_tso_max_size(netdev, MB_TSO_MAX);
