@@ -48,6 +48,30 @@ void rtl8139_config_lock(struct rtl8139_hw *hw)
 	hw_wr8(hw, RTL_9346CR, RTL_9346_NORMAL);
 }
 
+bool rtl8139_config_open(struct rtl8139_hw *hw)
+{
+	if ((hw_rd8(hw, RTL_9346CR) & RTL_9346_MODE) == RTL_9346_CFGWRITE)
+		return false;
+	rtl8139_config_unlock(hw);
+	return true;
+}
+
+void rtl8139_config_relock(struct rtl8139_hw *hw, bool opened)
+{
+	if (opened)
+		rtl8139_config_lock(hw);
+}
+
+/* The kernel turned the carrier off (a down), or it stays off until the
+ * watchdog, which the kernel runs once the data path is up, sees the link
+ * (an up): either way the next check is a change it reports. */
+static void link_forget(struct rtl8139_hw *hw)
+{
+	hw->st.link_up = 0;
+	hw->st.speed = 0;
+	hw->st.full_duplex = 0;
+}
+
 static bool mac_valid(const uint8_t *m)
 {
 	return !(m[0] & 1) && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
@@ -113,11 +137,7 @@ int rtl8139_hw_up(struct rtl8139_hw *hw)
 		hw_log(hw, MB_LOG_ERR, "RX/TX enable refused\n");
 		return -MB_EIO;
 	}
-	/* The carrier is off until the watchdog, which the kernel runs once
-	 * the data path is up, sees the link: that is a change it reports. */
-	hw->st.link_up = 0;
-	hw->st.speed = 0;
-	hw->st.full_duplex = 0;
+	link_forget(hw);
 	return 0;
 }
 
@@ -130,9 +150,7 @@ int rtl8139_hw_down(struct rtl8139_hw *hw)
 	rtl8139_hw_update_stats(hw);
 	err = rtl8139_hw_reset(hw);
 	rtl8139_write_mac(hw);
-	hw->st.link_up = 0;	/* the kernel turned the carrier off */
-	hw->st.speed = 0;
-	hw->st.full_duplex = 0;
+	link_forget(hw);
 	return err;
 }
 

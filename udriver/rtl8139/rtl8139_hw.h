@@ -150,6 +150,10 @@ void rtl8139_rx_apply(struct rtl8139_hw *hw);	/* RCR and MAR from the state */
 int rtl8139_hw_set_mtu(struct rtl8139_hw *hw, uint32_t mtu);
 void rtl8139_config_unlock(struct rtl8139_hw *hw);
 void rtl8139_config_lock(struct rtl8139_hw *hw);
+/* Unlock the config registers unless the caller did (its return, for
+ * rtl8139_config_relock, says which). */
+bool rtl8139_config_open(struct rtl8139_hw *hw);
+void rtl8139_config_relock(struct rtl8139_hw *hw, bool opened);
 
 /* EEPROM over the 9346CR pins (rtl8139_eeprom.c) */
 uint16_t rtl8139_eeprom_read(struct rtl8139_hw *hw, uint32_t word);

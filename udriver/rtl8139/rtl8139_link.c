@@ -59,12 +59,11 @@ static void resolve(struct rtl8139_hw *hw, uint16_t bmcr, uint32_t *speed,
  * reported to the kernel. */
 int rtl8139_link_check(struct rtl8139_hw *hw, bool force)
 {
-	uint16_t bmsr = hw_rd16(hw, RTL_BMSR);
 	bool up, full = false, changed;
 	uint32_t speed = 0;
 
-	bmsr = hw_rd16(hw, RTL_BMSR);	/* the link bit latches low: read twice */
-	up = bmsr & RTL_BMSR_LSTATUS;
+	(void)hw_rd16(hw, RTL_BMSR);	/* the link bit latches low: the second read is now */
+	up = hw_rd16(hw, RTL_BMSR) & RTL_BMSR_LSTATUS;
 	if (up)
 		resolve(hw, hw_rd16(hw, RTL_BMCR), &speed, &full);
 	changed = up != hw->st.link_up || speed != hw->st.speed ||

@@ -29,15 +29,12 @@ static uint32_t ether_crc(const uint8_t *p, uint32_t len)
 void rtl8139_write_mac(struct rtl8139_hw *hw)
 {
 	const uint8_t *m = hw->st.mac;
-	bool locked = (hw_rd8(hw, RTL_9346CR) & RTL_9346_MODE) != RTL_9346_CFGWRITE;
+	bool opened = rtl8139_config_open(hw);
 
-	if (locked)
-		rtl8139_config_unlock(hw);
 	hw_wr32(hw, RTL_IDR0, (uint32_t)m[0] | (uint32_t)m[1] << 8 |
 	       (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24);
 	hw_wr32(hw, RTL_IDR0 + 4, (uint32_t)m[4] | (uint32_t)m[5] << 8);
-	if (locked)
-		rtl8139_config_lock(hw);
+	rtl8139_config_relock(hw, opened);
 }
 
 int rtl8139_hw_set_mac(struct rtl8139_hw *hw, const uint8_t mac[RTL8139_ETH_ALEN])

@@ -157,7 +157,7 @@ void rtl8139_wol_apply(struct rtl8139_hw *hw)
 	uint8_t c3 = hw_rd8(hw, RTL_CONFIG3) & ~(RTL_CFG3_LINKUP | RTL_CFG3_MAGIC);
 	uint8_t c5 = hw_rd8(hw, RTL_CONFIG5) &
 		     ~(RTL_CFG5_UWF | RTL_CFG5_MWF | RTL_CFG5_BWF);
-	bool locked = (hw_rd8(hw, RTL_9346CR) & RTL_9346_MODE) != RTL_9346_CFGWRITE;
+	bool opened;
 
 	if (w & RTL8139_WAKE_PHY)
 		c3 |= RTL_CFG3_LINKUP;
@@ -169,12 +169,10 @@ void rtl8139_wol_apply(struct rtl8139_hw *hw)
 		c5 |= RTL_CFG5_MWF;
 	if (w & RTL8139_WAKE_BCAST)
 		c5 |= RTL_CFG5_BWF;
-	if (locked)
-		rtl8139_config_unlock(hw);
+	opened = rtl8139_config_open(hw);
 	hw_wr8(hw, RTL_CONFIG3, c3);
 	hw_wr8(hw, RTL_CONFIG5, c5);
-	if (locked)
-		rtl8139_config_lock(hw);
+	rtl8139_config_relock(hw, opened);
 }
 
 /* can_wake: the platform lets this PCI function wake the system (the

@@ -126,6 +126,25 @@ static void channel_cases(struct mbu_chan *c, uint32_t handle)
 	       mbu_attach(c, 0x7ffffff0, drv->name, drv->layout));
 }
 
+/* The header of a reply of len bytes to upcall q. */
+static void reply_hdr(struct mb_hdr *h, const struct mb_hdr *q, uint32_t len)
+{
+	fill_hdr(h, MB_KIND_REPLY, q->op, q->handle, len);
+	h->seq = q->seq;
+}
+
+/* A reply to the upcall q (n bytes read) begun: zeroed, with the kernel's
+ * tracked state back when the upcall carried one (in both the state
+ * follows the header). */
+static void reply_begin(uint64_t *rep, size_t cap, const struct mb_hdr *q,
+			ssize_t n)
+{
+	memset(rep, 0, cap);
+	if (n >= (ssize_t)drv->req_state_end)
+		memcpy((uint8_t *)rep + sizeof(*q), (const uint8_t *)q + sizeof(*q),
+		       drv->tracked_state);
+}
+
 /* Answer one upcall as a u-driver that lies only about ring sizes and
  * null upcalls: the kernel's own state back, status 0, the driver's
  * results for the op (ring sizes answered with `ring` descriptors), a null
@@ -146,19 +165,14 @@ static int serve_one(struct mbu_chan *c, uint32_t ring, int32_t null_status,
 	if (n < (ssize_t)sizeof(struct mb_hdr) || q->kind != MB_KIND_UPCALL)
 		return 1;
 	if (q->op == MB_OP_NULL) {
-		fill_hdr(h, MB_KIND_REPLY, MB_OP_NULL, q->handle, sizeof(*h));
-		h->seq = q->seq;
+		reply_hdr(h, q, sizeof(*h));
 		h->status = null_status;
 		wr(mbu_fd(c), h, sizeof(*h));
 		return 1;
 	}
-	memset(rep, 0, sizeof(rep));
-	if (n >= (ssize_t)drv->req_state_end)	/* the state follows the header in both */
-		memcpy((uint8_t *)rep + sizeof(*h), (const uint8_t *)buf + sizeof(*h),
-		       drv->tracked_state);
+	reply_begin(rep, sizeof(rep), q, n);
 	len += drv->results(q->op, (uint8_t *)rep + drv->rep_state_end, ring);
-	fill_hdr(h, MB_KIND_REPLY, q->op, q->handle, len);
-	h->seq = q->seq;
+	reply_hdr(h, q, len);
 	wr(mbu_fd(c), rep, len);
 	return 1;
 }
@@ -406,12 +420,8 @@ static void bad_state_case(struct mbu_chan *c, uint32_t handle)
 		skip("reply-out-of-range-mtu", "no-upcall");
 		return;
 	}
-	memset(rep, 0, sizeof(rep));
-	fill_hdr((struct mb_hdr *)rep, MB_KIND_REPLY, q->op, q->handle, len);
-	((struct mb_hdr *)rep)->seq = q->seq;
-	if (n >= (ssize_t)drv->req_state_end)
-		memcpy((uint8_t *)rep + sizeof(*q), (const uint8_t *)buf + sizeof(*q),
-		       drv->tracked_state);
+	reply_begin(rep, sizeof(rep), q, n);
+	reply_hdr((struct mb_hdr *)rep, q, len);
 	drv->corrupt((uint8_t *)rep + sizeof(*q));
 	/* accepted by the channel, refused by the tracker (log: range) */
 	report("reply-out-of-range-mtu-delivered", 0,
