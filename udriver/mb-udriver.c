@@ -4,7 +4,8 @@
  * of every driver in its table (mbu_drivers, generated from the list of
  * specs) that no one serves, and answers their
  * upcalls until SIGTERM/SIGINT.  Exit status: 0 on a signal, 1 when the
- * channel cannot be used, 2 on bad arguments.  A supervisor restarts it
+ * channel cannot be used, 2 on bad arguments, 3 when too many of its
+ * per-instance workers hung (dispatch.c).  A supervisor restarts it
  * after a crash; the kernel replays the state.
  *
  * As a standby (MB_STANDBY_FD set, by mb-supervise) it does everything a
@@ -148,6 +149,10 @@ int main(int argc, char **argv)
 			(*d)->name, path, MB_PROTO_VERSION, (*d)->layout);
 	err = mbu_run(c, mbu_drivers, &stop);
 	mbu_close(c);
+	if (err == MBU_RUN_WEDGED) {
+		mbu_log("exiting: workers wedged\n");
+		return 3;
+	}
 	mbu_log("exiting: %s\n", err ? strerror(-err) : "signal");
 	return err ? 1 : 0;
 }

@@ -228,11 +228,6 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 	list_del_init(&inst->chan_node);
 	inst->chan = NULL;
 	mb_core_event(inst, "detach", "reason=%s", reason);
-	/* Declared dead while still running (wedged, looping, stopped): make
-	 * it so, so that its supervisor starts a fresh one. */
-	if (!strcmp(reason, "timeout") && chan->tgid &&
-	    !kill_pid(chan->tgid, SIGKILL, 1))
-		mb_core_event(inst, "kill", "reason=%s signal=KILL", reason);
 	if (strcmp(reason, "closed"))
 		mb_queue_notice(chan, MB_NOTICE_GONE, inst->handle);
 	if (crash && mb_crash_loop(inst)) {

@@ -94,16 +94,59 @@ void mb_purge_handle_locked(struct mb_chan *chan, u32 handle)
 	}
 }
 
-static void mb_purge_seq_locked(struct mb_chan *chan, u64 seq)
+/* Drops upcall seq from the queue; true if it was still there (unread). */
+static bool mb_purge_seq_locked(struct mb_chan *chan, u64 seq)
 {
 	struct mb_qmsg *m, *tmp;
+	bool unread = false;
 
 	list_for_each_entry_safe(m, tmp, &chan->queue, node) {
 		if (m->hdr.kind == MB_KIND_UPCALL && m->hdr.seq == seq) {
 			mb_unqueue(chan, m);
 			kfree(m);
+			unread = true;
 		}
 	}
+	return unread;
+}
+
+/*
+ * An upcall of inst timed out.  Its instance is detached; the process
+ * behind the channel is killed (so that its supervisor starts a fresh one)
+ * unless it is still alive for others: it read this upcall (its reader
+ * runs) and it serves other instances.  Then only the one device's
+ * handling hung, in a worker of its own, and the other devices keep their
+ * u-driver; the process attaches this one afresh and it is replayed.
+ * Core lock held.
+ */
+static void mb_upcall_timed_out(struct mb_inst *inst, u32 op, u64 seq)
+{
+	struct mb_chan *chan = inst->chan;
+	struct mb_inst *other;
+	bool unread = false;
+	u32 others = 0;
+
+	if (chan) {
+		unread = mb_purge_seq_locked(chan, seq);
+		list_for_each_entry(other, &chan->insts, chan_node)
+			if (other != inst)
+				others++;
+	}
+	mb_core_event(inst, "timeout", "op=%u seq=%llu timeout_ms=%u read=%d others=%u",
+		      op, seq, mb_upcall_timeout_ms, !unread, others);
+	mb_detach_locked(inst, "timeout", true);
+	if (!chan || !chan->tgid)
+		return;
+	if (!unread && others) {
+		mb_core_event(inst, "isolate", "reason=timeout others=%u signal=none",
+			      others);
+		return;
+	}
+	/* Declared dead while still running (wedged, looping, stopped):
+	 * make it so, so that its supervisor starts a fresh one. */
+	if (!kill_pid(chan->tgid, SIGKILL, 1))
+		mb_core_event(inst, "kill", "reason=timeout signal=KILL read=%d others=%u",
+			      !unread, others);
 }
 
 static int mb_upcall_locked(struct mb_inst *inst, void *req, u32 req_len,
@@ -147,11 +190,7 @@ static int mb_upcall_locked(struct mb_inst *inst, void *req, u32 req_len,
 		/* No answer in time: the u-driver is dead or wedged. */
 		inst->cur = NULL;
 		p.status = -ETIMEDOUT;
-		if (inst->chan)
-			mb_purge_seq_locked(inst->chan, p.seq);
-		mb_core_event(inst, "timeout", "op=%u seq=%llu timeout_ms=%u",
-			      h->op, p.seq, mb_upcall_timeout_ms);
-		mb_detach_locked(inst, "timeout", true);
+		mb_upcall_timed_out(inst, h->op, p.seq);
 	}
 	mutex_unlock(&mb_lock);
 	return p.status;

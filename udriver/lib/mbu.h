@@ -50,6 +50,7 @@ struct mbu_inst {
 	char device[MB_NAME_LEN];
 	const struct mbu_driver *drv;
 	void *priv;		/* the driver's per-instance state */
+	struct mbu_worker *worker;	/* dispatch.c: the thread serving it */
 	struct mbu_inst *next;
 };
 
@@ -78,8 +79,11 @@ extern int mbu_stall_op, mbu_stall_ms;
  * generated from the list of specs (orchestrator/slicer/specs/index.ts). */
 extern const struct mbu_driver *const mbu_drivers[];
 
-/* Serve every instance of every driver in drivers (NULL-terminated) until
- * *stop; 0, or -errno when the channel cannot be used. */
+/* Serve every instance of every driver in drivers (NULL-terminated), each
+ * by its own worker thread, until *stop; 0, -errno when the channel cannot
+ * be used, or MBU_RUN_WEDGED when too many workers hung in upcalls the
+ * kernel gave up on (restart the process: the kernel replays). */
+#define MBU_RUN_WEDGED	(-100000)
 int mbu_run(struct mbu_chan *c, const struct mbu_driver *const *drivers,
 	    volatile int *stop);
 void mbu_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

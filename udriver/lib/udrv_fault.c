@@ -4,10 +4,13 @@
  * u-driver, the same for every driver: each driver's upcall handler hands
  * its upcalls here with its hooks (name, operations, dispatcher, range
  * corruption), and this decides whether the fault fires and how.  One
- * fault per process, armed in one driver's instances.
+ * fault per process, armed in one driver's instances: the other drivers'
+ * instances never see it (their op numbers overlap), and since every
+ * instance has its own worker thread the trigger is counted under a lock.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include "udrv_fault.h"
 
 static struct mb_fault fault;
+static pthread_mutex_t fault_mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *fault_once;	/* -o FILE: fire at most once across restarts */
 static int *volatile fault_null;	/* the NULL the crash writes through */
 
@@ -152,10 +156,16 @@ int mbu_fault_upcall(const struct mbu_fault_hooks *h, struct mbu_inst *inst,
 	const struct mb_hdr *q = msg;
 	unsigned int ms;
 	int status;
+	bool hit;
 
+	if (fault.ops != h->ops)	/* armed in another driver, or not at all */
+		return h->dispatch(inst->priv, msg, len, rep, rep_len);
+	pthread_mutex_lock(&fault_mu);
 	if (mb_fault_leaking(&fault))
 		leak();
-	if (!mb_fault_hit(&fault, q->op))
+	hit = mb_fault_hit(&fault, q->op);
+	pthread_mutex_unlock(&fault_mu);
+	if (!hit)
 		return h->dispatch(inst->priv, msg, len, rep, rep_len);
 
 	if (fault_once) {
