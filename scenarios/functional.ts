@@ -2,7 +2,7 @@
 // for every variant; the output is a side-by-side table of which operation works where, with the
 // reason for every difference. split and monolithic must match each other everywhere.
 import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
-import { dutAddresses } from '../orchestrator/vm/qemu.ts'
+import { DUT_NETDEVS, dutAddresses } from '../orchestrator/vm/qemu.ts'
 import { pingCounts } from './guest-ops.ts'
 import { sleep } from '../orchestrator/base/retry.ts'
 import { errorMessage } from '../orchestrator/base/errors.ts'
@@ -25,6 +25,33 @@ const sh = async (g: Guest, cmd: string, timeoutMs?: number) => {
   const r = await g.ssh.exec(cmd, { check: false, timeoutMs })
   return { code: r.code, out: (r.stdout + r.stderr).trim() }
 }
+
+/**
+ * The battery is written against dut0. With several NICs under test (--nic both) it runs once per
+ * device through a view of the guest that is that device: every command's dut0 is the device's
+ * interface, a QMP link change is the device's, the wire sits on its netdev, and the evidence
+ * names it. The view of dut0 is the guest itself.
+ */
+const views = new WeakMap<Guest, { index: number; ifname: string }>()
+function deviceView(g: Guest, index: number): Guest {
+  if (index === 0) return g
+  const ifname = `dut${index}`
+  const rename = (cmd: string) => cmd.replace(/\bdut0\b/g, ifname)
+  // everything else goes to the guest's own objects, on themselves
+  const through = <T extends object>(target: T, own: Partial<T>): T => new Proxy(target, {
+    get(t, k) {
+      if (k in own) return own[k as keyof T]
+      const v = Reflect.get(t, k, t)
+      return typeof v === 'function' ? v.bind(t) : v
+    },
+  })
+  const ssh = through(g.ssh, { exec: (cmd: string, o?: Parameters<Guest['ssh']['exec']>[1]) => g.ssh.exec(rename(cmd), o) })
+  const vm = through(g.vm, { setLink: (up: boolean, i?: number) => g.vm.setLink(up, i ?? index) })
+  const view: Guest = { ...g, ssh, vm }
+  views.set(view, { index, ifname })
+  return view
+}
+const netdevOf = (g: Guest) => DUT_NETDEVS[views.get(g)?.index ?? 0]
 const first = (s: string, n = 2) => s.split('\n').slice(0, n).join(' | ')
 const sysfs = async (g: Guest, attr: string) => (await sh(g, `cat /sys/class/net/dut0/${attr}`)).out
 
@@ -114,7 +141,7 @@ ip link set dut0.${VLAN.vid} up`)
   try {
     if (add.code !== 0) r = { ok: false, evidence: `VLAN ${VLAN.vid} on dut0: exit ${add.code}: ${first(add.out)}` }
     else {
-      wire = await openWire(g.vm)
+      wire = await openWire(g.vm, { netdev: netdevOf(g) })
       const host = vlanResponder(wire, { vid: VLAN.vid, ip: VLAN.host, mac: VLAN.hostMac })
       try { r = await body(wire, host.counts) } finally { host.stop() }
     }
@@ -406,7 +433,7 @@ export function functionalScenario(pick: (op: string) => boolean = () => true): 
   const ops = OPS.filter(o => pick(o.name))
   return {
   name: 'functional',
-  description: 'ip and ethtool operations on dut0, traffic after each, side by side per variant',
+  description: 'ip and ethtool operations on dut0 (and dut1 with --nic both), traffic after each, side by side per variant',
   asserts: [
     ...ops.map(o => `${o.name}${o.readOnly ? '' : ', then traffic (≥ 2 of 3 pings)'}`),
     'no kernel crash on the console',
@@ -414,22 +441,34 @@ export function functionalScenario(pick: (op: string) => boolean = () => true): 
   ],
   defaultVariants: ['native', 'monolithic', 'split'],
   covers: { variants: 'all', together: true, expectedS: 80 },
+  nicsUnderTest: 'either',
   async run(tb, nic, variants) {
-    const peer = dutAddresses(tb.opts.net).host
+    const members = nic.members ?? [nic]
+    const several = members.length > 1
     const out: CaseResult[] = []
     const table = new Map<string, Map<Variant, OpResult>>()
     for (const variant of variants) {
-      out.push(await guestCase(tb, 'functional', nic, variant, async (g, c) => {
-        for (const op of ops) {
-          let r = await op.run(g, { tb, nic, variant, peer })
-          if (r.ok && !op.readOnly) {
-            const t = await traffic(g, peer)
-            r = { ok: t.ok, evidence: `${r.evidence}; traffic after: ${t.evidence}` }
+      out.push(await guestCase(tb, 'functional', nic, variant, async (guest, c) => {
+        // Every NIC under test in turn, each against its own NIC table (with --nic both the
+        // other one is up and served by the same u-driver meanwhile).
+        for (const [index, member] of members.entries()) {
+          const g = deviceView(guest, index)
+          const peer = dutAddresses(tb.opts.net, index).host
+          const label = several ? `dut${index} (${member.name}): ` : ''
+          const named = (text: string) => index ? text.replace(/\bdut0\b/g, `dut${index}`) : text
+          for (const op of ops) {
+            let r = await op.run(g, { tb, nic: member, variant, peer })
+            if (r.ok && !op.readOnly) {
+              const t = await traffic(g, peer)
+              r = { ok: t.ok, evidence: `${r.evidence}; traffic after: ${t.evidence}` }
+            }
+            r = { ok: r.ok, evidence: named(r.evidence) }
+            const name = label + named(op.name)
+            c.check(name, r.ok, r.evidence, member.variants[variant]!.known?.[op.name])
+            if (!table.has(name)) table.set(name, new Map())
+            table.get(name)!.set(variant, r)
+            tb.log.info(`${nic.name}/${variant}: ${r.ok ? 'ok  ' : 'FAIL'} ${name}: ${r.evidence}`)
           }
-          c.check(op.name, r.ok, r.evidence, nic.variants[variant]!.known?.[op.name])
-          if (!table.has(op.name)) table.set(op.name, new Map())
-          table.get(op.name)!.set(variant, r)
-          tb.log.info(`${nic.name}/${variant}: ${r.ok ? 'ok  ' : 'FAIL'} ${op.name}: ${r.evidence}`)
         }
       }))
     }

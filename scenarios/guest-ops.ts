@@ -28,6 +28,21 @@ export function pingCounts(text: string): { sent: number; received: number } {
   return { sent: Number(/(\d+) packets transmitted/.exec(text)?.[1] ?? 0), received: Number(/(\d+) packets received/.exec(text)?.[1] ?? 0) }
 }
 
+/**
+ * Pings a stopped ping lost, from its per-reply lines: the sequence numbers below the highest one
+ * answered that never got an answer. What was still in flight when ping was stopped is not lost,
+ * so stopping ping at any moment counts nothing it should not.
+ */
+export function pingGaps(text: string): { answered: number; upTo: number; lost: number[] } {
+  // iputils prints icmp_seq= from 1, busybox (the guest's) seq= from 0
+  const seqs = new Set([...text.matchAll(/bytes from .*?\b(icmp_)?seq=(\d+)/g)].map(m => Number(m[2])))
+  const from = /bytes from .*\bicmp_seq=/.test(text) ? 1 : 0
+  const upTo = seqs.size ? Math.max(...seqs) : from - 1
+  const lost: number[] = []
+  for (let k = from; k <= upTo; k++) if (!seqs.has(k)) lost.push(k)
+  return { answered: seqs.size, upTo: upTo - from + 1, lost }
+}
+
 /** Stops the guest's u-driver supervisor and its u-driver `udriver` (the instance is left without one). */
 export function stopUdriver(udriver: string): string {
   return `kill -TERM $(cat /run/mb-supervise.pid) 2>/dev/null; sleep 0.3; pkill -KILL -x ${udriver}`

@@ -2,6 +2,7 @@
 import type { Scenario } from '../orchestrator/testbed/scenario.ts'
 import { crashUdriver } from './crash-udriver.ts'
 import { faultCampaign } from './fault-campaign.ts'
+import { faultIsolation } from './fault-isolation.ts'
 import { functional } from './functional.ts'
 import { initTime } from './init-time.ts'
 import { crashDuringProbe, crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from './reliability.ts'
@@ -22,4 +23,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   [crashDuringProbe.name]: crashDuringProbe,
   [fuzzChannel.name]: fuzzChannel,
   [faultCampaign.name]: faultCampaign,
+  [faultIsolation.name]: faultIsolation,
 }

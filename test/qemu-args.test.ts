@@ -1,6 +1,6 @@
 // QEMU's command line, built without starting QEMU.
 import { expect } from 'chai'
-import { DUT_USER, MGMT, kernelCommandLine, qemuArgs, type QemuConfig } from '../orchestrator/vm/qemu.ts'
+import { DUT1_USER, DUT_USER, MGMT, dutAddresses, kernelCommandLine, qemuArgs, type QemuConfig } from '../orchestrator/vm/qemu.ts'
 
 const base: QemuConfig = {
   kernel: '/k/vmlinux', initramfs: '/k/initramfs.cpio', accel: 'tcg', memoryMiB: 512, cpus: 1,
@@ -64,5 +64,20 @@ describe('QEMU argument builder', () => {
     const a = qemuArgs({ ...base, dut: undefined })
     expect(after(a, '-netdev')).to.have.length(1)
     expect(kernelCommandLine({ ...base, dut: undefined })).to.not.include('microbed.dut=')
+  })
+
+  it('gives a second NIC under test (dut1) its own back-end, subnet, MAC and kernel parameter', () => {
+    const two: QemuConfig = { ...base, dut1: { model: 'rtl8139', backend: { type: 'user', forwards: [{ hostPort: 40522, guestPort: 5201 }] } } }
+    const a = qemuArgs(two)
+    expect(after(a, '-netdev')[2]).to.equal(`user,id=dut1,restrict=on,net=${DUT1_USER.net},host=${DUT1_USER.host},hostfwd=tcp:127.0.0.1:40522-${DUT1_USER.guest}:5201`)
+    expect(after(a, '-device')[2]).to.equal(`rtl8139,netdev=dut1,mac=${DUT1_USER.mac},romfile=`)
+    const cmdline = kernelCommandLine(two)
+    expect(cmdline).to.include(`microbed.dut=${DUT_USER.mac},${DUT_USER.guest}/24`).and.include(`microbed.dut1=${DUT1_USER.mac},${DUT1_USER.guest}/24`)
+    expect(DUT1_USER.mac).to.not.equal(DUT_USER.mac)
+    // functional's VLAN subnet is 127.80.100.0/24: neither NIC's own subnet may overlap it
+    for (const t of ['user', 'tap'] as const) for (const i of [0, 1]) expect(dutAddresses(t, i).guest).to.not.match(/^127\.80\./)
+    const tap = qemuArgs({ ...base, dut: { model: 'e1000', backend: { type: 'tap', ifname: 'mbt1x0' } }, dut1: { model: 'rtl8139', backend: { type: 'tap', ifname: 'mbt1x1' } } })
+    expect(after(tap, '-netdev').slice(1)).to.deep.equal(['tap,id=dut,ifname=mbt1x0,script=no,downscript=no', 'tap,id=dut1,ifname=mbt1x1,script=no,downscript=no'])
+    expect(() => qemuArgs({ ...two, dut: undefined })).to.throw(/dut1 needs a dut/)
   })
 })

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Log } from '../orchestrator/base/log.ts'
-import { NICS } from '../orchestrator/testbed/nics.ts'
+import { NICS, SETUPS } from '../orchestrator/testbed/nics.ts'
 import { DUT_TAP } from '../orchestrator/vm/qemu.ts'
 import { defaults, type Options } from '../orchestrator/base/options.ts'
 import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestrator/testbed/testbed.ts'
@@ -14,6 +14,7 @@ import { detectCrash } from '../orchestrator/vm/crash.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
 import { crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from '../scenarios/reliability.ts'
 import { faultCampaign } from '../scenarios/fault-campaign.ts'
+import { ISOLATION_FAULTS, faultIsolation } from '../scenarios/fault-isolation.ts'
 import { vlanCheck, withVlan } from '../scenarios/functional.ts'
 import { countEvents, waitEvent } from '../scenarios/guest-ops.ts'
 
@@ -85,6 +86,19 @@ describe('split microdrivers (e1000, rtl8139) in real guests', function () {
       expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
     })
   }
+
+  // Both NICs in one guest, one u-driver: a crash takes both control paths and both come back;
+  // a fault in one device's handling leaves the other's traffic and u-driver untouched.
+  it('both: crash-udriver: one u-driver for the e1000 and the RTL8139, killed twice under traffic, recovers both with their configuration', async () => {
+    const [c] = await crashUdriver.run({ ...tb, opts: { ...tb.opts, crash: { signal: 'SIGKILL', during: 'traffic', crashes: 2 } } }, SETUPS.both!, ['split'])
+    expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
+    for (const d of [' — dut0 (e1000)', ' — dut1 (rtl8139)']) expect(c!.measurements.find(m => m.name === `recovery time (detach to replay, SIGKILL)${d}`)!.samples).to.have.length(2)
+  })
+  it(`both: fault-isolation: ${faultIsolation.description}`, async () => {
+    const [c] = await faultIsolation.run(tb, SETUPS.both!, ['split'])
+    expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
+    expect(c!.checks.filter(k => /lost no ping/.test(k.name))).to.have.length(2 * ISOLATION_FAULTS.length)
+  })
 
   // Frames longer than one 2 KB receive buffer span descriptors; the k-driver collects them. The
   // user-networking peer cannot send jumbo frames, so this runs over a tap peer at MTU 9000.

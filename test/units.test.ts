@@ -7,7 +7,11 @@ import { createServer } from 'node:net'
 import { neededLibraries, isElf } from '../orchestrator/image/elf.ts'
 import { chooseAccel, installCommand } from '../orchestrator/host/host.ts'
 import { loadOrder, modName } from '../orchestrator/image/modules.ts'
-import { parseNics, parseVariants } from '../orchestrator/testbed/nics.ts'
+import { NICS, memberOf, multiNic, parseNics, parseVariants } from '../orchestrator/testbed/nics.ts'
+import { checkNicsFor } from '../orchestrator/testbed/scenario.ts'
+import { SCENARIOS } from '../scenarios/index.ts'
+import { pingGaps } from '../scenarios/guest-ops.ts'
+import { deviceLog, recoveryBreakdown, recoveryTimes } from '../scenarios/crash-udriver.ts'
 import { freePort, freePorts, releasePort } from '../orchestrator/vm/ports.ts'
 import { retry, RetryExhausted } from '../orchestrator/base/retry.ts'
 import { parseCli } from '../orchestrator/cli/args.ts'
@@ -117,7 +121,7 @@ describe('retry with backoff', () => {
 describe('bad input', () => {
   it('lists the valid NICs and variants', () => {
     expect(() => parseNics('e1001')).to.throw(/unknown NIC "e1001"/)
-    try { parseNics('e1001') } catch (e) { expect((e as { hint: string }).hint).to.equal('valid NICs: e1000, rtl8139, all') }
+    try { parseNics('e1001') } catch (e) { expect((e as { hint: string }).hint).to.equal('valid NICs: e1000, rtl8139, all, or both (e1000 + rtl8139 in one guest)') }
     expect(parseNics('all').map(n => n.name)).to.deep.equal(['e1000', 'rtl8139'])
     expect(() => parseVariants('hybrid')).to.throw(/unknown variant "hybrid"/)
   })
@@ -141,3 +145,54 @@ describe('bad input', () => {
     }
   })
 })
+
+describe('several NICs under test in one guest (--nic both)', () => {
+  it('is a setup of the NIC table\'s NICs: dut0 e1000, dut1 rtl8139, one u-driver, every module once', () => {
+    const [both] = parseNics('both')
+    expect(both!.members!.map(m => m.name)).to.deep.equal(['e1000', 'rtl8139'])
+    expect(memberOf(both!, 1).name).to.equal('rtl8139')
+    expect(() => memberOf(NICS.e1000!, 1)).to.throw(/no NIC under test dut1/)
+    expect(both!.variants.split!.udriver).to.equal('mb-udriver')
+    expect(both!.variants.split!.modules).to.deep.equal(['mb_core', 'mb_e1000_split', 'mb_rtl8139_split'])
+    expect(both!.variants.native!.modules).to.deep.equal(['e1000', '8139cp'])
+  })
+  it('offers a variant only where every member has it with the same u-driver', () => {
+    const a = NICS.e1000!, b = { ...NICS.rtl8139!, variants: { ...NICS.rtl8139!.variants, split: { ...NICS.rtl8139!.variants.split!, udriver: 'other-udriver' } }, unavailable: {} }
+    const s = multiNic('odd', [a, b])
+    expect(s.variants.split).to.equal(undefined)
+    expect(s.unavailable.split).to.match(/different u-drivers \(mb-udriver, other-udriver\)/)
+    expect(() => multiNic('three', [a, a, a])).to.throw(/two slots/)
+  })
+  it('a scenario for one NIC refuses the setup, one for several refuses a single NIC, each saying what to use', () => {
+    const [both] = parseNics('both')
+    expect(() => checkNicsFor(SCENARIOS.smoke!, [both!], ['both'])).to.throw(/runs with one NIC under test/)
+    expect(() => checkNicsFor(SCENARIOS['fault-isolation']!, [NICS.e1000!], ['both'])).to.throw(/needs several NICs/)
+    for (const name of ['functional', 'crash-udriver']) expect(() => checkNicsFor(SCENARIOS[name]!, [both!, NICS.e1000!], ['both'])).to.not.throw()
+  })
+  it('counts a ping lost only when a later one was answered', () => {
+    const line = (n: number) => `64 bytes from 127.81.0.2: icmp_seq=${n} ttl=255 time=0.5 ms`
+    expect(pingGaps([1, 2, 3, 5].map(line).join('\n'))).to.deep.equal({ answered: 4, upTo: 5, lost: [4] })
+    expect(pingGaps([1, 2, 3].map(line).join('\n') + '\n--- ping statistics ---\n5 packets transmitted, 3 received').lost).to.deep.equal([])
+    expect(pingGaps('').upTo).to.equal(0)
+    // busybox ping (the guest's) counts from seq=0
+    const bb = (n: number) => `64 bytes from 127.81.0.2: seq=${n} ttl=255 time=0.5 ms`
+    expect(pingGaps([0, 1, 3].map(bb).join('\n'))).to.deep.equal({ answered: 3, upTo: 4, lost: [2] })
+    expect(pingGaps([1, 2].map(bb).join('\n')).lost).to.deep.equal([0])
+  })
+  it('reads one device\'s recoveries out of a kernel log that interleaves two', () => {
+    const log = [
+      '[   1.000000] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=7 reason=closed',
+      '[   1.001000] microbed: event=detach driver=rtl8139 dev=0000:00:04.0 handle=2 pid=7 reason=closed',
+      '[   1.010000] microbed: event=udriver-exit prog=mb-udriver status=139 run=1',
+      '[   1.020000] microbed: event=udriver-start prog=mb-udriver pid=9 run=2 standby=1',
+      '[   1.030000] microbed: event=attach driver=rtl8139 dev=0000:00:04.0 handle=2 pid=9 live=1',
+      '[   1.040000] microbed: event=replay driver=rtl8139 dev=0000:00:04.0 handle=2 pid=9 result=0',
+      '[   1.050000] microbed: event=attach driver=e1000 dev=0000:00:03.0 handle=1 pid=9 live=1',
+      '[   1.070000] microbed: event=replay driver=e1000 dev=0000:00:03.0 handle=1 pid=9 result=0',
+    ].join('\n')
+    expect(recoveryTimes(deviceLog(log, '0000:00:03.0')).map(t => Math.round(t!))).to.deep.equal([70])
+    expect(recoveryTimes(deviceLog(log, '0000:00:04.0')).map(t => Math.round(t!))).to.deep.equal([39])
+    expect(recoveryBreakdown(deviceLog(log, '0000:00:03.0'))[0]).to.include({ standby: true })
+  })
+})
+

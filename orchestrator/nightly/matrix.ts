@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { UsageError } from '../base/errors.ts'
 import type { Options } from '../base/options.ts'
-import { NICS, VARIANTS, type NicSpec, type Variant } from '../testbed/nics.ts'
+import { NIC_CHOICES, VARIANTS, type NicSpec, type Variant } from '../testbed/nics.ts'
 import type { Scenario } from '../testbed/scenario.ts'
 
 /** One case of the matrix: "scenario/nic/variant". */
@@ -27,12 +27,13 @@ export interface Job {
 export type Durations = Record<string, number | undefined>
 
 /** Every job the scenarios declare, in registry order, then NIC table order, then variant order. */
-export function expandMatrix(scenarios: Scenario[], durations: Durations = {}, nics: Record<string, NicSpec> = NICS): Job[] {
+export function expandMatrix(scenarios: Scenario[], durations: Durations = {}, nics: Record<string, NicSpec> = NIC_CHOICES): Job[] {
   const jobs: Job[] = []
   for (const sc of scenarios) {
     const cov = sc.covers
     const variants = cov.variants === 'all' ? [...VARIANTS] : cov.variants
-    for (const nicName of cov.nics ?? Object.keys(nics)) {
+    // every NIC unless it names some; a setup of several (--nic both) only when named
+    for (const nicName of cov.nics ?? Object.keys(nics).filter(n => !nics[n]!.members)) {
       const nic = nics[nicName]
       if (!nic) throw new UsageError(`scenario ${sc.name} declares NIC "${nicName}", which the NIC table lacks`)
       const caseS = (v: Variant) => nic.variants[v] ? (durations[caseKey(sc.name, nic.name, v)] ?? cov.expectedS) : 0

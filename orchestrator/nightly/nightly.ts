@@ -10,7 +10,7 @@ import { gitCommit, hostEnvironment, type RunResult } from '../results/results.t
 import { recordTestbed, stamp } from '../run/run.ts'
 import type { Scenario } from '../testbed/scenario.ts'
 import type { Testbed } from '../testbed/testbed.ts'
-import { NICS, type NicSpec } from '../testbed/nics.ts'
+import { NIC_CHOICES, type NicSpec } from '../testbed/nics.ts'
 import { loadBaseline, type Baseline } from './baseline.ts'
 import { assignShards, expandMatrix, fmtS, matrixFingerprint, planBudget, selectJobs, type Job, type Shard } from './matrix.ts'
 import { writeOutputs } from './outputs.ts'
@@ -38,7 +38,7 @@ export interface Planned {
 }
 
 /** Everything that can be wrong with the input, found before a guest boots. */
-export function planNightly(scenarios: Scenario[], a: NightlyArgs, opts: Options, nics: Record<string, NicSpec> = NICS): Planned {
+export function planNightly(scenarios: Scenario[], a: NightlyArgs, opts: Options, nics: Record<string, NicSpec> = NIC_CHOICES): Planned {
   const names = scenarios.map(s => s.name)
   let bl: Planned['bl'] = null
   if (existsSync(a.baselineFile) || !a.updateBaseline) bl = { ...loadBaseline(a.baselineFile, names), file: relativeToRoot(a.baselineFile) }

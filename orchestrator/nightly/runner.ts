@@ -5,7 +5,7 @@ import { errorMessage, MicrobedError } from '../base/errors.ts'
 import type { Log, LogEvent } from '../base/log.ts'
 import type { Options } from '../base/options.ts'
 import type { CaseResult, RunResult } from '../results/results.ts'
-import { NICS, type NicSpec, type Variant } from '../testbed/nics.ts'
+import { NIC_CHOICES, type NicSpec, type Variant } from '../testbed/nics.ts'
 import type { Scenario } from '../testbed/scenario.ts'
 import type { Testbed } from '../testbed/testbed.ts'
 import { detectCrash } from '../vm/crash.ts'
@@ -102,11 +102,11 @@ export async function runJobs(scenarios: Record<string, Scenario>, tb: Testbed, 
     const tick = setInterval(() => log.emit('progress', `${label} … ${fmtS((now() - t0) / 1000)} of ~${fmtS(job.expectedS)}; done ${done}/${total}; budget left ${fmtS(Math.max(0, leftS()))}`), 1000)
     let attempts: { results: CaseResult[]; ms: number }[] = []
     try {
-      attempts.push(await runJob(sc, tb, job, now, plan.nics ?? NICS))
+      attempts.push(await runJob(sc, tb, job, now, plan.nics ?? NIC_CHOICES))
       const infra = attempts[0]!.results.map(infraCause).find(Boolean)
       if (infra) {
         log.emit('retry', `${job.key}: infrastructure failure (${infra}); running it once more`)
-        attempts.push(await runJob(sc, tb, job, now, plan.nics ?? NICS))
+        attempts.push(await runJob(sc, tb, job, now, plan.nics ?? NIC_CHOICES))
       }
     } finally {
       clearInterval(tick)

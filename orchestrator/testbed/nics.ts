@@ -50,6 +50,9 @@ export interface NicSpec {
   /** Why a variant is not available yet, for each one missing from `variants`. */
   unavailable: Partial<Record<Variant, string>>
   microdriver?: Microdriver
+  /** A setup of several NICs under test in one guest (--nic both): the NICs, as dut0, dut1.
+   *  Its variants are the ones every member has, loading every member's modules. */
+  members?: NicSpec[]
 }
 
 /** What a scenario needs to drive a NIC's split microdriver by hand in the guest. */
@@ -145,6 +148,44 @@ export const NICS: Record<string, NicSpec> = {
   },
 }
 
+/**
+ * Several NICs under test in one guest, dut0, dut1 in this order: each variant of the setup is that
+ * variant of every member at once; under split, one u-driver process serves them all, which is
+ * what the setup is for (the members must name the same u-driver).
+ */
+export function multiNic(name: string, members: NicSpec[]): NicSpec {
+  if (members.length !== 2) throw new Error(`setup ${name}: a guest has two slots for NICs under test (dut0, dut1), not ${members.length}`)
+  const variants: Partial<Record<Variant, DriverVariant>> = {}
+  const unavailable: Partial<Record<Variant, string>> = {}
+  for (const v of VARIANTS) {
+    const missing = members.find(m => !m.variants[v])
+    if (missing) { unavailable[v] = `${missing.name}: ${missing.unavailable[v] ?? `no ${v} variant`}`; continue }
+    const drvs = members.map(m => m.variants[v]!)
+    const udrivers = [...new Set(drvs.map(d => d.udriver))]
+    if (udrivers.length > 1) { unavailable[v] = `the members' ${v} variants run different u-drivers (${udrivers.join(', ')}), not one`; continue }
+    variants[v] = { modules: [...new Set(drvs.flatMap(d => d.modules))], driverName: drvs.map(d => d.driverName).join('+'), udriver: udrivers[0] }
+  }
+  return {
+    name, qemuDevice: members.map(m => m.qemuDevice).join('+'), pciId: members.map(m => m.pciId).join('+'),
+    description: members.map((m, i) => `dut${i}: ${m.description}`).join('; '), variants, unavailable, members,
+  }
+}
+
+/** Setups of several NICs under test: named by --nic like a NIC, never part of "all". */
+export const SETUPS: Record<string, NicSpec> = {
+  both: multiNic('both', [NICS.e1000!, NICS.rtl8139!]),
+}
+
+/** Everything --nic can name: the NICs and the setups. */
+export const NIC_CHOICES: Record<string, NicSpec> = { ...NICS, ...SETUPS }
+
+/** The NIC under test `index` of a guest's NIC (dut0 is the NIC itself unless it is a setup). */
+export function memberOf(nic: NicSpec, index: number): NicSpec {
+  const m = nic.members ? nic.members[index] : index === 0 ? nic : undefined
+  if (!m) throw new UsageError(`${nic.name} has no NIC under test dut${index}`)
+  return m
+}
+
 /** Modules every guest loads: the management NIC's driver and its PCI transport (not a dependency of it). */
 export const MGMT_MODULES = ['virtio_pci', 'virtio_net']
 
@@ -159,13 +200,15 @@ export const ON_DEMAND_MODULES = ['8021q']
 
 export function nicNames(): string[] { return Object.keys(NICS) }
 
-/** Parses --nic: one name, a comma list, or "all". */
+/** Parses --nic: one name, a comma list, "all" (every NIC, one at a time), or a setup ("both":
+ *  every NIC in one guest). */
 export function parseNics(arg: string): NicSpec[] {
   const names = arg === 'all' ? nicNames() : arg.split(',').map(s => s.trim()).filter(Boolean)
-  if (names.length === 0) throw new UsageError('--nic needs a value', `valid NICs: ${nicNames().join(', ')}, all`)
+  const valid = `valid NICs: ${nicNames().join(', ')}, all, or ${Object.keys(SETUPS).map(k => `${k} (${SETUPS[k]!.members!.map(m => m.name).join(' + ')} in one guest)`).join(', ')}`
+  if (names.length === 0) throw new UsageError('--nic needs a value', valid)
   return names.map(n => {
-    const nic = NICS[n]
-    if (!nic) throw new UsageError(`unknown NIC "${n}"`, `valid NICs: ${nicNames().join(', ')}, all`)
+    const nic = NICS[n] ?? SETUPS[n]
+    if (!nic) throw new UsageError(`unknown NIC "${n}"`, valid)
     return nic
   })
 }

@@ -1,6 +1,6 @@
 // Scenarios: one file each under scenarios/, run by name. Each declares what it covers and what it
 // asserts; the runner turns every NIC × variant into a case with a status and its evidence.
-import { MicrobedError, KernelCrashError, errorMessage } from '../base/errors.ts'
+import { MicrobedError, KernelCrashError, UsageError, errorMessage } from '../base/errors.ts'
 import type { NicSpec, Variant } from './nics.ts'
 import type { CaseResult, Check, Measurement } from '../results/results.ts'
 import type { Options } from '../base/options.ts'
@@ -15,6 +15,9 @@ export interface Scenario {
   defaultVariants: Variant[]
   /** Its part of the nightly matrix (orchestrator/nightly/). */
   covers: Coverage
+  /** What it runs on: one NIC under test (the default), a setup of several in one guest
+   *  (--nic both: nics.ts SETUPS), or either. */
+  nicsUnderTest?: 'one' | 'several' | 'either'
   /** Runs the scenario for one NIC and the requested variants; returns one case per variant. */
   run(tb: Testbed, nic: NicSpec, variants: Variant[]): Promise<CaseResult[]>
 }
@@ -34,6 +37,15 @@ export interface Coverage {
   expectedS: number
   /** Options the nightly runs it with, over the defaults. */
   options?: Partial<Options>
+}
+
+/** The --nic selection a scenario can run: a clear error for one it cannot. */
+export function checkNicsFor(sc: Scenario, nics: NicSpec[], setups: string[]): void {
+  const kind = sc.nicsUnderTest ?? 'one'
+  for (const nic of nics) {
+    if (nic.members && kind === 'one') throw new UsageError(`scenario ${sc.name} runs with one NIC under test, not the setup "${nic.name}"`, `use --nic with one NIC (or all); setups of several NICs (${setups.join(', ')}) run: functional, crash-udriver, fault-isolation`)
+    if (!nic.members && kind === 'several') throw new UsageError(`scenario ${sc.name} needs several NICs under test in one guest; ${nic.name} is one`, `use --nic ${setups.join(' or --nic ')}`)
+  }
 }
 
 /** Collects checks and measurements for one case; the status follows from them. */

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { chooseAccel, prepareHost, type AccelChoice } from '../host/host.ts'
 import { buildImage, type Image } from '../image/image.ts'
 import type { Log } from '../base/log.ts'
-import { MGMT_MODULES, TOOL_MODULES, type NicSpec, type Variant } from './nics.ts'
+import { MGMT_MODULES, TOOL_MODULES, memberOf, type NicSpec, type Variant } from './nics.ts'
 import type { Options } from '../base/options.ts'
 import { SshSession, type GuestSession } from '../session/ssh.ts'
 import { QemuVm, type Instance } from '../vm/vm.ts'
@@ -61,7 +61,8 @@ export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, ext
   const t0 = Date.now()
   const vm = await QemuVm.start({
     kernel: tb.image.kernel, initramfs: tb.image.initramfs, accel: tb.accel.accel, memoryMiB: tb.opts.memoryMiB, cpus: tb.opts.cpus,
-    modules: [...MGMT_MODULES, ...TOOL_MODULES, ...drv.modules], dut: { model: nic.qemuDevice, net: tb.opts.net },
+    modules: [...MGMT_MODULES, ...TOOL_MODULES, ...drv.modules], dut: { model: memberOf(nic, 0).qemuDevice, net: tb.opts.net },
+    dut1: nic.members?.[1] ? { model: nic.members[1].qemuDevice } : undefined,
     append: [drv.udriver ? `microbed.udriver=${drv.udriver}` : '', tb.opts.append, extra.append].filter(Boolean).join(' '), workDir: dir, log: tb.log,
   })
   let ssh: SshSession

@@ -31,7 +31,8 @@ export function sweepStale(): string[] {
   return removed
 }
 
-export async function createTapNamespace(): Promise<TapNamespace> {
+/** A namespace with a tap whose host side has `addr` (dut0's by default; dut1 has its own). */
+export async function createTapNamespace(addr: { host: string; prefix: number } = DUT_TAP): Promise<TapNamespace> {
   if (process.getuid?.() !== 0) throw new HostError('--net tap needs root (it creates a network namespace and a tap)', { hint: 'run as root, or use --net user (the default)' })
   sweepStale()
   const n = counter++
@@ -63,7 +64,7 @@ export async function createTapNamespace(): Promise<TapNamespace> {
       await inNs(['ip', 'link', 'set', 'lo', 'up'])
       await inNs(['sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1'])
       await inNs(['sysctl', '-qw', `net.ipv4.conf.${tap}.route_localnet=1`])
-      await inNs(['ip', 'addr', 'add', `${DUT_TAP.host}/${DUT_TAP.prefix}`, 'dev', tap])
+      await inNs(['ip', 'addr', 'add', `${addr.host}/${addr.prefix}`, 'dev', tap])
       await inNs(['ip', 'link', 'set', tap, 'up'])
     },
   }

@@ -6,6 +6,12 @@
 export const MGMT = { mac: '52:54:00:6d:62:01', net: '127.77.0.0/24', host: '127.77.0.2', guest: '127.77.0.15', prefix: 24 }
 export const DUT_USER = { mac: '52:54:00:6d:62:02', net: '127.78.0.0/24', host: '127.78.0.2', guest: '127.78.0.15', prefix: 24 }
 export const DUT_TAP = { mac: DUT_USER.mac, host: '127.79.0.1', guest: '127.79.0.15', prefix: 24 }
+/** The second NIC under test (--nic both): dut1, its own back-end and subnet (127.80 is
+ *  functional's VLAN subnet). */
+export const DUT1_USER = { mac: '52:54:00:6d:62:03', net: '127.81.0.0/24', host: '127.81.0.2', guest: '127.81.0.15', prefix: 24 }
+export const DUT1_TAP = { mac: DUT1_USER.mac, host: '127.82.0.1', guest: '127.82.0.15', prefix: 24 }
+/** QEMU's netdev id of each NIC under test (QMP set_link and the wire's filters name it). */
+export const DUT_NETDEVS = ['dut', 'dut1'] as const
 
 export const GUEST_SSH_PORT = 22
 export const GUEST_IPERF_PORT = 5201
@@ -27,13 +33,18 @@ export interface QemuConfig {
   /** Top-level modules the guest loads at boot. */
   modules: string[]
   dut?: { model: string; backend: DutBackend }
+  /** A second NIC under test, guest interface dut1 (same kind of back-end as dut). */
+  dut1?: { model: string; backend: DutBackend }
   append?: string
 }
 
-/** The guest address of the NIC under test and the address of its host side, per backend. */
-export function dutAddresses(backend: DutBackend['type']) {
+/** The guest address of a NIC under test (dut0 or dut1) and the address of its host side, per backend. */
+export function dutAddresses(backend: DutBackend['type'], index = 0) {
+  if (index === 1) return backend === 'tap' ? DUT1_TAP : DUT1_USER
   return backend === 'tap' ? DUT_TAP : DUT_USER
 }
+
+const duts = (c: QemuConfig) => [c.dut, c.dut1].flatMap((d, i) => d ? [{ ...d, index: i }] : [])
 
 export function kernelCommandLine(c: QemuConfig): string {
   const parts = [
@@ -41,9 +52,9 @@ export function kernelCommandLine(c: QemuConfig): string {
     `microbed.modules=${c.modules.join(',')}`,
     `microbed.mgmt=${MGMT.mac},${MGMT.guest}/${MGMT.prefix}`,
   ]
-  if (c.dut) {
-    const a = dutAddresses(c.dut.backend.type)
-    parts.push(`microbed.dut=${a.mac},${a.guest}/${a.prefix}`)
+  for (const d of duts(c)) {
+    const a = dutAddresses(d.backend.type, d.index)
+    parts.push(`microbed.${d.index ? `dut${d.index}` : 'dut'}=${a.mac},${a.guest}/${a.prefix}`)
   }
   if (c.append) parts.push(c.append)
   return parts.join(' ')
@@ -66,15 +77,18 @@ export function qemuArgs(c: QemuConfig): string[] {
     '-netdev', `user,id=mgmt,restrict=on,net=${MGMT.net},host=${MGMT.host},hostfwd=tcp:127.0.0.1:${c.sshPort}-${MGMT.guest}:${GUEST_SSH_PORT}`,
     '-device', `virtio-net-pci,netdev=mgmt,mac=${MGMT.mac},romfile=`,
   ]
-  if (c.dut) {
-    const b = c.dut.backend
+  if (c.dut1 && !c.dut) throw new Error('dut1 needs a dut')
+  for (const d of duts(c)) {
+    const b = d.backend
+    const id = DUT_NETDEVS[d.index]
+    const a = d.index ? DUT1_USER : DUT_USER
     if (b.type === 'user') {
-      const fwd = b.forwards.map(f => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-${DUT_USER.guest}:${f.guestPort}`).join('')
-      args.push('-netdev', `user,id=dut,restrict=on,net=${DUT_USER.net},host=${DUT_USER.host}${fwd}`)
+      const fwd = b.forwards.map(f => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-${a.guest}:${f.guestPort}`).join('')
+      args.push('-netdev', `user,id=${id},restrict=on,net=${a.net},host=${a.host}${fwd}`)
     } else {
-      args.push('-netdev', `tap,id=dut,ifname=${b.ifname},script=no,downscript=no`)
+      args.push('-netdev', `tap,id=${id},ifname=${b.ifname},script=no,downscript=no`)
     }
-    args.push('-device', `${c.dut.model},netdev=dut,mac=${DUT_USER.mac},romfile=`)
+    args.push('-device', `${d.model},netdev=${id},mac=${a.mac},romfile=`)
   }
   return args
 }

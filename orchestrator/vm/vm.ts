@@ -11,7 +11,7 @@ import type { Log } from '../base/log.ts'
 import { createTapNamespace, type TapNamespace } from './netns.ts'
 import { freePort, releasePort } from './ports.ts'
 import { Qmp } from './qmp.ts'
-import { DUT_TAP, GUEST_IPERF_PORT, qemuArgs, type QemuConfig } from './qemu.ts'
+import { DUT1_TAP, DUT_NETDEVS, DUT_TAP, GUEST_IPERF_PORT, qemuArgs, type QemuConfig } from './qemu.ts'
 import { sleep } from '../base/retry.ts'
 
 /** What the rest of the orchestrator needs from a running guest (syzkaller's Instance, small). */
@@ -26,17 +26,20 @@ export interface Instance {
   readonly sshPort: number
   /** How the host reaches the NIC under test's iperf3 server: argv prefix and address:port. */
   readonly traffic?: { exec: string[]; host: string; port: number }
+  /** The same for the second NIC under test (dut1), when the guest has one. */
+  readonly traffic1?: { exec: string[]; host: string; port: number }
   readonly consoleLog: string
   console(): string
   crash(): Crash | null
   /** Non-null once QEMU has exited: a description of how. */
   exited(): string | null
-  setLink(up: boolean): Promise<void>
+  /** Link up/down of NIC under test `index` (0: dut0, 1: dut1). */
+  setLink(up: boolean, index?: number): Promise<void>
   /** One QMP command (e.g. object-add of a net filter on the `dut` netdev); its `return`. */
   qmpExecute(cmd: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>
   /** Runs argv on the host side of the NIC under test's cable (in the tap namespace for --net
    *  tap, e.g. an iperf3 client); a non-zero exit is data, not an error. */
-  hostRun(argv: string[], o: { timeoutMs: number }): Promise<HostRun>
+  hostRun(argv: string[], o: { timeoutMs: number; index?: number }): Promise<HostRun>
   close(): Promise<void>
 }
 
@@ -48,6 +51,8 @@ export interface VmSpec {
   cpus: number
   modules: string[]
   dut?: { model: string; net: 'user' | 'tap' }
+  /** A second NIC under test (dut1) on the same kind of back-end. */
+  dut1?: { model: string }
   append?: string
   /** Where the console log and QMP socket go. */
   workDir: string
@@ -57,6 +62,7 @@ export interface VmSpec {
 export class QemuVm implements Instance {
   sshPort = 0
   traffic?: { exec: string[]; host: string; port: number }
+  traffic1?: { exec: string[]; host: string; port: number }
   readonly consoleLog: string
   private proc: ResultPromise | null = null
   private exitInfo: string | null = null
@@ -68,6 +74,7 @@ export class QemuVm implements Instance {
   private poll: NodeJS.Timeout | null = null
   private ports: number[] = []
   private tapNs: TapNamespace | null = null
+  private tapNs1: TapNamespace | null = null
   private unregister: (() => void) | null = null
   private qmpPath: string
   private qmpClient: Qmp | null = null
@@ -97,19 +104,32 @@ export class QemuVm implements Instance {
     this.sshPort = await freePort()
     this.ports = [this.sshPort]
     let dut: QemuConfig['dut']
+    let dut1: QemuConfig['dut1']
+    if (spec.dut1 && !spec.dut) throw new HostError('a second NIC under test needs a first')
     if (spec.dut?.net === 'tap') {
-      this.tapNs = await createTapNamespace()
+      this.tapNs = await createTapNamespace(DUT_TAP)
       dut = { model: spec.dut.model, backend: { type: 'tap', ifname: this.tapNs.tap } }
       this.traffic = { exec: this.tapNs.exec, host: DUT_TAP.guest, port: GUEST_IPERF_PORT }
+      if (spec.dut1) {
+        this.tapNs1 = await createTapNamespace(DUT1_TAP)
+        dut1 = { model: spec.dut1.model, backend: { type: 'tap', ifname: this.tapNs1.tap } }
+        this.traffic1 = { exec: this.tapNs1.exec, host: DUT1_TAP.guest, port: GUEST_IPERF_PORT }
+      }
     } else if (spec.dut) {
       const iperfPort = await freePort()
       this.ports.push(iperfPort)
       dut = { model: spec.dut.model, backend: { type: 'user', forwards: [{ hostPort: iperfPort, guestPort: GUEST_IPERF_PORT }] } }
       this.traffic = { exec: [], host: '127.0.0.1', port: iperfPort }
+      if (spec.dut1) {
+        const port1 = await freePort()
+        this.ports.push(port1)
+        dut1 = { model: spec.dut1.model, backend: { type: 'user', forwards: [{ hostPort: port1, guestPort: GUEST_IPERF_PORT }] } }
+        this.traffic1 = { exec: [], host: '127.0.0.1', port: port1 }
+      }
     }
     const config: QemuConfig = {
       kernel: spec.kernel, initramfs: spec.initramfs, accel: spec.accel, memoryMiB: spec.memoryMiB, cpus: spec.cpus,
-      consoleLog: this.consoleLog, qmpSocket: this.qmpPath, sshPort: this.sshPort, modules: spec.modules, dut, append: spec.append,
+      consoleLog: this.consoleLog, qmpSocket: this.qmpPath, sshPort: this.sshPort, modules: spec.modules, dut, dut1, append: spec.append,
     }
     const args = qemuArgs(config)
     spec.log.cmd(`qemu-system-x86_64 ${args.join(' ')}`)
@@ -142,6 +162,7 @@ export class QemuVm implements Instance {
       await sleep(20)
     }
     if (this.tapNs) await this.tapNs.configure()
+    if (this.tapNs1) await this.tapNs1.configure()
     spec.log.info(`QEMU pid ${pid} (${spec.accel.toUpperCase()}), SSH on 127.0.0.1:${this.sshPort}, console ${this.consoleLog}`)
   }
 
@@ -154,6 +175,8 @@ export class QemuVm implements Instance {
     this.stderr = ''
     this.tapNs?.destroy()
     this.tapNs = null
+    this.tapNs1?.destroy()
+    this.tapNs1 = null
     if (this.poll) clearInterval(this.poll)
     this.poll = null
     // The next QEMU writes a new console file: forget the old one.
@@ -199,16 +222,19 @@ export class QemuVm implements Instance {
     return this.qmp().execute(cmd, args, timeoutMs)
   }
 
-  async hostRun(argv: string[], o: { timeoutMs: number }): Promise<HostRun> {
-    if (!this.traffic) throw new HostError('this guest has no traffic path to the NIC under test')
-    const [cmd, ...args] = [...this.traffic.exec, ...argv]
+  async hostRun(argv: string[], o: { timeoutMs: number; index?: number }): Promise<HostRun> {
+    const traffic = o.index === 1 ? this.traffic1 : this.traffic
+    if (!traffic) throw new HostError(`this guest has no traffic path to NIC under test dut${o.index ?? 0}`)
+    const [cmd, ...args] = [...traffic.exec, ...argv]
     const r = await execa(cmd!, args, { reject: false, timeout: o.timeoutMs })
     return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }
   }
 
   /** Link up/down on the NIC under test, as a cable pull seen by the guest. */
-  async setLink(up: boolean): Promise<void> {
-    await this.qmp().execute('set_link', { name: 'dut', up })
+  async setLink(up: boolean, index = 0): Promise<void> {
+    const name = DUT_NETDEVS[index]
+    if (!name || (index === 1 && !this.spec.dut1)) throw new HostError(`this guest has no NIC under test dut${index}`)
+    await this.qmp().execute('set_link', { name, up })
   }
 
   /** Stops QEMU (QMP quit, then SIGKILL after 5 s) and removes everything the VM made. Idempotent. */
@@ -228,6 +254,8 @@ export class QemuVm implements Instance {
     this.consoleFd = null
     this.tapNs?.destroy()
     this.tapNs = null
+    this.tapNs1?.destroy()
+    this.tapNs1 = null
     this.ports.forEach(releasePort)
     this.ports = []
     rmSync(this.qmpPath, { force: true })

@@ -2,7 +2,8 @@
 import { UsageError } from '../../base/errors.ts'
 import type { Log } from '../../base/log.ts'
 import { finishRun, newRun, recordTestbed } from '../../run/run.ts'
-import { parseNics, parseVariants } from '../../testbed/nics.ts'
+import { SETUPS, parseNics, parseVariants } from '../../testbed/nics.ts'
+import { checkNicsFor } from '../../testbed/scenario.ts'
 import { prepareTestbed } from '../../testbed/testbed.ts'
 import { SCENARIOS } from '../../../scenarios/index.ts'
 import type { Parsed } from '../args.ts'
@@ -12,7 +13,8 @@ export async function runScenario(argv: string[], p: Parsed, log: Log): Promise<
   if (!name) throw new UsageError('which scenario?', `valid scenarios: ${Object.keys(SCENARIOS).join(', ')}`)
   const sc = SCENARIOS[name]
   if (!sc) throw new UsageError(`unknown scenario "${name}"`, `valid scenarios: ${Object.keys(SCENARIOS).join(', ')}`)
-  const nics = parseNics(p.nic ?? 'all')
+  const nics = parseNics(p.nic ?? (sc.nicsUnderTest === 'several' ? Object.keys(SETUPS)[0]! : 'all'))
+  checkNicsFor(sc, nics, Object.keys(SETUPS))
   const variants = p.variant ? parseVariants(p.variant) : sc.defaultVariants
   const { result } = newRun(`scenario-${name}`, argv, p.opts, log)
   try {
