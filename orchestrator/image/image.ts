@@ -279,6 +279,7 @@ async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: s
         if (seen.has(f)) continue
         seen.add(f)
         const file = join(d, f)
+        await stripDebug(file)
         const vermagic = modinfo(readFileSync(file)).get('vermagic')?.[0] ?? ''
         if (!vermagic.startsWith(`${abi} `)) throw new HostError(`${relative(work, file)} was built for "${vermagic}", not ${abi}`)
         kmods.push({ name: f.replace(/\.ko$/, ''), file, vermagic })
@@ -291,12 +292,23 @@ async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: s
     for (const name of recipe.userspace) {
       const file = join(work, 'udriver', 'build', name)
       if (!existsSync(file)) throw new HostError(`udriver/ built no ${name} (images/guest.json "userspace")`)
+      await stripDebug(file)
       const data = readFileSync(file)
       if (neededLibraries(data).length) throw new HostError(`udriver/build/${name} is dynamically linked; the guest needs it static (-static)`)
       programs.push({ name, data })
     }
   }
   return { kmods, programs }
+}
+
+/**
+ * Drops the debug sections of a module or program we built (the symbol table stays), as Debian's
+ * packages ship theirs (INSTALL_MOD_STRIP): the kernel headers build with -g, and the debug info
+ * was 13 of the initramfs's 39 MiB, which the guest's kernel unpacks at every boot.
+ */
+async function stripDebug(file: string): Promise<void> {
+  const r = await execa('strip', ['--strip-debug', file], { reject: false, all: true })
+  if (r.exitCode !== 0) throw new HostError(`strip --strip-debug ${relative(ROOT, file)} failed (${describeExit(r.exitCode)})`, { evidence: String(r.all).slice(-2000), hint: 'strip comes with binutils, which gcc-12 depends on: apt-get install binutils' })
 }
 
 /** Debian ships some files under /bin, /sbin, /lib; the guest is merged-/usr like an installed Debian 12. */
