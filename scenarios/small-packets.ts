@@ -18,7 +18,9 @@ import { DIRECTIONS, parseProcStat, runInterleaved, throughputRun, utilization, 
 export const UDP_PAYLOAD = 18
 /** The fixed packet rate of the CPU comparison: below what every variant carries under TCG
  *  (the run checks that the receiver got it). */
-export const FIXED_PPS = 2000
+export const FIXED_PPS = 1000
+/** Where mb-pkt sends on the host side: nothing listens (the tap's counter counts the frames). */
+const DISCARD_PORT = 9
 
 /** Delivered packets from iperf3's UDP JSON: the receiver's count over its seconds. */
 export function parseUdpJson(json: string): { pps: number; sentPps: number; lostPct: number } {
@@ -32,10 +34,29 @@ export function parseUdpJson(json: string): { pps: number; sentPps: number; lost
   return { pps: got / r.seconds, sentPps: s.packets / s.seconds, lostPct: r.packets ? (100 * r.lost_packets) / r.packets : 0 }
 }
 
+/** Frames the host side of dut0's cable has received so far (every interface in the tap's
+ *  namespace: the tap and lo, which carries nothing). */
+async function hostRxPackets(g: Guest): Promise<number> {
+  const r = await g.vm.hostRun(['sh', '-c', 'cat /sys/class/net/*/statistics/rx_packets'], { timeoutMs: 15_000 })
+  const n = r.stdout.trim().split(/\s+/).map(Number)
+  if (r.exitCode !== 0 || !n.length || n.some(x => !Number.isFinite(x))) throw new Error(`could not read the tap's receive counter on the host side: ${(r.stderr || r.stdout).trim().slice(0, 200)}`)
+  return n.reduce((a, b) => a + b, 0)
+}
+
+/** mb-pkt's line: packets sent, seconds, the guest's CPU ticks over the steady window. */
+export function parsePktLine(out: string): { sent: number; seconds: number; busy: number; total: number } {
+  const m = /sent=(\d+) seconds=([\d.]+) cpu_busy=(\d+) cpu_total=(\d+)/.exec(out)
+  if (!m) throw new Error(`mb-pkt printed no summary line: ${out.trim().slice(0, 200)}`)
+  return { sent: Number(m[1]), seconds: Number(m[2]), busy: Number(m[3]), total: Number(m[4]) }
+}
+
 /**
- * One UDP run of minimum-size frames (rate 0: as fast as the sender goes); the guest's CPU over
- * the run's steady part (from 1 s in to 1 s before its end: iperf3's setup and the SSH command
- * itself stay out of it), per delivered packet in µs.
+ * One run of minimum-size frames (rate 0: as fast as the sender goes), in µs of guest CPU per
+ * delivered packet too. rx: iperf3 on the host sends, the guest's iperf3 server receives and
+ * counts; the guest's CPU is sampled from 1 s in to 1 s before the end (iperf3's setup and the
+ * SSH command stay out of it). tx: mb-pkt sends from the guest (iperf3's pacing loop would be
+ * what the guest's CPU measures) and samples the same window; the host side counts what its tap
+ * received.
  */
 async function udpOnce(tb: Testbed, g: Guest, dir: Direction, pps: number): Promise<{ pps: number; sentPps: number; cpuPct: number; cpuUsPerPacket: number }> {
   const t = g.vm.traffic
@@ -43,7 +64,17 @@ async function udpOnce(tb: Testbed, g: Guest, dir: Direction, pps: number): Prom
   const secs = tb.opts.iperfSeconds
   const window = secs - 2
   if (window < 1) throw new HostError(`small-packets needs runs of at least 3 s (--seconds ${secs}): the guest's CPU is sampled over the run but its first and last second`)
-  const args = ['-c', t.host, '-p', String(t.port), '-u', '-l', String(UDP_PAYLOAD), '-b', String(pps * UDP_PAYLOAD * 8), '-t', String(secs), '-J', '--connect-timeout', '5000', ...(dir === 'tx' ? ['-R'] : [])]
+  const perPacket = (r: { pps: number; sentPps: number; cpuPct: number }) => ({ ...r, cpuUsPerPacket: r.pps > 0 ? (r.cpuPct / 100) * 1e6 / r.pps : 0 })
+  if (dir === 'tx') {
+    return retry(async () => {
+      const before = await hostRxPackets(g)
+      const out = await g.ssh.exec(`mb-pkt send ${dutAddresses(tb.opts.net).host} ${DISCARD_PORT} ${pps} ${secs}`, { timeoutMs: (secs + 30) * 1000 })
+      const after = await hostRxPackets(g)
+      const p = parsePktLine(out.stdout)
+      return perPacket({ pps: (after - before) / p.seconds, sentPps: p.sent / p.seconds, cpuPct: p.total ? (100 * p.busy) / p.total : 0 })
+    }, { what: `mb-pkt tx through ${g.nic.name}/${g.variant}`, deadlineMs: 30_000, initialDelayMs: 500, log: tb.log, check: () => assertNoCrash(g) })
+  }
+  const args = ['-c', t.host, '-p', String(t.port), '-u', '-l', String(UDP_PAYLOAD), '-b', String(pps * UDP_PAYLOAD * 8), '-t', String(secs), '-J', '--connect-timeout', '5000']
   return retry(async () => {
     const sampler = g.ssh.exec(`sleep 1; cat /proc/stat; sleep ${window}; cat /proc/stat`, { timeoutMs: (secs + 30) * 1000 })
     const res = await g.vm.hostRun(['iperf3', ...args], { timeoutMs: (secs + 30) * 1000 })
@@ -52,9 +83,8 @@ async function udpOnce(tb: Testbed, g: Guest, dir: Direction, pps: number): Prom
     const u = parseUdpJson(res.stdout)
     const [a, b] = stat.stdout.split(/(?=^cpu )/m).filter(x => x.startsWith('cpu ')).map(parseProcStat)
     if (!a || !b) throw new Error(`the guest's /proc/stat samples were not read: ${stat.stdout.slice(0, 200)}`)
-    const cpuPct = utilization(a, b)
-    return { ...u, cpuPct, cpuUsPerPacket: u.pps > 0 ? (cpuPct / 100) * 1e6 / u.pps : 0 }
-  }, { what: `iperf3 UDP ${dir} through ${g.nic.name}/${g.variant}`, deadlineMs: 30_000, initialDelayMs: 500, log: tb.log, check: () => assertNoCrash(g) })
+    return perPacket({ ...u, cpuPct: utilization(a, b) })
+  }, { what: `iperf3 UDP rx through ${g.nic.name}/${g.variant}`, deadlineMs: 30_000, initialDelayMs: 500, log: tb.log, check: () => assertNoCrash(g) })
 }
 
 /** TCP, small packets as fast as they go, small packets at FIXED_PPS: one run each per round. */

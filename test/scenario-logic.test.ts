@@ -160,12 +160,15 @@ describe('small-packets and bench-packets on fake guests (no QEMU)', function ()
   /** A guest whose /proc/stat advances `busyPerStat` busy ticks of 1000 each read; the host's
    *  iperf3 answers TCP with `mbit` and UDP with `pps(rate)` delivered of 3 s. */
   function packetGuest(nic: typeof e1000, v: Variant, o: { mbit: number; pps: (offered: number) => number }): FakeGuest {
-    let t = 0
+    let t = 0, hostRx = 1000
     return new FakeGuest(nic, v, [
       { match: /^iperf3 -s -D /, reply: '' },
       { match: /^cat \/proc\/stat$/, reply: () => { t += 1000; return `cpu  ${t / 2} 0 ${t / 4} ${t / 4} 0 0 0 0 0 0\n` } },
       { match: /^sleep 1; cat \/proc\/stat; sleep \d+; cat \/proc\/stat$/, reply: () => `cpu  100 0 100 800 0 0 0 0 0 0\nintr 1\ncpu  150 0 150 1700 0 0 0 0 0 0\n` },
+      // tx: mb-pkt sends from the guest (10 % busy over its window), the host's tap counts what arrived
+      { match: /^mb-pkt send 127\.79\.0\.1 9 (\d+) 3$/, reply: m => { const got = o.pps(Number(m[1])) * 3; hostRx += got; return `sent=${got + 6} seconds=3.000 cpu_busy=100 cpu_total=1000\n` } },
     ], [
+      { match: /^sh -c cat \/sys\/class\/net\/\*\/statistics\/rx_packets$/, reply: () => `0\n${hostRx}\n` },
       { match: /^iperf3 -c .* -u .*-b (\d+) /, reply: m => { const offered = Number(m[1]) / (18 * 8); const got = o.pps(offered) * 3; return JSON.stringify({ end: { sum_sent: { packets: got + 30, seconds: 3 }, sum_received: { packets: got + 30, lost_packets: 30, seconds: 3 } } }) } },
       { match: /^iperf3 -c /, reply: JSON.stringify({ end: { sum_received: { bits_per_second: o.mbit * 1e6 } } }) },
     ])
@@ -178,8 +181,10 @@ describe('small-packets and bench-packets on fake guests (no QEMU)', function ()
     for (const c of cases) expect(c.status, why(c)).to.equal('pass')
     const split = cases.find(c => c.variant === 'split')!
     expect(split.measurements.find(m => m.name.startsWith('small packets rx'))).to.include({ value: 9900, unit: 'packets/s' })
-    // 10 % busy over the window at 2000 packets/s: 50 µs of guest CPU per packet
-    expect(split.measurements.find(m => m.name.startsWith('guest CPU per packet, rx'))!.value).to.be.closeTo(0.1 * 1e6 / 2000, 1e-6)
+    // 10 % busy over the window at 1000 packets/s: 100 µs of guest CPU per packet
+    expect(split.measurements.find(m => m.name.startsWith('guest CPU per packet, rx'))!.value).to.be.closeTo(0.1 * 1e6 / 1000, 1e-6)
+    expect(split.measurements.find(m => m.name.startsWith('small packets tx'))).to.include({ value: 9900, unit: 'packets/s' })
+    expect(split.measurements.find(m => m.name.startsWith('guest CPU per packet, tx'))!.value).to.be.closeTo(0.1 * 1e6 / 1000, 1e-6)
     const r = split.measurements.find(m => m.name === 'split/native rx small-packet rate ratio')!
     expect(r.value).to.be.closeTo(0.99, 1e-9)
     expect(r.interval).to.include({ coveragePct: 93.8 })
@@ -187,12 +192,12 @@ describe('small-packets and bench-packets on fake guests (no QEMU)', function ()
   })
 
   it('fails a case whose fixed rate is not below saturation, and skips without a tap', async () => {
-    const tb = fakeTestbed((nic, v) => packetGuest(nic, v, { mbit: 500, pps: udp(v === 'split' ? 2100 : 10000) }), { repeat: 5, net: 'tap', iperfSeconds: 3 })
+    const tb = fakeTestbed((nic, v) => packetGuest(nic, v, { mbit: 500, pps: udp(v === 'split' ? 1100 : 10000) }), { repeat: 5, net: 'tap', iperfSeconds: 3 })
     const cases = await smallPackets.run(tb, e1000, ['native', 'split'])
     expect(cases.find(c => c.variant === 'native')!.status).to.equal('pass')
     const split = cases.find(c => c.variant === 'split')!
     expect(split.status, why(split)).to.equal('fail')
-    expect(split.reason).to.match(/rx: 2000 packets\/s is not below saturation/)
+    expect(split.reason).to.match(/rx: 1000 packets\/s is not below saturation/)
     const user = await smallPackets.run(fakeTestbed(() => { throw new Error('must not boot') }), e1000, ['split'])
     expect(user[0]).to.include({ status: 'skip' })
     expect(user[0]!.reason).to.match(/needs --net tap/)
