@@ -73,14 +73,13 @@ function listFiles(dir: string): string[] {
   return out
 }
 
-/** The files whose content decides the image: recipe, guest files, our modules, the builder itself. */
+/** The files whose content decides the image: recipe, guest files, our modules' and programs' sources, the builder itself. */
 function sourceFiles(recipe: ImageRecipe): string[] {
   return [
     'images/guest.json',
     ...listFiles(join(ROOT, 'guest')),
-    ...listFiles(join(ROOT, 'kmod')),
-    ...listFiles(join(ROOT, 'test', 'kmod')),
-    ...listFiles(join(ROOT, 'udriver')),
+    // what is built from: their documentation is not (guest/ is copied whole, so it all counts)
+    ...[...listFiles(join(ROOT, 'kmod')), ...listFiles(join(ROOT, 'test', 'kmod')), ...listFiles(join(ROOT, 'udriver'))].filter(f => !f.endsWith('.md')),
     ...listFiles(join(ROOT, 'orchestrator', 'image')),
     'orchestrator/testbed/nics.ts',
   ]
