@@ -98,4 +98,40 @@ describe('guest session readiness wait (fake instance)', () => {
       fwd.close()
     }
   })
+
+  it('ignores connections closed without a word, and keeps at most 3 probes open at once', async function () {
+    this.timeout(20_000)
+    // Before `listenAt` every connection is closed at once (dropbear past its unauthenticated
+    // limit does this); the wait must not hand such a socket to the handshake.
+    const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private
+    const sshd = new ssh2.Server({ hostKeys: [hostKey] }, client => {
+      client.on('authentication', ctx => ctx.accept()).on('ready', () => undefined).on('error', () => undefined)
+    })
+    const t0 = Date.now(), listenAt = 1500
+    let open = 0, maxOpen = 0
+    const fwd = createServer(s => {
+      if (Date.now() - t0 < listenAt) { s.destroy(); return }
+      open++; maxOpen = Math.max(maxOpen, open); s.on('close', () => { open-- })
+      sshd.injectSocket(s)
+    })
+    await new Promise<void>(r => fwd.listen(0, '127.0.0.1', r))
+    try {
+      const session = await SshSession.connect(fakeInstance((fwd.address() as { port: number }).port, {}), key(), { deadlineMs: 15_000, tryTimeoutMs: 5000 })
+      expect(Date.now() - t0, 'ms from start to SSH').to.be.lessThan(listenAt + 1500)
+      session.close()
+    } finally {
+      fwd.close()
+    }
+    const held: Socket[] = []
+    const silent = createServer(s => { held.push(s); open++; maxOpen = Math.max(maxOpen, open); s.on('close', () => { open-- }) })
+    await new Promise<void>(r => silent.listen(0, '127.0.0.1', r))
+    open = 0; maxOpen = 0
+    try {
+      await SshSession.connect(fakeInstance((silent.address() as { port: number }).port, {}), key(), { deadlineMs: 1500, tryTimeoutMs: 1200 }).catch(() => undefined)
+      expect(maxOpen, 'connections open at once').to.be.at.most(3)
+    } finally {
+      held.forEach(s => s.destroy())
+      silent.close()
+    }
+  })
 })

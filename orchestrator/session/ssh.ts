@@ -30,6 +30,10 @@ export interface GuestSession {
 
 /** How often the readiness wait opens another connection while none has heard the server. */
 export const PROBE_EVERY_MS = 200
+/** At most this many open at once (the oldest is closed first): dropbear closes a peer's
+ *  connections beyond 5 unauthenticated ones, and every probe QEMU's forward held reaches the
+ *  guest's server together once it listens. */
+export const PROBES_OPEN = 3
 
 /**
  * The first connection on which the SSH server speaks (its identification line is readable,
@@ -50,10 +54,18 @@ function firstBanner(port: number, windowMs: number): Promise<Socket> {
       open.clear()
     }
     const probe = () => {
+      while (open.size >= PROBES_OPEN) {
+        const oldest = open.values().next().value!
+        open.delete(oldest)
+        oldest.destroy()
+      }
       const s = connect({ host: '127.0.0.1', port })
       open.add(s)
-      s.once('readable', () => {
+      s.on('readable', () => {
         if (done) return
+        // readable at its end with nothing to read: the server (or the forward) closed it
+        if (s.readableLength === 0) { open.delete(s); s.destroy(); return }
+        s.removeAllListeners('readable')
         s.removeAllListeners('error')
         s.removeAllListeners('close')
         finish(s)
