@@ -8,7 +8,7 @@ import { GUEST_IPERF_PORT, dutAddresses } from '../orchestrator/vm/qemu.ts'
 import { retry } from '../orchestrator/base/retry.ts'
 import { medianInterval, summarize, type CaseResult } from '../orchestrator/results/results.ts'
 import { assertNoCrash, boot, type Guest, type Testbed } from '../orchestrator/testbed/testbed.ts'
-import type { Variant } from '../orchestrator/testbed/nics.ts'
+import type { NicSpec, Variant } from '../orchestrator/testbed/nics.ts'
 
 export type Direction = 'rx' | 'tx'
 export const DIRECTIONS: Record<Direction, string> = { rx: 'into the guest (host → dut0)', tx: 'out of the guest (dut0 → host)' }
@@ -34,7 +34,8 @@ export function parseIperfJson(json: string): number {
   return bps / 1e6
 }
 
-async function iperfOnce(tb: Testbed, g: Guest, dir: Direction): Promise<{ mbps: number; cpuPct: number }> {
+/** One iperf3 TCP run through dut0 in one direction: Mbit/s at the receiver, guest CPU around it. */
+export async function throughputRun(tb: Testbed, g: Guest, dir: Direction): Promise<{ mbps: number; cpuPct: number }> {
   const t = g.vm.traffic
   if (!t) throw new HostError('the guest has no traffic path to the NIC under test')
   const args = ['-c', t.host, '-p', String(t.port), '-t', String(tb.opts.iperfSeconds), '-J', '--connect-timeout', '5000', ...(dir === 'tx' ? ['-R'] : []), ...(tb.opts.rateMbit ? ['-b', `${tb.opts.rateMbit}M`] : [])]
@@ -48,6 +49,137 @@ async function iperfOnce(tb: Testbed, g: Guest, dir: Direction): Promise<{ mbps:
   return { mbps: parseIperfJson(r), cpuPct: utilization(before, after) }
 }
 
+/**
+ * A figure of one run in one direction, and how two variants' values are compared round by
+ * round: `ratio` (a/b, e.g. throughput) or `diff` (a − b, e.g. CPU points).
+ */
+export interface Figure {
+  key: string
+  name: (dir: Direction) => string
+  unit: string
+  compare: { how: 'ratio' | 'diff'; name: (a: Variant, b: Variant, dir: Direction) => string; unit: string }
+  /** the run moved traffic only if this figure is > 0 (one figure of a benchmark says so) */
+  moves?: true
+}
+
+/** What an interleaved benchmark measures: one guest per variant, runs rotated round by round. */
+export interface Interleaved {
+  scenario: string
+  /** what runs (for messages: "iperf3 rx failed") */
+  tool: string
+  /** after each guest's boot: e.g. its iperf3 server */
+  setup(tb: Testbed, g: Guest): Promise<void>
+  /** one run in one direction: every figure's value */
+  once(tb: Testbed, g: Guest, dir: Direction): Promise<Record<string, number>>
+  figures: Figure[]
+  /** per direction, a line for the progress log */
+  progress: (v: Record<string, number>) => string
+}
+
+const PAIRS: [Variant, Variant][] = [['split', 'monolithic'], ['split', 'native'], ['monolithic', 'native']]
+
+/**
+ * Runs b.once for every variant `tb.opts.repeat` rounds in both directions, interleaved and
+ * rotated (A B C, B C A, C A B, ...) so drift hits all alike and no variant always runs in the
+ * same position; reports each figure per variant (median, spread) and, between variants, the
+ * comparison of the medians with the interval of the per-round comparisons.
+ */
+export async function runInterleaved(tb: Testbed, nic: NicSpec, variants: Variant[], b: Interleaved): Promise<CaseResult[]> {
+  const out: CaseResult[] = []
+  type Samples = Record<Direction, Record<string, number[]>>
+  const empty = (): Samples => ({ rx: Object.fromEntries(b.figures.map(f => [f.key, []])), tx: Object.fromEntries(b.figures.map(f => [f.key, []])) })
+  const live: { v: Variant; g: Guest; c: CaseBuilder; samples: Samples }[] = []
+  const moves = b.figures.find(f => f.moves)!
+  try {
+    for (const v of variants) {
+      const c = new CaseBuilder(b.scenario, nic.name, v)
+      if (!nic.variants[v]) { out.push(c.skip(nic.unavailable[v] ?? `${v} is not available`)); continue }
+      let g: Guest | undefined
+      try {
+        g = await boot(tb, nic, v)
+        c.logs.console = g.vm.consoleLog
+        c.timings.bootToSshMs = g.bootMs
+        await b.setup(tb, g)
+        live.push({ v, g, c, samples: empty() })
+      } catch (e) {
+        await g?.close()
+        out.push(c.fail(e))
+      }
+    }
+    const failed = new Set<Variant>()
+    for (let i = 0; i < tb.opts.repeat; i++) {
+      for (const dir of ['rx', 'tx'] as Direction[]) {
+        // Rotated each round (A B C, B C A, C A B, ...): no variant always runs in the same
+        // position, e.g. always right after another one's run.
+        for (const l of [...live.slice(i % live.length), ...live.slice(0, i % live.length)]) {
+          if (failed.has(l.v)) continue
+          try {
+            const s = await b.once(tb, l.g, dir)
+            for (const f of b.figures) l.samples[dir][f.key]!.push(s[f.key]!)
+            tb.log.info(`${nic.name}/${l.v} ${dir} run ${i + 1}/${tb.opts.repeat}: ${b.progress(s)}`)
+          } catch (e) {
+            failed.add(l.v)
+            out.push(l.c.fail(e instanceof Error && !(e instanceof GuestError) && !('fault' in e) ? new GuestError(`${b.tool} ${dir} failed: ${e.message}`) : e))
+          }
+        }
+      }
+    }
+    const medians: Partial<Record<Variant, Record<Direction, Record<string, number>>>> = {}
+    for (const l of live) {
+      if (failed.has(l.v)) continue
+      const m = (medians[l.v] = { rx: {}, tx: {} } as Record<Direction, Record<string, number>>)
+      for (const dir of ['rx', 'tx'] as Direction[]) {
+        const s = l.samples[dir]
+        const mv = s[moves.key]!
+        l.c.check(`${b.tool} ${dir} moved traffic in all ${mv.length} runs`, mv.length === tb.opts.repeat && mv.every(x => x > 0), `${moves.unit}: ${mv.map(x => x.toFixed(0)).join(', ')}`)
+        for (const f of b.figures) {
+          l.c.measure({ name: f.name(dir), unit: f.unit, ...summarize(s[f.key]!) })
+          m[dir][f.key] = summarize(s[f.key]!).value
+        }
+      }
+      const crash = l.g.vm.crash()
+      l.c.check('no kernel crash on the console', crash === null, crash?.excerpt ?? 'console clean')
+    }
+    // Between variants measured side by side in this run: the comparison of the medians, and how
+    // sure it is. Runs of one round are neighbours in time, so the per-round comparisons cancel
+    // the drift the whole run shares; their median's interval says whether a target is beyond
+    // this run's noise.
+    for (const l of live) {
+      for (const [a, o] of PAIRS) {
+        const other = live.find(x => x.v === o)
+        if (l.v !== a || !other || !medians[a] || !medians[o]) continue
+        for (const dir of ['rx', 'tx'] as Direction[]) {
+          for (const f of b.figures) {
+            const op = f.compare.how === 'ratio' ? (x: number, y: number) => x / y : (x: number, y: number) => x - y
+            const perRound = l.samples[dir][f.key]!.map((x, i) => op(x, other.samples[dir][f.key]![i]!))
+            l.c.measure({ name: f.compare.name(a, o, dir), value: op(medians[a]![dir][f.key]!, medians[o]![dir][f.key]!), unit: f.compare.unit, interval: medianInterval(perRound) ?? undefined, extra: { perRound: perRound.map(r => r.toFixed(f.compare.how === 'ratio' ? 3 : 1)).join(' ') } })
+          }
+        }
+      }
+    }
+    for (const l of live) {
+      if (failed.has(l.v)) continue
+      l.c.logs.dmesg = (await l.g.saveDmesg()) ?? undefined
+      out.push(l.c.finish())
+    }
+  } finally {
+    for (const l of live) await l.g.close()
+  }
+  return out
+}
+
+const TCP: Interleaved = {
+  scenario: 'throughput',
+  tool: 'iperf3',
+  async setup(tb, g) { await g.ssh.exec(`iperf3 -s -D -B ${dutAddresses(tb.opts.net).guest} -p ${GUEST_IPERF_PORT} --logfile /tmp/iperf3.log`) },
+  async once(tb, g, dir) { const s = await throughputRun(tb, g, dir); return { mbps: s.mbps, cpu: s.cpuPct } },
+  figures: [
+    { key: 'mbps', name: d => `TCP ${d} ${DIRECTIONS[d]}`, unit: 'Mbit/s', moves: true, compare: { how: 'ratio', name: (a, b, d) => `${a}/${b} ${d} throughput ratio`, unit: 'ratio' } },
+    { key: 'cpu', name: d => `guest CPU during ${d}`, unit: '%', compare: { how: 'diff', name: (a, b, d) => `${a} − ${b} guest CPU during ${d}`, unit: 'points' } },
+  ],
+  progress: s => `${s.mbps!.toFixed(0)} Mbit/s, guest CPU ${s.cpu!.toFixed(0)}%`,
+}
+
 export const throughput: Scenario = {
   name: 'throughput',
   description: 'iperf3 TCP into and out of the guest through dut0: medians, spread, guest CPU',
@@ -59,80 +191,8 @@ export const throughput: Scenario = {
   ],
   defaultVariants: ['native'],
   covers: { variants: 'all', together: true, expectedS: 70 },
-  async run(tb, nic, variants) {
-    const out: CaseResult[] = []
-    const live: { v: Variant; g: Guest; c: CaseBuilder; samples: Record<Direction, { mbps: number[]; cpu: number[] }> }[] = []
-    try {
-      for (const v of variants) {
-        const c = new CaseBuilder('throughput', nic.name, v)
-        if (!nic.variants[v]) { out.push(c.skip(nic.unavailable[v] ?? `${v} is not available`)); continue }
-        try {
-          const g = await boot(tb, nic, v)
-          c.logs.console = g.vm.consoleLog
-          c.timings.bootToSshMs = g.bootMs
-          await g.ssh.exec(`iperf3 -s -D -B ${dutAddresses(tb.opts.net).guest} -p ${GUEST_IPERF_PORT} --logfile /tmp/iperf3.log`)
-          live.push({ v, g, c, samples: { rx: { mbps: [], cpu: [] }, tx: { mbps: [], cpu: [] } } })
-        } catch (e) { out.push(c.fail(e)) }
-      }
-      const failed = new Set<Variant>()
-      for (let i = 0; i < tb.opts.repeat; i++) {
-        for (const dir of ['rx', 'tx'] as Direction[]) {
-          // Rotated each round (A B C, B C A, C A B, ...): no variant always runs in the same
-          // position, e.g. always right after another one's run.
-          for (const l of [...live.slice(i % live.length), ...live.slice(0, i % live.length)]) {
-            if (failed.has(l.v)) continue
-            try {
-              const s = await iperfOnce(tb, l.g, dir)
-              l.samples[dir].mbps.push(s.mbps)
-              l.samples[dir].cpu.push(s.cpuPct)
-              tb.log.info(`${nic.name}/${l.v} ${dir} run ${i + 1}/${tb.opts.repeat}: ${s.mbps.toFixed(0)} Mbit/s, guest CPU ${s.cpuPct.toFixed(0)}%`)
-            } catch (e) {
-              failed.add(l.v)
-              out.push(l.c.fail(e instanceof Error && !(e instanceof GuestError) && !('fault' in e) ? new GuestError(`iperf3 ${dir} failed: ${e.message}`) : e))
-            }
-          }
-        }
-      }
-      const medians: Partial<Record<Variant, Record<Direction, number>>> = {}
-      const cpuMedians: Partial<Record<Variant, Record<Direction, number>>> = {}
-      for (const l of live) {
-        if (failed.has(l.v)) continue
-        for (const dir of ['rx', 'tx'] as Direction[]) {
-          const s = l.samples[dir]
-          l.c.check(`iperf3 ${dir} moved traffic in all ${s.mbps.length} runs`, s.mbps.length === tb.opts.repeat && s.mbps.every(x => x > 0), `Mbit/s: ${s.mbps.map(x => x.toFixed(0)).join(', ')}`)
-          l.c.measure({ name: `TCP ${dir} ${DIRECTIONS[dir]}`, unit: 'Mbit/s', ...summarize(s.mbps) })
-          l.c.measure({ name: `guest CPU during ${dir}${tb.opts.rateMbit ? ` at ${tb.opts.rateMbit} Mbit/s` : ''}`, unit: '%', ...summarize(s.cpu) })
-          ;(medians[l.v] ??= { rx: 0, tx: 0 })[dir] = summarize(s.mbps).value
-          ;(cpuMedians[l.v] ??= { rx: 0, tx: 0 })[dir] = summarize(s.cpu).value
-        }
-        const crash = l.g.vm.crash()
-        l.c.check('no kernel crash on the console', crash === null, crash?.excerpt ?? 'console clean')
-      }
-      // Ratios between variants measured side by side in this run: the ratio of the medians, and
-      // how sure it is. Runs of one round are neighbours in time, so the per-round ratios cancel
-      // the drift the whole run shares; their median's interval says whether a target is beyond
-      // this run's noise.
-      const pairs: [Variant, Variant][] = [['split', 'monolithic'], ['split', 'native'], ['monolithic', 'native']]
-      for (const l of live) {
-        for (const [a, b] of pairs) {
-          const other = live.find(o => o.v === b)
-          if (l.v !== a || !other || !medians[a] || !medians[b]) continue
-          for (const dir of ['rx', 'tx'] as Direction[]) {
-            const perRound = (f: (x: number, y: number) => number, key: 'mbps' | 'cpu') => l.samples[dir][key].map((x, i) => f(x, other.samples[dir][key][i]!))
-            const ratios = perRound((x, y) => x / y, 'mbps'), diffs = perRound((x, y) => x - y, 'cpu')
-            l.c.measure({ name: `${a}/${b} ${dir} throughput ratio`, value: medians[a]![dir] / medians[b]![dir], unit: 'ratio', interval: medianInterval(ratios) ?? undefined, extra: { perRound: ratios.map(r => r.toFixed(3)).join(' ') } })
-            l.c.measure({ name: `${a} − ${b} guest CPU during ${dir}`, value: cpuMedians[a]![dir] - cpuMedians[b]![dir], unit: 'points', interval: medianInterval(diffs) ?? undefined, extra: { perRound: diffs.map(d => d.toFixed(1)).join(' ') } })
-          }
-        }
-      }
-      for (const l of live) {
-        if (failed.has(l.v)) continue
-        l.c.logs.dmesg = (await l.g.saveDmesg()) ?? undefined
-        out.push(l.c.finish())
-      }
-    } finally {
-      for (const l of live) await l.g.close()
-    }
-    return out
+  run(tb, nic, variants) {
+    const rate = tb.opts.rateMbit ? ` at ${tb.opts.rateMbit} Mbit/s` : ''
+    return runInterleaved(tb, nic, variants, { ...TCP, figures: TCP.figures.map(f => f.key === 'cpu' ? { ...f, name: d => `guest CPU during ${d}${rate}` } : f) })
   },
 }

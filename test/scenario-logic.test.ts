@@ -7,6 +7,8 @@ import type { CaseResult } from '../orchestrator/results/results.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
 import { functionalScenario } from '../scenarios/functional.ts'
 import { throughput } from '../scenarios/throughput.ts'
+import { smallPackets } from '../scenarios/small-packets.ts'
+import { judgeRatio } from '../orchestrator/cli/commands/bench-packets.ts'
 import { FakeGuest, fakeTestbed, waitEventRule, type Rule } from './fakes/guest.ts'
 
 const e1000 = NICS.e1000!
@@ -150,5 +152,65 @@ describe('scenario logic on fake guests (no QEMU)', function () {
     const split = cases.find(c => c.variant === 'split')!
     expect(split.status, why(split)).to.equal('fail')
     expect(split.reason).to.match(/^iperf3 rx moved traffic in all 2 runs: Mbit\/s: 0, 0/)
+  })
+})
+
+describe('small-packets and bench-packets on fake guests (no QEMU)', function () {
+  this.timeout(60_000)
+  /** A guest whose /proc/stat advances `busyPerStat` busy ticks of 1000 each read; the host's
+   *  iperf3 answers TCP with `mbit` and UDP with `pps(rate)` delivered of 3 s. */
+  function packetGuest(nic: typeof e1000, v: Variant, o: { mbit: number; pps: (offered: number) => number }): FakeGuest {
+    let t = 0, hostRx = 1000
+    return new FakeGuest(nic, v, [
+      { match: /^iperf3 -s -D /, reply: '' },
+      { match: /^cat \/proc\/stat$/, reply: () => { t += 1000; return `cpu  ${t / 2} 0 ${t / 4} ${t / 4} 0 0 0 0 0 0\n` } },
+      { match: /^sleep 1; cat \/proc\/stat; sleep \d+; cat \/proc\/stat$/, reply: () => `cpu  100 0 100 800 0 0 0 0 0 0\nintr 1\ncpu  150 0 150 1700 0 0 0 0 0 0\n` },
+      // tx: mb-pkt sends from the guest (10 % busy over its window), the host's tap counts what arrived
+      { match: /^mb-pkt send 127\.79\.0\.1 9 (\d+) 3$/, reply: m => { const got = o.pps(Number(m[1])) * 3; hostRx += got; return `sent=${got + 6} seconds=3.000 cpu_busy=100 cpu_total=1000\n` } },
+    ], [
+      { match: /^sh -c cat \/sys\/class\/net\/\*\/statistics\/rx_packets$/, reply: () => `0\n${hostRx}\n` },
+      { match: /^iperf3 -c .* -u .*-b (\d+) /, reply: m => { const offered = Number(m[1]) / (18 * 8); const got = o.pps(offered) * 3; return JSON.stringify({ end: { sum_sent: { packets: got + 30, seconds: 3 }, sum_received: { packets: got + 30, lost_packets: 30, seconds: 3 } } }) } },
+      { match: /^iperf3 -c /, reply: JSON.stringify({ end: { sum_received: { bits_per_second: o.mbit * 1e6 } } }) },
+    ])
+  }
+  const udp = (max: number) => (offered: number) => (offered === 0 ? max : Math.min(offered, max))
+
+  it('reports packets/s, CPU per packet and TCP per variant, and split/native ratios with intervals', async () => {
+    const tb = fakeTestbed((nic, v) => packetGuest(nic, v, { mbit: 500, pps: udp(v === 'split' ? 9900 : 10000) }), { repeat: 5, net: 'tap', iperfSeconds: 3 })
+    const cases = await smallPackets.run(tb, e1000, ['native', 'monolithic', 'split'])
+    for (const c of cases) expect(c.status, why(c)).to.equal('pass')
+    const split = cases.find(c => c.variant === 'split')!
+    expect(split.measurements.find(m => m.name.startsWith('small packets rx'))).to.include({ value: 9900, unit: 'packets/s' })
+    // 10 % busy over the window at 1000 packets/s: 100 µs of guest CPU per packet
+    expect(split.measurements.find(m => m.name.startsWith('guest CPU per packet, rx'))!.value).to.be.closeTo(0.1 * 1e6 / 1000, 1e-6)
+    expect(split.measurements.find(m => m.name.startsWith('small packets tx'))).to.include({ value: 9900, unit: 'packets/s' })
+    expect(split.measurements.find(m => m.name.startsWith('guest CPU per packet, tx'))!.value).to.be.closeTo(0.1 * 1e6 / 1000, 1e-6)
+    const r = split.measurements.find(m => m.name === 'split/native rx small-packet rate ratio')!
+    expect(r.value).to.be.closeTo(0.99, 1e-9)
+    expect(r.interval).to.include({ coveragePct: 93.8 })
+    expect(judgeRatio(r).ok).to.equal(true)
+  })
+
+  it('fails a case whose fixed rate is not below saturation, and skips without a tap', async () => {
+    const tb = fakeTestbed((nic, v) => packetGuest(nic, v, { mbit: 500, pps: udp(v === 'split' ? 1100 : 10000) }), { repeat: 5, net: 'tap', iperfSeconds: 3 })
+    const cases = await smallPackets.run(tb, e1000, ['native', 'split'])
+    expect(cases.find(c => c.variant === 'native')!.status).to.equal('pass')
+    const split = cases.find(c => c.variant === 'split')!
+    expect(split.status, why(split)).to.equal('fail')
+    expect(split.reason).to.match(/rx: 1000 packets\/s is not below saturation/)
+    const user = await smallPackets.run(fakeTestbed(() => { throw new Error('must not boot') }), e1000, ['split'])
+    expect(user[0]).to.include({ status: 'skip' })
+    expect(user[0]!.reason).to.match(/needs --net tap/)
+  })
+
+  it("bench-packets' verdict: met only when the median is ≥ 0.99 and the interval's lower end ≥ 0.97", () => {
+    expect(judgeRatio({ value: 1.0, interval: { low: 0.98, high: 1.02, coveragePct: 93 } }).ok).to.equal(true)
+    expect(judgeRatio({ value: 1.0, interval: { low: 0.95, high: 1.05, coveragePct: 93 } })).to.deep.include({ ok: false })
+    expect(judgeRatio({ value: 1.0, interval: { low: 0.95, high: 1.05, coveragePct: 93 } }).evidence).to.match(/not shown: the lower end is below 0.97/)
+    expect(judgeRatio({ value: 0.95, interval: { low: 0.93, high: 0.98, coveragePct: 93 } }).evidence).to.match(/missed: the whole interval is below 0.99/)
+    expect(judgeRatio({ value: 0.94, interval: { low: 0.51, high: 1.49, coveragePct: 93 } })).to.deep.include({ ok: false })
+    expect(judgeRatio({ value: 0.94, interval: { low: 0.51, high: 1.49, coveragePct: 93 } }).evidence).to.match(/not shown: the median is below 0.99, but the interval reaches above it/)
+    expect(judgeRatio({ value: 1.0 }).evidence).to.match(/without an interval/)
+    expect(judgeRatio(undefined).ok).to.equal(false)
   })
 })

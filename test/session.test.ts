@@ -3,6 +3,7 @@
 // console's last lines, never hang.
 import { expect } from 'chai'
 import { createServer, type Server, type Socket } from 'node:net'
+import ssh2 from 'ssh2'
 import { BootError, KernelCrashError } from '../orchestrator/base/errors.ts'
 import { ensureSshKey } from '../orchestrator/image/image.ts'
 import { SshSession } from '../orchestrator/session/ssh.ts'
@@ -72,6 +73,65 @@ describe('guest session readiness wait (fake instance)', () => {
     } catch (e) {
       expect(e).to.be.instanceOf(KernelCrashError)
       expect((e as KernelCrashError).evidence).to.match(/Unable to mount root fs/)
+    }
+  })
+
+  it('answers soon after the server starts to listen, although connections made before it stay silent', async function () {
+    this.timeout(20_000)
+    // As QEMU's user-mode forward before the guest listens: every connection is accepted, those
+    // made before `listenAt` never hear anything; later ones reach a real SSH server.
+    const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private
+    const sshd = new ssh2.Server({ hostKeys: [hostKey] }, client => {
+      client.on('authentication', ctx => ctx.accept()).on('ready', () => undefined).on('error', () => undefined)
+    })
+    const t0 = Date.now(), listenAt = 1500
+    const held: Socket[] = []
+    const fwd = createServer(s => { if (Date.now() - t0 < listenAt) held.push(s); else sshd.injectSocket(s) })
+    await new Promise<void>(r => fwd.listen(0, '127.0.0.1', r))
+    try {
+      const session = await SshSession.connect(fakeInstance((fwd.address() as { port: number }).port, {}), key(), { deadlineMs: 15_000, tryTimeoutMs: 5000 })
+      const ms = Date.now() - t0
+      session.close()
+      expect(ms, 'ms from start to SSH').to.be.greaterThan(listenAt).and.lessThan(listenAt + 1200)
+    } finally {
+      held.forEach(s => s.destroy())
+      fwd.close()
+    }
+  })
+
+  it('ignores connections closed without a word, and keeps at most 3 probes open at once', async function () {
+    this.timeout(20_000)
+    // Before `listenAt` every connection is closed at once (dropbear past its unauthenticated
+    // limit does this); the wait must not hand such a socket to the handshake.
+    const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private
+    const sshd = new ssh2.Server({ hostKeys: [hostKey] }, client => {
+      client.on('authentication', ctx => ctx.accept()).on('ready', () => undefined).on('error', () => undefined)
+    })
+    const t0 = Date.now(), listenAt = 1500
+    let open = 0, maxOpen = 0
+    const fwd = createServer(s => {
+      if (Date.now() - t0 < listenAt) { s.destroy(); return }
+      open++; maxOpen = Math.max(maxOpen, open); s.on('close', () => { open-- })
+      sshd.injectSocket(s)
+    })
+    await new Promise<void>(r => fwd.listen(0, '127.0.0.1', r))
+    try {
+      const session = await SshSession.connect(fakeInstance((fwd.address() as { port: number }).port, {}), key(), { deadlineMs: 15_000, tryTimeoutMs: 5000 })
+      expect(Date.now() - t0, 'ms from start to SSH').to.be.lessThan(listenAt + 1500)
+      session.close()
+    } finally {
+      fwd.close()
+    }
+    const held: Socket[] = []
+    const silent = createServer(s => { held.push(s); open++; maxOpen = Math.max(maxOpen, open); s.on('close', () => { open-- }) })
+    await new Promise<void>(r => silent.listen(0, '127.0.0.1', r))
+    open = 0; maxOpen = 0
+    try {
+      await SshSession.connect(fakeInstance((silent.address() as { port: number }).port, {}), key(), { deadlineMs: 1500, tryTimeoutMs: 1200 }).catch(() => undefined)
+      expect(maxOpen, 'connections open at once').to.be.at.most(3)
+    } finally {
+      held.forEach(s => s.destroy())
+      silent.close()
     }
   })
 })

@@ -17,6 +17,8 @@ commands:
   build           build (or find) the guest image and print its manifest path
   bench           print the foundation's figures: boot to SSH, no-change rebuild, native throughput
   bench-split     print each microdriver's figures against its targets (throughput ratios, CPU, latency, init, lines)
+  bench-packets   each microdriver's per-packet cost: 64-byte UDP frames/s, CPU per packet, TCP; split against
+                  native and monolithic (root: --net tap; 8 rounds of 3 s runs unless --repeat/--seconds)
   list            list the scenarios and what each asserts
   split-stats     count each microdriver's own lines in the kernel part and the u-driver part
   nightly         every scenario × NIC × variant the scenarios declare, within a budget, compared with
@@ -29,7 +31,7 @@ commands:
 
 options:
   --nic NAME        ${nicNames().join(', ')}, all, or a comma list   (default: all; shell: ${nicNames()[0]};
-                    bench-split, split-stats: every NIC with a microdriver)
+                    bench-split, bench-packets, split-stats: every NIC with a microdriver)
   --variant NAME    ${VARIANTS.join(', ')}, all, or a comma list (default: the scenario's own)
   --accel MODE      auto (KVM if the CPU has vmx/svm and /dev/kvm opens, else TCG), kvm, tcg   (default auto)
   --net MODE        user (QEMU user networking, no root) or tap (root: a tap in a network namespace)   (default user)

@@ -6,6 +6,7 @@ import { ConsoleSink, Log } from '../base/log.ts'
 import { parseCli, USAGE, type Parsed } from './args.ts'
 import { runBench } from './commands/bench.ts'
 import { runBenchSplit } from './commands/bench-split.ts'
+import { runBenchPackets } from './commands/bench-packets.ts'
 import { runBuild } from './commands/build.ts'
 import { runNightlyCommand, runReportCommand } from './commands/nightly.ts'
 import { listScenarios, runScenario } from './commands/scenario.ts'
@@ -31,11 +32,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'build': return await runBuild(p, log)
       case 'bench': return await runBench(argv, p, log)
       case 'bench-split': return await runBenchSplit(argv, p, log)
+      case 'bench-packets': return await runBenchPackets(argv, p, log)
       case 'split-stats': return runSplitStats(p)
       case 'nightly': return await runNightlyCommand(argv, p, log)
       case 'report': return await runReportCommand(argv, p, log)
       case 'slice': return await runSlice(p, log)
-      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, list, split-stats, slice, nightly, report merge (see --help)')
+      default: throw new UsageError(`unknown command "${p.cmd}"`, 'commands: scenario, shell, build, bench, bench-split, bench-packets, list, split-stats, slice, nightly, report merge (see --help)')
     }
   } catch (e) {
     return reportError(e)

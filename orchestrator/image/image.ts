@@ -73,14 +73,13 @@ function listFiles(dir: string): string[] {
   return out
 }
 
-/** The files whose content decides the image: recipe, guest files, our modules, the builder itself. */
+/** The files whose content decides the image: recipe, guest files, our modules' and programs' sources, the builder itself. */
 function sourceFiles(recipe: ImageRecipe): string[] {
   return [
     'images/guest.json',
     ...listFiles(join(ROOT, 'guest')),
-    ...listFiles(join(ROOT, 'kmod')),
-    ...listFiles(join(ROOT, 'test', 'kmod')),
-    ...listFiles(join(ROOT, 'udriver')),
+    // what is built from: their documentation is not (guest/ is copied whole, so it all counts)
+    ...[...listFiles(join(ROOT, 'kmod')), ...listFiles(join(ROOT, 'test', 'kmod')), ...listFiles(join(ROOT, 'udriver'))].filter(f => !f.endsWith('.md')),
     ...listFiles(join(ROOT, 'orchestrator', 'image')),
     'orchestrator/testbed/nics.ts',
   ]
@@ -279,6 +278,7 @@ async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: s
         if (seen.has(f)) continue
         seen.add(f)
         const file = join(d, f)
+        await stripDebug(file)
         const vermagic = modinfo(readFileSync(file)).get('vermagic')?.[0] ?? ''
         if (!vermagic.startsWith(`${abi} `)) throw new HostError(`${relative(work, file)} was built for "${vermagic}", not ${abi}`)
         kmods.push({ name: f.replace(/\.ko$/, ''), file, vermagic })
@@ -291,12 +291,23 @@ async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: s
     for (const name of recipe.userspace) {
       const file = join(work, 'udriver', 'build', name)
       if (!existsSync(file)) throw new HostError(`udriver/ built no ${name} (images/guest.json "userspace")`)
+      await stripDebug(file)
       const data = readFileSync(file)
       if (neededLibraries(data).length) throw new HostError(`udriver/build/${name} is dynamically linked; the guest needs it static (-static)`)
       programs.push({ name, data })
     }
   }
   return { kmods, programs }
+}
+
+/**
+ * Drops the debug sections of a module or program we built (the symbol table stays), as Debian's
+ * packages ship theirs (INSTALL_MOD_STRIP): the kernel headers build with -g, and the debug info
+ * was 13 of the initramfs's 39 MiB, which the guest's kernel unpacks at every boot.
+ */
+async function stripDebug(file: string): Promise<void> {
+  const r = await execa('strip', ['--strip-debug', file], { reject: false, all: true })
+  if (r.exitCode !== 0) throw new HostError(`strip --strip-debug ${relative(ROOT, file)} failed (${describeExit(r.exitCode)})`, { evidence: String(r.all).slice(-2000), hint: 'strip comes with binutils, which gcc-12 depends on: apt-get install binutils' })
 }
 
 /** Debian ships some files under /bin, /sbin, /lib; the guest is merged-/usr like an installed Debian 12. */

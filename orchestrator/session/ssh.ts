@@ -2,6 +2,7 @@
 // try, an overall deadline, and QEMU's death or a kernel crash end it at once), commands with
 // streamed output and timeouts, file push as a tar stream, and an interactive shell.
 import { readFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { Client, type ClientChannel } from 'ssh2'
 import tar from 'tar-stream'
 import { BootError, GuestError, KernelCrashError, describeExit } from '../base/errors.ts'
@@ -27,13 +28,66 @@ export interface GuestSession {
   close(): void
 }
 
-function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number): Promise<Client> {
+/** How often the readiness wait opens another connection while none has heard the server. */
+export const PROBE_EVERY_MS = 200
+/** At most this many open at once (the oldest is closed first): dropbear closes a peer's
+ *  connections beyond 5 unauthenticated ones, and every probe QEMU's forward held reaches the
+ *  guest's server together once it listens. */
+export const PROBES_OPEN = 3
+
+/**
+ * The first connection on which the SSH server speaks (its identification line is readable,
+ * not consumed), within windowMs. QEMU's user-mode forward accepts at once and then holds a
+ * connection made before the guest listens silent for seconds (its SYN to the guest is lost and
+ * retransmitted late), so one connection at a time would wait out a whole try per early attempt:
+ * a new one is opened every PROBE_EVERY_MS and the first to hear the server wins.
+ */
+function firstBanner(port: number, windowMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const open = new Set<Socket>()
+    let done = false
+    const finish = (winner?: Socket) => {
+      done = true
+      clearInterval(every)
+      clearTimeout(timer)
+      for (const s of open) if (s !== winner) s.destroy()
+      open.clear()
+    }
+    const probe = () => {
+      while (open.size >= PROBES_OPEN) {
+        const oldest = open.values().next().value!
+        open.delete(oldest)
+        oldest.destroy()
+      }
+      const s = connect({ host: '127.0.0.1', port })
+      open.add(s)
+      s.on('readable', () => {
+        if (done) return
+        // readable at its end with nothing to read: the server (or the forward) closed it
+        if (s.readableLength === 0) { open.delete(s); s.destroy(); return }
+        s.removeAllListeners('readable')
+        s.removeAllListeners('error')
+        s.removeAllListeners('close')
+        finish(s)
+        resolve(s)
+      })
+      s.on('error', () => undefined) // refused or reset: the next probe tries again
+      s.once('close', () => { open.delete(s) })
+    }
+    const every = setInterval(probe, PROBE_EVERY_MS)
+    const timer = setTimeout(() => { finish(); reject(new Error(`no SSH handshake within ${windowMs} ms (the server spoke on none of the connections opened every ${PROBE_EVERY_MS} ms)`)) }, windowMs)
+    probe()
+  })
+}
+
+async function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number): Promise<Client> {
+  const sock = await firstBanner(port, tryTimeoutMs)
   return new Promise((resolve, reject) => {
     const c = new Client()
-    const timer = setTimeout(() => { c.end(); reject(new Error(`no SSH handshake within ${tryTimeoutMs} ms`)) }, tryTimeoutMs)
+    const timer = setTimeout(() => { c.end(); sock.destroy(); reject(new Error(`no SSH handshake within ${tryTimeoutMs} ms after the server's banner`)) }, tryTimeoutMs)
     c.once('ready', () => { clearTimeout(timer); resolve(c) })
-    c.on('error', e => { clearTimeout(timer); c.end(); reject(e) })
-    c.connect({ host: '127.0.0.1', port, username: 'root', privateKey, readyTimeout: tryTimeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6 })
+    c.on('error', e => { clearTimeout(timer); c.end(); sock.destroy(); reject(e) })
+    c.connect({ sock, username: 'root', privateKey, readyTimeout: tryTimeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6 })
   })
 }
 
