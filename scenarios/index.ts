@@ -6,6 +6,7 @@ import { functional } from './functional.ts'
 import { initTime } from './init-time.ts'
 import { crashDuringProbe, crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from './reliability.ts'
 import { smoke } from './smoke.ts'
+import { soak } from './soak.ts'
 import { throughput } from './throughput.ts'
 import { upcallLatency } from './upcall-latency.ts'
 
@@ -22,4 +23,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   [crashDuringProbe.name]: crashDuringProbe,
   [fuzzChannel.name]: fuzzChannel,
   [faultCampaign.name]: faultCampaign,
+  [soak.name]: soak,
 }

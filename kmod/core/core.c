@@ -58,6 +58,64 @@ static DEFINE_IDR(mb_idr);
 /* refusals: anyone privileged can cause them at any rate, one budget */
 static DEFINE_RATELIMIT_STATE(mb_refuse_rs, 5 * HZ, 50);
 
+/*
+ * Every refusal counted by its reason, before the log's rate limit drops
+ * any line: /sys/module/mb_core/parameters/refusals (read-only).  The
+ * reasons are those of the refuse lines (kmod/README.md); a reason not in
+ * the table counts as other.
+ */
+static const char *const mb_refuse_reasons[] = {
+	"bad-header", "length", "unknown-handle", "stale-seq", "oversized",
+	"bad-downcall", "bounds", "policy", "range", "busy", "wrong-driver",
+	"crash-loop", "churn", "bad-attach", "layout-mismatch",
+	"unknown-ioctl", "bad-reply", "unprivileged", "atomic-upcall",
+	"retired", "other",
+};
+#define MB_N_REFUSE	ARRAY_SIZE(mb_refuse_reasons)
+static atomic_long_t mb_refusals[MB_N_REFUSE];
+
+static void mb_count_refusal(const char *fmt, va_list args)
+{
+	char buf[48];
+	const char *r;
+	va_list aq;
+	size_t i, n;
+
+	va_copy(aq, args);
+	vsnprintf(buf, sizeof(buf), fmt, aq);
+	va_end(aq);
+	r = strstr(buf, "reason=");
+	r = r ? r + strlen("reason=") : "";
+	n = strcspn(r, " ");
+	for (i = 0; i < MB_N_REFUSE - 1; i++)
+		if (strlen(mb_refuse_reasons[i]) == n &&
+		    !strncmp(mb_refuse_reasons[i], r, n))
+			break;
+	atomic_long_inc(&mb_refusals[i]);
+}
+
+static int mb_refusals_get(char *buf, const struct kernel_param *kp)
+{
+	long total = 0, v;
+	int len = 0;
+	size_t i;
+
+	for (i = 0; i < MB_N_REFUSE; i++) {
+		v = atomic_long_read(&mb_refusals[i]);
+		total += v;
+		len += sysfs_emit_at(buf, len, "%s=%ld ", mb_refuse_reasons[i], v);
+	}
+	len += sysfs_emit_at(buf, len, "total=%ld\n", total);
+	return len;
+}
+
+static const struct kernel_param_ops mb_refusals_ops = {
+	.get = mb_refusals_get,
+};
+module_param_cb(refusals, &mb_refusals_ops, NULL, 0444);
+MODULE_PARM_DESC(refusals,
+		 "read-only: every refusal since load by its reason (counted before the log's rate limit)");
+
 #define MB_EVENT_BURST		100	/* lines per instance per interval */
 #define MB_EVENT_INTERVAL_S	10
 
@@ -94,8 +152,14 @@ void mb_core_event(struct mb_inst *inst, const char *event,
 	struct va_format vaf;
 	va_list args;
 	u32 missed = 0;
+	bool refuse = !strcmp(event, "refuse");
 
-	if (!strcmp(event, "refuse") ? !__ratelimit(&mb_refuse_rs) :
+	if (refuse) {
+		va_start(args, fmt);
+		mb_count_refusal(fmt, args);
+		va_end(args);
+	}
+	if (refuse ? !__ratelimit(&mb_refuse_rs) :
 	    !mb_evlimit_ok(&inst->ev, &missed))
 		return;
 	if (missed)
@@ -120,6 +184,9 @@ void mb_chan_event(struct mb_chan *chan, const char *event,
 	va_list args;
 
 	/* only refusals come without an instance; others share their budget */
+	va_start(args, fmt);
+	mb_count_refusal(fmt, args);
+	va_end(args);
 	if (!__ratelimit(&mb_refuse_rs))
 		return;
 	va_start(args, fmt);
