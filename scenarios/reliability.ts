@@ -231,32 +231,86 @@ export const crashDuringProbe = scenario('crash-during-probe',
     }
   })
 
-/** mb-fuzz's summary: fuzz seed=S sent=N accepted=A refused=R ... */
-export function parseFuzzLine(text: string): { seed: number; sent: number; accepted: number; refused: number } {
-  const m = /fuzz seed=(\d+) sent=(\d+) accepted=(\d+) refused=(\d+)/.exec(text)
+/** mb-fuzz's summary: fuzz seed=S sent=N accepted=A refused=R attached=K errors_by_errno=E:n,... [inflight_garbage=K reattached=K] */
+export function parseFuzzLine(text: string): { seed: number; sent: number; accepted: number; refused: number; byErrno: Record<string, number>; inflightGarbage?: number; reattached?: number } {
+  const m = /fuzz seed=(\d+) sent=(\d+) accepted=(\d+) refused=(\d+)(?: attached=\d+)?(?: errors_by_errno=(\S+))?(?: inflight_garbage=(\d+) reattached=(\d+))?/.exec(text)
   if (!m) throw new Error(`mb-fuzz printed no summary line: ${text.trim().slice(-200)}`)
-  return { seed: Number(m[1]), sent: Number(m[2]), accepted: Number(m[3]), refused: Number(m[4]) }
+  const byErrno: Record<string, number> = {}
+  for (const kv of (m[5] ?? '').split(',')) { const [k, v] = kv.split(':'); if (k && v !== undefined && k !== 'none') byErrno[k] = Number(v) }
+  return { seed: Number(m[1]), sent: Number(m[2]), accepted: Number(m[3]), refused: Number(m[4]), byErrno, ...(m[6] !== undefined ? { inflightGarbage: Number(m[6]), reattached: Number(m[7]) } : {}) }
 }
 
+/** mb_core's refusals line (reason=count ... total=N), the difference of two. */
+export function refusalDelta(before: string, after: string): Record<string, number> {
+  const parse = (t: string) => Object.fromEntries([...t.matchAll(/([\w-]+)=(\d+)/g)].map(m => [m[1]!, Number(m[2])]))
+  const a = parse(before), b = parse(after)
+  return Object.fromEntries(Object.keys(b).map(k => [k, b[k]! - (a[k] ?? 0)]).filter(([k, v]) => k === 'total' || (v as number) > 0))
+}
+
+/** The default of --messages; of them, GARBAGE_SHARE go to the garbage-replying u-driver (at least 1000). */
 export const FUZZ_MESSAGES = 100_000
+export const GARBAGE_SHARE = 0.05
+/** Read-only control operations made in a loop while the garbage u-driver holds the instance. */
+const OPS_IN_FLIGHT = 'ethtool dut0; ethtool -S dut0; ethtool -c dut0; ethtool -a dut0; ethtool -d dut0'
+const REFUSALS = '/sys/module/mb_core/parameters/refusals'
 
 export const fuzzChannel = scenario('fuzz-channel',
-  `a hostile process sends ${FUZZ_MESSAGES} seeded malformed messages and tries forbidden registers; the kernel stays up, the device keeps working`,
+  `a hostile process sends --messages seeded malformed messages (default ${FUZZ_MESSAGES}) next to the u-driver, then, as the attached u-driver, answers control operations in flight with garbage; the kernel stays up, refuses each by reason, and the device keeps working`,
   [
-    `mb-fuzz sends ${FUZZ_MESSAGES} seeded malformed messages (seed = --seed, default 1) next to the running u-driver, with the NIC's driver's upcall numbers and forbidden registers`,
-    'no kernel crash; the u-driver still serves the device (ethtool -S works)',
-    'traffic through dut0 afterwards',
+    `mb-fuzz sends --messages seeded malformed messages (default ${FUZZ_MESSAGES}; seed = --seed, default 1): ${100 - GARBAGE_SHARE * 100} % structured and random next to the running u-driver, with the NIC's driver's upcall numbers and forbidden registers; ${GARBAGE_SHARE * 100} % (at least 1000) as the attached u-driver (mb-fuzz -g) while read-only control operations run in a loop, each upcall answered with garbage (wrong seq, length, size, status, op, payload)`,
+    'the kernel refuses them, counted by reason (mb_core\'s refusals, before the log\'s rate limit), and mb-fuzz counts its refused calls by errno; garbage reached upcalls in flight',
+    'no kernel crash; the control operations made against garbage ended (none hung); a u-driver serves the device again afterwards (ethtool -S works)',
+    'traffic through dut0 afterwards; the time each phase took is reported',
   ],
   async (tb, nic, g, c, peer, n) => {
-    const seed = tb.opts.seed
+    const seed = tb.opts.seed, total = tb.opts.messages
+    const garbageN = Math.max(1000, Math.round(total * GARBAGE_SHARE)), plainN = Math.max(0, total - garbageN)
+    const refusals = async () => (await run(g, `cat ${REFUSALS}`)).stdout
+    const r0 = await refusals()
     const t0 = Date.now()
-    const r = await run(g, `mb-fuzz -D ${n.driver} -s ${seed} -n ${FUZZ_MESSAGES}`, 30 * 60_000)
-    const f = parseFuzzLine(r.stdout + r.stderr)
-    c.check(`mb-fuzz sent ${FUZZ_MESSAGES} messages (seed ${seed})`, r.code === 0 && f.sent >= FUZZ_MESSAGES, `${(r.stdout + r.stderr).trim().split('\n').pop()} in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
-    c.measure({ name: 'fuzz messages refused', value: f.sent ? (100 * f.refused) / f.sent : 0, unit: '%', extra: { sent: f.sent, accepted: f.accepted, refused: f.refused } })
+    const a = await run(g, `mb-fuzz -D ${n.driver} -s ${seed} -n ${plainN}`, 60 * 60_000)
+    const plainS = (Date.now() - t0) / 1000
+    const fa = parseFuzzLine(a.stdout + a.stderr)
+    const r1 = await refusals()
+    c.check(`mb-fuzz sent ${plainN} structured and random messages next to the u-driver (seed ${seed})`, a.code === 0 && fa.sent >= plainN, `${(a.stdout + a.stderr).trim().split('\n').pop()} in ${plainS.toFixed(0)} s`)
+    const served = await run(g, 'ethtool -S dut0 | head -2')
+    c.check('the u-driver still serves the device after them', served.code === 0, served.stdout.trim().split('\n').pop() ?? served.stderr.trim())
+
+    // The garbage u-driver: the real one stopped, control operations in a loop, mb-fuzz -g attached.
+    const p = '/sys/module/mb_core/parameters'
+    const saved = (await run(g, `cat ${p}/max_restarts ${p}/attach_burst ${p}/attach_window_s`)).stdout.trim().split('\n')
+    await g.ssh.exec(`echo 1000000 > ${p}/max_restarts; echo 32 > ${p}/attach_burst; echo 1 > ${p}/attach_window_s`)
+    await g.ssh.exec(stopUdriver(n.udriver))
+    await g.ssh.exec(`rm -f /tmp/ops-stop /tmp/ops.log; (while [ ! -e /tmp/ops-stop ]; do for op in ${OPS_IN_FLIGHT.split('; ').map(o => `"${o}"`).join(' ')}; do t0=\${EPOCHREALTIME/./}; $op >/dev/null 2>&1; rc=$?; echo "$rc $(( (\${EPOCHREALTIME/./} - t0) / 1000 ))"; done; done > /tmp/ops.log 2>&1 &)`)
+    const t1 = Date.now()
+    const b = await run(g, `mb-fuzz -g -D ${n.driver} -s ${seed + 1} -n ${garbageN}`, 60 * 60_000)
+    const garbageS = (Date.now() - t1) / 1000
+    await g.ssh.exec('touch /tmp/ops-stop; sleep 1')
+    const fb = parseFuzzLine(b.stdout + b.stderr)
+    const r2 = await refusals()
+    const opsLog = (await run(g, 'cat /tmp/ops.log')).stdout.trim().split('\n').filter(l => /^\d+ \d+$/.test(l)).map(l => l.split(' ').map(Number))
+    const slowest = opsLog.length ? Math.max(...opsLog.map(o => o[1]!)) : 0
+    const timeoutMs = Number((await run(g, `cat ${p}/upcall_timeout_ms`)).stdout)
+    c.check(`mb-fuzz -g answered control operations in flight with garbage (${garbageN} messages, seed ${seed + 1})`, b.code === 0 && fb.sent >= garbageN && (fb.inflightGarbage ?? 0) > 0,
+      `${(b.stdout + b.stderr).trim().split('\n').pop()} in ${garbageS.toFixed(0)} s`)
+    c.check('every control operation made against garbage ended in time (none hung)', opsLog.length > 0 && slowest <= timeoutMs + 5000,
+      `${opsLog.length} operations (${opsLog.filter(o => o[0] !== 0).length} failed, ${opsLog.filter(o => o[0] === 0).length} succeeded), slowest ${slowest} ms (upcall timeout ${timeoutMs} ms)`)
+    await g.ssh.exec(`echo ${saved[0]} > ${p}/max_restarts; echo ${saved[1]} > ${p}/attach_burst; echo ${saved[2]} > ${p}/attach_window_s`)
+    const replays = await countEvents(g, 'replay')
+    await g.ssh.exec(startUdriver(n.udriver))
+    const back = await waitEvent(g, 'replay', replays, 30)
+
+    const dA = refusalDelta(r0, r1), dB = refusalDelta(r1, r2)
+    const errnoWords = (d: Record<string, number>) => Object.entries(d).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
+    const words = (d: Record<string, number>) => Object.entries(d).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
+    c.check('the kernel refused malformed messages and garbage replies, counted by reason', (dA.total ?? 0) > 0 && (dB.total ?? 0) > 0,
+      `next to the u-driver: ${dA.total} refusals (${words(dA)}); as the garbage u-driver: ${dB.total} (${words(dB)}); mb-fuzz's refused calls by errno: ${errnoWords(fa.byErrno)} | ${errnoWords(fb.byErrno)}`)
+    c.measure({ name: 'fuzz messages refused (structured and random)', value: fa.sent ? (100 * fa.refused) / fa.sent : 0, unit: '%', extra: { sent: fa.sent, accepted: fa.accepted, refused: fa.refused, byErrno: errnoWords(fa.byErrno), kernelRefusals: words(dA) } })
+    c.measure({ name: 'fuzz messages refused (garbage u-driver)', value: fb.sent ? (100 * fb.refused) / fb.sent : 0, unit: '%', extra: { sent: fb.sent, accepted: fb.accepted, refused: fb.refused, byErrno: errnoWords(fb.byErrno), inflightGarbage: fb.inflightGarbage ?? 0, reattached: fb.reattached ?? 0, kernelRefusals: words(dB), opsInFlight: opsLog.length } })
+    c.measure({ name: 'fuzz time, structured and random', value: plainS, unit: 's', extra: { messages: plainN, perSecond: Math.round(plainN / Math.max(plainS, 0.001)) } })
+    c.measure({ name: 'fuzz time, garbage u-driver', value: garbageS, unit: 's', extra: { messages: garbageN, perSecond: Math.round(garbageN / Math.max(garbageS, 0.001)) } })
     await dmesgClean(g, c)
     const eth = await run(g, 'ethtool -S dut0 | head -2')
-    c.check('the u-driver still serves the device', eth.code === 0, eth.stdout.trim().split('\n').pop() ?? eth.stderr.trim())
+    c.check('a u-driver serves the device again afterwards', back.code === 0 && eth.code === 0, back.code === 0 ? eth.stdout.trim().split('\n').pop() ?? eth.stderr.trim() : 'no replay within 30 s of the supervisor\'s start')
     await trafficCheck(g, c, peer)
   })
-

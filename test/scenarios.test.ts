@@ -97,7 +97,8 @@ describe('other scenario parsers', () => {
     expect(pingCounts('ping: sendto: Network is unreachable')).to.deep.equal({ sent: 0, received: 0 })
   })
   it("reads mb-fuzz's summary line", () => {
-    expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827 })
+    expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827, byErrno: { EINVAL: 42741 } })
+    expect(parseFuzzLine('fuzz seed=2 sent=5000 accepted=10 refused=4990 attached=7 errors_by_errno=EINVAL:4000,EPROTO:990 inflight_garbage=40 reattached=6\n')).to.deep.equal({ seed: 2, sent: 5000, accepted: 10, refused: 4990, byErrno: { EINVAL: 4000, EPROTO: 990 }, inflightGarbage: 40, reattached: 6 })
     expect(() => parseFuzzLine('mb-fuzz: open: Permission denied')).to.throw(/no summary line/)
   })
   it("takes a fault's kernel log from its own mark on, or all of it when the mark scrolled out", () => {
