@@ -280,7 +280,7 @@ export const fuzzChannel = scenario('fuzz-channel',
     const p = '/sys/module/mb_core/parameters'
     const saved = (await run(g, `cat ${p}/max_restarts ${p}/attach_burst ${p}/attach_window_s`)).stdout.trim().split('\n')
     await g.ssh.exec(`echo 1000000 > ${p}/max_restarts; echo 32 > ${p}/attach_burst; echo 1 > ${p}/attach_window_s`)
-    await g.ssh.exec(stopUdriver(n.udriver))
+    await g.ssh.exec(`${stopUdriver(n.udriver)}; true`)
     await g.ssh.exec(`rm -f /tmp/ops-stop /tmp/ops.log; (while [ ! -e /tmp/ops-stop ]; do for op in ${OPS_IN_FLIGHT.split('; ').map(o => `"${o}"`).join(' ')}; do t0=\${EPOCHREALTIME/./}; $op >/dev/null 2>&1; rc=$?; echo "$rc $(( (\${EPOCHREALTIME/./} - t0) / 1000 ))"; done; done > /tmp/ops.log 2>&1 &)`)
     const t1 = Date.now()
     const b = await run(g, `mb-fuzz -g -D ${n.driver} -s ${seed + 1} -n ${garbageN}`, 60 * 60_000)

@@ -68,12 +68,15 @@ export function parseMeminfo(text: string): Record<string, number> {
 const COUNTS = '/sys/module/mb_core/parameters/counts'
 const STATS = ['rx_packets', 'tx_packets', 'rx_errors', 'tx_errors', 'rx_dropped', 'tx_dropped']
 
+/** Shell helpers: get (mb_core's counts into at/out/as/cr), served_after A (attached, replayed, more than A attaches; 10 s at most). */
+const COUNTS_WAIT = `C=${COUNTS}
+get() { read -r l < $C; [[ $l =~ attached=([0-9]+).*outage=([0-9]+).*attaches=([0-9]+).*crashes=([0-9]+) ]] && at=\${BASH_REMATCH[1]} out=\${BASH_REMATCH[2]} as=\${BASH_REMATCH[3]} cr=\${BASH_REMATCH[4]}; }
+served_after() { for i in $(seq 500); do get; [ "$at" = 1 ] && [ "$out" = 0 ] && [ "$as" -gt "$1" ] && return 0; sleep 0.02; done; return 1; }`
+
 /** The guest-side loop: deaths FROM..TO (1-based), one line per death: "k kind ok ms". */
 function deathLoop(udriver: string, from: number, to: number): string {
   const cases = DEATH_KINDS.map((d, i) => `${i}) kind=${d.kind}; args='${d.args}'; act='${d.act}';;`).join('\n    ')
-  return `C=${COUNTS}
-get() { read -r l < $C; [[ $l =~ attached=([0-9]+).*outage=([0-9]+).*attaches=([0-9]+).*crashes=([0-9]+) ]] && at=\${BASH_REMATCH[1]} out=\${BASH_REMATCH[2]} as=\${BASH_REMATCH[3]} cr=\${BASH_REMATCH[4]}; }
-served_after() { for i in $(seq 500); do get; [ "$at" = 1 ] && [ "$out" = 0 ] && [ "$as" -gt "$1" ] && return 0; sleep 0.02; done; return 1; }
+  return `${COUNTS_WAIT}
 for k in $(seq ${from} ${to}); do
   case $(( (k - 1) % ${DEATH_KINDS.length} )) in
     ${cases}
@@ -108,7 +111,7 @@ async function soakCase(tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder): Pr
   const baselineS = 10
   const baseline = pingCounts((await run(g, `ping -q -i 0.02 -w ${baselineS} -I dut0 ${peer} 2>&1 | tail -3`, (baselineS + 20) * 1000)).stdout)
   // The soak's own u-drivers from here: one at a time, each started by the loop and killed by it.
-  await g.ssh.exec(stopUdriver(n.udriver))
+  await g.ssh.exec(`${stopUdriver(n.udriver)}; true`)
   await g.ssh.exec(`(ping -q -i 0.02 -I dut0 ${peer} > /tmp/soak-ping.log 2>&1 & echo $! > /tmp/soak-ping.pid)`)
   const loop = async (from: number, to: number) => {
     if (from > to) return []
@@ -117,7 +120,12 @@ async function soakCase(tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder): Pr
   }
   const warm = Math.min(WARMUP_DEATHS, deaths)
   const rows = await loop(1, warm)
+  // The start is read in the state the end is read in: one u-driver attached and replayed (then
+  // stopped cleanly, which is no death).
+  const served = await run(g, `${COUNTS_WAIT}; get; a0=$as; ${n.udriver} </dev/null >>/tmp/soak-udriver.log 2>&1 & echo $! > /tmp/soak-start.pid; served_after $a0`)
+  if (served.code !== 0) throw new Error('soak: no u-driver served the device after the warm-up deaths (20 s)')
   const start = await snapshot(g)
+  await run(g, 'p=$(cat /tmp/soak-start.pid); kill -TERM $p; for i in $(seq 100); do kill -0 $p 2>/dev/null || break; sleep 0.1; done')
   const t0 = Date.now()
   rows.push(...await loop(warm + 1, deaths))
   const soakS = (Date.now() - t0) / 1000
