@@ -15,19 +15,21 @@ import { applyConfig, configHolds, describeConfig, lastReplayLine } from './conf
  * dies. Planted faults fire in the control operation `ethtool dut0` makes (GET_LINK_KSETTINGS); a
  * hang is a u-driver that stops answering, declared dead by the upcall timeout and killed by the
  * kernel; garbage is a protocol violation (the kernel detaches it; the process attaches afresh and
- * is then stopped cleanly, which is not a death).
+ * is then stopped cleanly, which is not a death). The operation that fires a fault runs in the
+ * background: after the death its further upcalls wait for the next u-driver (outage_wait_ms),
+ * which the loop starts at once.
  */
 export const DEATH_KINDS = [
   { kind: 'sigkill', args: '', act: 'kill -KILL $p' },
   { kind: 'sigsegv', args: '', act: 'kill -SEGV $p' },
   { kind: 'sigkill', args: '', act: 'kill -KILL $p' },
-  { kind: 'fault-crash', args: '-f crash:GET_LINK_KSETTINGS:1', act: 'ethtool dut0 >/dev/null 2>&1' },
+  { kind: 'fault-crash', args: '-f crash:GET_LINK_KSETTINGS:1', act: '(ethtool dut0 >/dev/null 2>&1 &)' },
   { kind: 'sigsegv', args: '', act: 'kill -SEGV $p' },
-  { kind: 'hang-sigstop', args: '', act: 'kill -STOP $p; ethtool -S dut0 >/dev/null 2>&1' },
+  { kind: 'hang-sigstop', args: '', act: 'kill -STOP $p; (ethtool -S dut0 >/dev/null 2>&1 &)' },
   { kind: 'sigkill', args: '', act: 'kill -KILL $p' },
-  { kind: 'fault-garbage', args: '-f garbage.seq:GET_LINK_KSETTINGS:1', act: 'ethtool dut0 >/dev/null 2>&1' },
+  { kind: 'fault-garbage', args: '-f garbage.seq:GET_LINK_KSETTINGS:1', act: '(ethtool dut0 >/dev/null 2>&1 &)' },
   { kind: 'sigabrt', args: '', act: 'kill -ABRT $p' },
-  { kind: 'hang-fault-loop', args: '-f loop:GET_LINK_KSETTINGS:1', act: 'ethtool dut0 >/dev/null 2>&1' },
+  { kind: 'hang-fault-loop', args: '-f loop:GET_LINK_KSETTINGS:1', act: '(ethtool dut0 >/dev/null 2>&1 &)' },
 ] as const
 
 /** The soak's own settings of mb_core, and why. */
