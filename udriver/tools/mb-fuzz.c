@@ -509,10 +509,15 @@ static void garbage_reply(int fd, const struct mb_hdr *q)
 	case 1:		/* a seq no one asked for */
 		h->seq = q->seq + 1 + below(1000);
 		break;
-	case 2:		/* larger than any message */
+	case 2:		/* larger than any message: refused by its length alone,
+			 * before the header is read, so the upcall is still in
+			 * flight; a header claiming more than the write ends it */
 		wrote = MB_MSG_MAX + 1 + below(MB_MSG_MAX);
 		fill(buf + sizeof(*h), wrote - sizeof(*h));
 		h->len = wrote;
+		tally(write(fd, buf, wrote), errno);
+		wrote = n;
+		h->len = n + 1;
 		break;
 	case 3:		/* a random status */
 		h->status = (int32_t)rnd();
