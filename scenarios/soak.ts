@@ -96,7 +96,7 @@ for k in $(seq ${from} ${to}); do
   # (e.g. by the timeout before its fault fired) it is gone, and the death is counted all the same
   if [ $kind = fault-garbage ]; then if served_after $a1; then kill -TERM $p; elif kill -0 $p 2>/dev/null; then ok=0; fi; fi
   # reaped; one still there after 5 s did not die as asked (ok=0 by now) and is killed, never waited on
-  kill -CONT $p 2>/dev/null; for i in $(seq 100); do kill -0 $p 2>/dev/null || break; sleep 0.05; done
+  kill -CONT $p 2>/dev/null; for i in $(seq 100); do s=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); [ -z "$s" ] || [ "$s" = Z ] && break; sleep 0.05; done
   kill -KILL $p 2>/dev/null; wait $p 2>/dev/null
   t1=\${EPOCHREALTIME/./}; echo "$k $kind $ok $(( (t1 - t0) / 1000 ))"
 done`
