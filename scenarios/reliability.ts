@@ -219,7 +219,7 @@ grep -o 'retired=[0-9]*' /sys/module/mb_core/parameters/counts`)
     const after = await run(g, `ip link set dut0 mtu 1500 && ip link set dut0 mtu ${FULL_CONFIG.mtu} && ethtool -r dut0 && ethtool -S dut0 >/dev/null && echo ok`)
     c.check('ip and ethtool work after admission (MTU change and back, autoneg restart, statistics)', after.code === 0, (after.stdout + after.stderr).trim().split('\n').pop() ?? '')
     await trafficCheck(g, c, peer)
-  }, 150)
+  }, 200)
 
 export const crashDuringProbe = scenario('crash-during-probe',
   'the u-driver is killed while the device initializes (the INIT upcall in flight); the next u-driver completes probe',
