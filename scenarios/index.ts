@@ -7,6 +7,7 @@ import { functional } from './functional.ts'
 import { initTime } from './init-time.ts'
 import { crashDuringProbe, crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from './reliability.ts'
 import { smoke } from './smoke.ts'
+import { soak } from './soak.ts'
 import { throughput } from './throughput.ts'
 import { upcallLatency } from './upcall-latency.ts'
 
@@ -24,4 +25,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   [fuzzChannel.name]: fuzzChannel,
   [faultCampaign.name]: faultCampaign,
   [faultIsolation.name]: faultIsolation,
+  [soak.name]: soak,
 }

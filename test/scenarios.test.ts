@@ -5,7 +5,8 @@ import { parseCrashOptions, recoveryBreakdown, recoveryTimes } from '../scenario
 import { parseRefLine } from '../scenarios/reference.ts'
 import { microbedEvents, pingCounts } from '../scenarios/guest-ops.ts'
 import { parseBenchLine } from '../scenarios/upcall-latency.ts'
-import { parseFuzzLine } from '../scenarios/reliability.ts'
+import { parseFuzzLine, parseTimedOps, refusalDelta } from '../scenarios/reliability.ts'
+import { parseCounts, parseMeminfo } from '../scenarios/soak.ts'
 import { faultKinds, workloadOps, pickFault, sinceMark } from '../scenarios/fault-campaign.ts'
 import { e1000 } from '../orchestrator/slicer/specs/e1000.spec.ts'
 import { renderTable } from '../scenarios/functional.ts'
@@ -97,8 +98,22 @@ describe('other scenario parsers', () => {
     expect(pingCounts('ping: sendto: Network is unreachable')).to.deep.equal({ sent: 0, received: 0 })
   })
   it("reads mb-fuzz's summary line", () => {
-    expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827 })
+    expect(parseFuzzLine('fuzz seed=1 sent=100000 accepted=1173 refused=98827 attached=0 errors_by_errno=EINVAL:42741\n')).to.deep.equal({ seed: 1, sent: 100000, accepted: 1173, refused: 98827, byErrno: { EINVAL: 42741 } })
+    expect(parseFuzzLine('fuzz seed=2 sent=5000 accepted=10 refused=4990 attached=7 errors_by_errno=EINVAL:4000,EPROTO:990 inflight_garbage=40 reattached=6\n')).to.deep.equal({ seed: 2, sent: 5000, accepted: 10, refused: 4990, byErrno: { EINVAL: 4000, EPROTO: 990 }, inflightGarbage: 40, reattached: 6 })
     expect(() => parseFuzzLine('mb-fuzz: open: Permission denied')).to.throw(/no summary line/)
+  })
+  it('reads control operations timed in the guest, a missing line as not run', () => {
+    const out = "2\t309\tRTNETLINK answers: Transport endpoint is not connected\n255\t573\tCannot restart autonegotiation: Transport endpoint is not connected\n"
+    expect(parseTimedOps(out, ['ip link set dut0 mtu 1500', 'ethtool -r dut0', 'ethtool -C dut0 rx-usecs 50'])).to.deep.equal([
+      { op: 'ip link set dut0 mtu 1500', rc: 2, ms: 309, out: 'RTNETLINK answers: Transport endpoint is not connected' },
+      { op: 'ethtool -r dut0', rc: 255, ms: 573, out: 'Cannot restart autonegotiation: Transport endpoint is not connected' },
+      { op: 'ethtool -C dut0 rx-usecs 50', rc: NaN, ms: NaN, out: '' },
+    ])
+  })
+  it("reads mb_core's refusals and counts lines and /proc/meminfo", () => {
+    expect(refusalDelta('bad-header=10 length=2 policy=0 other=0 total=12\n', 'bad-header=25 length=2 policy=3 other=0 total=30\n')).to.deep.equal({ 'bad-header': 15, policy: 3, total: 18 })
+    expect(parseCounts('instances=1 attached=1 retired=0 outage=0 channels=2 queued=0 pending=0 attaches=31 crashes=29\n')).to.deep.equal({ instances: 1, attached: 1, retired: 0, outage: 0, channels: 2, queued: 0, pending: 0, attaches: 31, crashes: 29 })
+    expect(parseMeminfo('MemTotal:         492332 kB\nMemFree:          301120 kB\nSlab:              24180 kB\nSUnreclaim:        12004 kB\nHugePages_Total:       0\n')).to.deep.equal({ MemTotal: 492332, MemFree: 301120, Slab: 24180, SUnreclaim: 12004 })
   })
   it("takes a fault's kernel log from its own mark on, or all of it when the mark scrolled out", () => {
     const log = '[1.0] microbed: event=fault-fired a\n[2.0] microbed: event=mark id=split-2\n[3.0] microbed: event=detach b\n[4.0] microbed: event=mark id=split-20\n[5.0] c'

@@ -13,6 +13,7 @@ import { bootGuest, prepareTestbed, type Guest, type Testbed } from '../orchestr
 import { detectCrash } from '../orchestrator/vm/crash.ts'
 import { crashUdriver } from '../scenarios/crash-udriver.ts'
 import { crashLoop, fuzzChannel, garbageUdriver, hangUdriver } from '../scenarios/reliability.ts'
+import { soak } from '../scenarios/soak.ts'
 import { faultCampaign } from '../scenarios/fault-campaign.ts'
 import { ISOLATION_FAULTS, faultIsolation } from '../scenarios/fault-isolation.ts'
 import { vlanCheck, withVlan } from '../scenarios/functional.ts'
@@ -80,6 +81,12 @@ describe('split microdrivers (e1000, rtl8139) in real guests', function () {
         expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
       })
     }
+
+    it(`${nic.name}: soak: 20 u-driver deaths of mixed kinds leak nothing and lose nothing`, async () => {
+      const [c] = await soak.run({ ...tb, opts: { ...tb.opts, deaths: 20 } }, nic, ['split'])
+      expect(c!.status, `${c!.reason}\n${c!.checks.map(k => `${k.ok} ${k.name}: ${k.evidence}`).join('\n')}`).to.equal('pass')
+      expect(c!.measurements.find(m => m.name.startsWith('time per death'))!.samples).to.have.length(10)
+    })
 
     it(`${nic.name}: fault-campaign: 4 seeded faults on split, none crashes or hangs the kernel, all that fired recover`, async () => {
       const [c] = await faultCampaign.run({ ...tb, opts: { ...tb.opts, faults: 4, seed: 1 } }, nic, ['split'])

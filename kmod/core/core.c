@@ -9,6 +9,7 @@
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "core_internal.h"
 
@@ -25,6 +26,16 @@ MODULE_PARM_DESC(max_restarts,
 static unsigned int restart_window_s = 60;
 module_param(restart_window_s, uint, 0644);
 MODULE_PARM_DESC(restart_window_s, "crash-loop window in seconds (default 60)");
+
+static unsigned int retire_cooldown_s = 10;
+module_param(retire_cooldown_s, uint, 0644);
+MODULE_PARM_DESC(retire_cooldown_s,
+		 "seconds a retired instance refuses u-drivers after its first crash-loop giveup; doubles with each giveup in a row (default 10, at least 1)");
+
+static unsigned int retire_cooldown_max_s = 300;
+module_param(retire_cooldown_max_s, uint, 0644);
+MODULE_PARM_DESC(retire_cooldown_max_s,
+		 "the longest cool-down of the growing backoff, in seconds; a giveup this long after the last unretire starts the backoff afresh (default 300)");
 
 static unsigned int attach_burst = 10;
 module_param(attach_burst, uint, 0644);
@@ -46,6 +57,64 @@ DECLARE_WAIT_QUEUE_HEAD(mb_attach_wq);
 static DEFINE_IDR(mb_idr);
 /* refusals: anyone privileged can cause them at any rate, one budget */
 static DEFINE_RATELIMIT_STATE(mb_refuse_rs, 5 * HZ, 50);
+
+/*
+ * Every refusal counted by its reason, before the log's rate limit drops
+ * any line: /sys/module/mb_core/parameters/refusals (read-only).  The
+ * reasons are those of the refuse lines (kmod/README.md); a reason not in
+ * the table counts as other.
+ */
+static const char *const mb_refuse_reasons[] = {
+	"bad-header", "length", "unknown-handle", "stale-seq", "oversized",
+	"bad-downcall", "bounds", "policy", "range", "busy", "wrong-driver",
+	"crash-loop", "churn", "bad-attach", "layout-mismatch",
+	"unknown-ioctl", "bad-reply", "unprivileged", "atomic-upcall",
+	"retired", "other",
+};
+#define MB_N_REFUSE	ARRAY_SIZE(mb_refuse_reasons)
+static atomic_long_t mb_refusals[MB_N_REFUSE];
+
+static void mb_count_refusal(const char *fmt, va_list args)
+{
+	char buf[48];
+	const char *r;
+	va_list aq;
+	size_t i, n;
+
+	va_copy(aq, args);
+	vsnprintf(buf, sizeof(buf), fmt, aq);
+	va_end(aq);
+	r = strstr(buf, "reason=");
+	r = r ? r + strlen("reason=") : "";
+	n = strcspn(r, " ");
+	for (i = 0; i < MB_N_REFUSE - 1; i++)
+		if (strlen(mb_refuse_reasons[i]) == n &&
+		    !strncmp(mb_refuse_reasons[i], r, n))
+			break;
+	atomic_long_inc(&mb_refusals[i]);
+}
+
+static int mb_refusals_get(char *buf, const struct kernel_param *kp)
+{
+	long total = 0, v;
+	int len = 0;
+	size_t i;
+
+	for (i = 0; i < MB_N_REFUSE; i++) {
+		v = atomic_long_read(&mb_refusals[i]);
+		total += v;
+		len += sysfs_emit_at(buf, len, "%s=%ld ", mb_refuse_reasons[i], v);
+	}
+	len += sysfs_emit_at(buf, len, "total=%ld\n", total);
+	return len;
+}
+
+static const struct kernel_param_ops mb_refusals_ops = {
+	.get = mb_refusals_get,
+};
+module_param_cb(refusals, &mb_refusals_ops, NULL, 0444);
+MODULE_PARM_DESC(refusals,
+		 "read-only: every refusal since load by its reason (counted before the log's rate limit)");
 
 #define MB_EVENT_BURST		100	/* lines per instance per interval */
 #define MB_EVENT_INTERVAL_S	10
@@ -83,8 +152,14 @@ void mb_core_event(struct mb_inst *inst, const char *event,
 	struct va_format vaf;
 	va_list args;
 	u32 missed = 0;
+	bool refuse = !strcmp(event, "refuse");
 
-	if (!strcmp(event, "refuse") ? !__ratelimit(&mb_refuse_rs) :
+	if (refuse) {
+		va_start(args, fmt);
+		mb_count_refusal(fmt, args);
+		va_end(args);
+	}
+	if (refuse ? !__ratelimit(&mb_refuse_rs) :
 	    !mb_evlimit_ok(&inst->ev, &missed))
 		return;
 	if (missed)
@@ -109,6 +184,9 @@ void mb_chan_event(struct mb_chan *chan, const char *event,
 	va_list args;
 
 	/* only refusals come without an instance; others share their budget */
+	va_start(args, fmt);
+	mb_count_refusal(fmt, args);
+	va_end(args);
 	if (!__ratelimit(&mb_refuse_rs))
 		return;
 	va_start(args, fmt);
@@ -192,18 +270,61 @@ static bool mb_crash_loop(struct mb_inst *inst)
 }
 
 /*
- * A retired instance takes a u-driver again once restart_window_s has passed
- * since the giveup: the crash history starts afresh.  Core lock held.
+ * The crash-loop giveup: the data path keeps running as it was (the
+ * k-driver's retire callback leaves the interface alone), control
+ * operations fail at once, and attaches are refused for a cool-down that
+ * doubles with each giveup in a row: retire_cooldown_s, 2x, 4x, ... up to
+ * retire_cooldown_max_s.  A giveup longer than retire_cooldown_max_s after
+ * the last unretire starts the backoff afresh.  Core lock held.
+ */
+static void mb_retire_locked(struct mb_inst *inst)
+{
+	unsigned long now = jiffies;
+	u32 base = max_t(u32, retire_cooldown_s, 1);
+	u32 cap = max_t(u32, retire_cooldown_max_s, base), cool = base, i;
+
+	if (inst->unretired_at &&
+	    time_after(now, inst->unretired_at + (unsigned long)cap * HZ))
+		inst->retirements = 0;
+	inst->retirements++;
+	for (i = 1; i < inst->retirements && cool < cap; i++)
+		cool = min_t(u32, cool * 2, cap);
+	inst->retired = true;
+	inst->retired_at = now;
+	inst->retired_until = now + (unsigned long)cool * HZ;
+	inst->retired_refused = 0;
+	mb_core_event(inst, "giveup",
+		      "reason=crash-loop deaths=%u window_s=%u retirement=%u cooldown_s=%u until_s=%llu data_path=kept control=refused",
+		      inst->crashes, restart_window_s, inst->retirements, cool,
+		      (unsigned long long)(ktime_get_boottime_seconds() + cool));
+}
+
+/* Seconds of cool-down left (0: over).  Core lock held or a racy read. */
+u32 mb_retire_left_s(struct mb_inst *inst)
+{
+	unsigned long until = READ_ONCE(inst->retired_until);
+
+	if (!READ_ONCE(inst->retired) || !time_before(jiffies, until))
+		return 0;
+	return DIV_ROUND_UP(until - jiffies, HZ);
+}
+
+/*
+ * A retired instance takes a u-driver again once its cool-down is over:
+ * the crash history starts afresh, and the attach that follows replays
+ * the configuration in force.  Core lock held.
  */
 bool mb_retire_expired(struct mb_inst *inst)
 {
-	if (!time_after(jiffies, inst->retired_at + restart_window_s * HZ))
+	if (time_before(jiffies, inst->retired_until))
 		return false;
 	inst->retired = false;
 	inst->crashes = 0;
+	inst->unretired_at = jiffies ?: 1;
 	memset(inst->crash_at, 0, sizeof(inst->crash_at));
-	mb_core_event(inst, "unretire", "after_s=%u",
-		      jiffies_to_msecs(jiffies - inst->retired_at) / 1000);
+	mb_core_event(inst, "unretire", "after_s=%u retirement=%u refused=%u",
+		      jiffies_to_msecs(jiffies - inst->retired_at) / 1000,
+		      inst->retirements, inst->retired_refused);
 	return true;
 }
 
@@ -230,12 +351,8 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 	mb_core_event(inst, "detach", "reason=%s", reason);
 	if (strcmp(reason, "closed"))
 		mb_queue_notice(chan, MB_NOTICE_GONE, inst->handle);
-	if (crash && mb_crash_loop(inst)) {
-		inst->retired = true;
-		inst->retired_at = jiffies;
-		mb_core_event(inst, "giveup", "reason=crash-loop deaths=%u window_s=%u",
-			      inst->crashes, restart_window_s);
-	}
+	if (crash && !inst->retired && mb_crash_loop(inst))
+		mb_retire_locked(inst);
 	inst->pid = 0;
 	if (!inst->closing)
 		mb_shadow_detached_locked(inst);
@@ -355,6 +472,50 @@ void mb_core_set_rings(struct mb_inst *inst, enum mb_rings rings)
 	mutex_unlock(&mb_lock);
 }
 EXPORT_SYMBOL_GPL(mb_core_set_rings);
+
+/*
+ * The runtime's own objects and messages, for leak checks (the soak
+ * scenario reads them before and after many u-driver deaths):
+ * /sys/module/mb_core/parameters/counts, read-only, one line of key=value.
+ * instances/channels/queued are the live allocations (struct mb_inst,
+ * struct mb_chan, struct mb_qmsg: every queued message is one allocation,
+ * and an unqueued one is freed at once); pending is upcalls in flight;
+ * the rest are totals since load.
+ */
+static int mb_counts_get(char *buf, const struct kernel_param *kp)
+{
+	u32 n_inst = 0, attached = 0, retired = 0, outage = 0, pending = 0;
+	u32 n_chan = 0, queued = 0, handle = 1;
+	u64 attaches = 0, crashes = 0;
+	struct mb_inst *inst;
+	struct mb_chan *chan;
+
+	mutex_lock(&mb_lock);
+	while ((inst = mb_inst_next(&handle))) {
+		n_inst++;
+		attached += !!inst->chan;
+		retired += inst->retired;
+		outage += READ_ONCE(inst->outage);
+		pending += !!inst->cur;
+		attaches += inst->attaches;
+		crashes += inst->crashes;
+	}
+	list_for_each_entry(chan, &mb_chans, node) {
+		n_chan++;
+		queued += chan->queued;
+	}
+	mutex_unlock(&mb_lock);
+	return sysfs_emit(buf, "instances=%u attached=%u retired=%u outage=%u channels=%u queued=%u pending=%u attaches=%llu crashes=%llu\n",
+			  n_inst, attached, retired, outage, n_chan, queued,
+			  pending, attaches, crashes);
+}
+
+static const struct kernel_param_ops mb_counts_ops = {
+	.get = mb_counts_get,
+};
+module_param_cb(counts, &mb_counts_ops, NULL, 0444);
+MODULE_PARM_DESC(counts,
+		 "read-only: the runtime's live objects and messages (instances, channels, queued messages, upcalls in flight) and attach totals, for leak checks");
 
 static int __init mb_core_init(void)
 {

@@ -71,6 +71,10 @@ struct mb_inst {
 	bool closing;
 	bool retired;			/* crash loop: no attaches until the cool-down */
 	unsigned long retired_at;	/* jiffies of the giveup */
+	unsigned long retired_until;	/* jiffies the cool-down ends */
+	unsigned long unretired_at;	/* jiffies of the last unretire, 0: never */
+	u32 retirements;		/* giveups in a row: the backoff's exponent */
+	u32 retired_refused;		/* control operations refused this retirement */
 	unsigned long crash_at[MB_CRASH_HISTORY];
 	u32 crashes;
 	unsigned long attach_at[MB_ATTACH_HISTORY];	/* churn limit */
@@ -97,6 +101,7 @@ struct mb_inst *mb_inst_next(u32 *handle);
 bool mb_attach_churn_locked(struct mb_inst *inst, u32 *recent);
 void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash);
 bool mb_retire_expired(struct mb_inst *inst);
+u32 mb_retire_left_s(struct mb_inst *inst);
 void mb_chan_event(struct mb_chan *chan, const char *event,
 		   const char *fmt, ...) __printf(3, 4);
 bool mb_hdr_ok(const struct mb_hdr *h, u32 len, u16 kind);

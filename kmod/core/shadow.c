@@ -8,8 +8,12 @@
  * next u-driver.  That one, once attached, is given the kernel's tracked
  * state and the configuration in force through the k-driver's replay
  * callback; then the outage ends and the k-driver's resume callback runs.
- * Past the crash-loop limit (core.c) the instance is retired: nobody waits
- * any more, and the k-driver's retire callback runs.
+ * Past the crash-loop limit (core.c) the instance is retired for a
+ * cool-down: the data path keeps running exactly as it was, nobody waits
+ * any more (a control operation fails at once with -ENOTCONN, and the
+ * first one of each retirement is logged with the time left), and the
+ * k-driver's retire callback runs.  The first u-driver admitted after the
+ * cool-down is replayed to like any other.
  */
 #include <linux/jiffies.h>
 #include <linux/module.h>
@@ -111,6 +115,20 @@ static bool mb_outage_over(struct mb_inst *inst)
 
 void mb_core_await_served(struct mb_inst *inst)
 {
+	u32 refused = 0, left;
+
+	if (READ_ONCE(inst->retired)) {
+		mutex_lock(&mb_lock);
+		if (inst->retired && !inst->chan)
+			refused = ++inst->retired_refused;
+		left = mb_retire_left_s(inst);
+		mutex_unlock(&mb_lock);
+		if (refused == 1)
+			mb_core_event(inst, "refuse",
+				      "reason=retired what=control-operation error=ENOTCONN cooldown_left_s=%u",
+				      left);
+		return;
+	}
 	/* checks the condition first; a 0 timeout never sleeps */
 	wait_event_interruptible_timeout(inst->served_wq, mb_outage_over(inst),
 					 msecs_to_jiffies(outage_wait_ms));

@@ -62,16 +62,20 @@ static void cb_resume(void *priv)
 	}
 }
 
-/* Crash loop: take the interface down for good rather than flap. */
+/*
+ * Crash loop: the core refuses u-drivers for a cool-down (its giveup line
+ * says until when).  The data path needs none of them, so the interface is
+ * left exactly as it is (up, rings live, kernel-side statistics served);
+ * control operations fail with -ENOTCONN meanwhile, and the first
+ * u-driver admitted afterwards is replayed the whole configuration.
+ */
 static void cb_retire(void *priv)
 {
 	struct mb_adapter *a = priv;
 
-	rtnl_lock();
-	if (a->registered && netif_running(a->netdev))
-		dev_close(a->netdev);
-	rtnl_unlock();
-	netdev_err(a->netdev, "u-driver crash loop: interface closed\n");
+	netdev_warn(a->netdev,
+		    "u-driver crash loop: control operations refused during the cool-down (see microbed: event=giveup); data path %s\n",
+		    netif_running(a->netdev) ? "kept running" : "stays down");
 }
 
 /* Core lock held: no sleeping.  The core checked up/full_duplex. */

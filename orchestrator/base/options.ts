@@ -38,6 +38,10 @@ export interface Options {
   seed: number
   /** fault-campaign: how many seeded faults per variant. */
   faults: number
+  /** soak: how many u-driver deaths. */
+  deaths: number
+  /** fuzz-channel: how many malformed messages. */
+  messages: number
   /** crash-udriver: the signal that kills the u-driver, what runs meanwhile, how many times. */
   crash: { signal: string; during: 'traffic' | 'ethtool' | 'probe'; crashes: number }
   /** Install missing host packages with apt when root. */
@@ -58,6 +62,8 @@ export const defaults: Options = {
   rateMbit: 0,
   seed: 1,
   faults: 20,
+  deaths: 1000,
+  messages: 100_000,
   crash: { signal: 'SIGSEGV', during: 'traffic', crashes: 10 },
   install: true,
   verbose: false,

@@ -44,6 +44,8 @@ options:
   --crashes N       crash-udriver: how many times to kill it (default 10)
   --seed S          fuzz-channel, fault-campaign: the (first) seed (default 1)
   --faults N        fault-campaign: seeded faults per variant (default 20)
+  --deaths N        soak: u-driver deaths of mixed kinds (default ${defaults.deaths})
+  --messages N      fuzz-channel: malformed messages mb-fuzz sends (default ${defaults.messages})
   --json FILE       also write the result document to FILE
   --driver NAME     slice: one of our microdrivers (${SPECS.map(s => s.driver).join(', ')}) or all
   --linux NAME      slice: a Linux driver of the guest kernel (${LINUX_DRIVERS.map(d => d.name).join(', ')}) or all
@@ -86,7 +88,7 @@ export function parseCli(argv: string[]): Parsed {
       args: argv, allowPositionals: true, strict: true,
       options: {
         nic: { type: 'string' }, variant: { type: 'string' }, accel: { type: 'string' }, net: { type: 'string' },
-        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' }, driver: { type: 'string' }, linux: { type: 'string' },
+        repeat: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, signal: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' }, deaths: { type: 'string' }, messages: { type: 'string' }, during: { type: 'string' }, crashes: { type: 'string' }, boots: { type: 'string' }, json: { type: 'string' }, driver: { type: 'string' }, linux: { type: 'string' },
         append: { type: 'string' }, memory: { type: 'string' }, cpus: { type: 'string' }, 'boot-timeout': { type: 'string' }, 'command-timeout': { type: 'string' },
         budget: { type: 'string' }, only: { type: 'string', multiple: true }, skip: { type: 'string', multiple: true }, shard: { type: 'string' }, baseline: { type: 'string' }, 'update-baseline': { type: 'boolean' }, list: { type: 'boolean' }, out: { type: 'string' },
         'no-install': { type: 'boolean' }, force: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -111,6 +113,8 @@ export function parseCli(argv: string[]): Parsed {
     rateMbit: intOpt(v.rate, 'rate', 1, 100_000) ?? defaults.rateMbit,
     seed: intOpt(v.seed, 'seed', 0, 2 ** 31 - 1) ?? defaults.seed,
     faults: intOpt(v.faults, 'faults', 1, 100_000) ?? defaults.faults,
+    deaths: intOpt(v.deaths, 'deaths', 1, 100_000) ?? defaults.deaths,
+    messages: intOpt(v.messages, 'messages', 1000, 100_000_000) ?? defaults.messages,
     memoryMiB: intOpt(v.memory, 'memory', 128, 65536) ?? defaults.memoryMiB,
     cpus: intOpt(v.cpus, 'cpus', 1, 64) ?? defaults.cpus,
     bootTimeoutMs: (intOpt(v['boot-timeout'], 'boot-timeout', 5, 3600) ?? defaults.bootTimeoutMs / 1000) * 1000,

@@ -27,8 +27,8 @@ export interface NightlyCase {
 }
 
 /** The scenario options that shape results: shards must agree on them. */
-export type ScenarioOptions = Pick<Options, 'net' | 'memoryMiB' | 'cpus' | 'append' | 'repeat' | 'iperfSeconds' | 'rateMbit' | 'seed' | 'faults' | 'crash'>
-export const scenarioOptions = (o: Options): ScenarioOptions => ({ net: o.net, memoryMiB: o.memoryMiB, cpus: o.cpus, append: o.append, repeat: o.repeat, iperfSeconds: o.iperfSeconds, rateMbit: o.rateMbit, seed: o.seed, faults: o.faults, crash: o.crash })
+export type ScenarioOptions = Pick<Options, 'net' | 'memoryMiB' | 'cpus' | 'append' | 'repeat' | 'iperfSeconds' | 'rateMbit' | 'seed' | 'faults' | 'deaths' | 'messages' | 'crash'>
+export const scenarioOptions = (o: Options): ScenarioOptions => ({ net: o.net, memoryMiB: o.memoryMiB, cpus: o.cpus, append: o.append, repeat: o.repeat, iperfSeconds: o.iperfSeconds, rateMbit: o.rateMbit, seed: o.seed, faults: o.faults, deaths: o.deaths, messages: o.messages, crash: o.crash })
 
 export interface NightlyDoc {
   schema: 'microbed.nightly/v1'

@@ -20,7 +20,17 @@
  * VFS's generic ioctls (FIFREEZE and friends act on the file system, not
  * on the driver).
  *
- *   mb-fuzz [-d /dev/microbed] [-D DRIVER] [-s SEED] [-n COUNT] [-v]
+ *   mb-fuzz [-d /dev/microbed] [-D DRIVER] [-s SEED] [-n COUNT] [-g] [-v]
+ *
+ * -g: instead, be the attached u-driver of the DRIVER's instance (none
+ * may hold it) and answer every upcall that arrives -- the control
+ * operations someone else makes meanwhile, the replays -- with garbage
+ * that names it: a wrong seq, a header claiming more than was written, an
+ * oversized reply, a random payload or status under a right header.  Each
+ * is refused; the ones the kernel takes for a protocol violation detach
+ * it, and it attaches again.  Between upcalls it sends stray replies.
+ * COUNT counts every system call, as without -g; the summary line adds
+ * inflight_garbage=K (replies to upcalls in flight) and reattached=K.
  *
  * DRIVER (e1000, the default, or rtl8139) says whose messages and
  * registers: its upcall numbers, its policy's forbidden registers.
@@ -35,7 +45,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../e1000/gen/e1000_proto.h"
@@ -473,11 +486,126 @@ static void do_ioctl(int fd)
 	tally(r, errno);
 }
 
+/* ---- -g: an attached u-driver that answers garbage ------------------------ */
+
+static unsigned long inflight_garbage, reattached;
+
+/* A reply to the upcall q that names its instance and seq where the kind
+ * needs it, so the upcall in flight ends at once rather than by the
+ * timeout (which would have the kernel kill this process). */
+static void garbage_reply(int fd, const struct mb_hdr *q)
+{
+	struct mb_hdr *h = (struct mb_hdr *)buf;
+	uint32_t n = sizeof(*h) + below(800), wrote = n;
+
+	fill(buf, n);
+	*h = (struct mb_hdr){ .magic = MB_PROTO_MAGIC,
+		.version = MB_PROTO_VERSION, .kind = MB_KIND_REPLY,
+		.op = q->op, .len = n, .handle = q->handle, .seq = q->seq };
+	switch (below(6)) {
+	case 0:		/* the header claims more than was written */
+		h->len = n + 1 + below(256);
+		break;
+	case 1:		/* a seq no one asked for */
+		h->seq = q->seq + 1 + below(1000);
+		break;
+	case 2:		/* larger than any message: refused by its length alone,
+			 * before the header is read, so the upcall is still in
+			 * flight; a header claiming more than the write ends it */
+		wrote = MB_MSG_MAX + 1 + below(MB_MSG_MAX);
+		fill(buf + sizeof(*h), wrote - sizeof(*h));
+		h->len = wrote;
+		tally(write(fd, buf, wrote), errno);
+		wrote = n;
+		h->len = n + 1;
+		break;
+	case 3:		/* a random status */
+		h->status = (int32_t)rnd();
+		break;
+	case 4:		/* another op's reply */
+		h->op = (uint16_t)(drv->op_first + below(drv->op_end - drv->op_first));
+		break;
+	default:	/* right header, random payload of a random length */
+		break;
+	}
+	if (verbose)
+		fprintf(stderr, "mb-fuzz: garbage for upcall op %u seq %llu: %u bytes, header len %u\n",
+			q->op, (unsigned long long)q->seq, wrote, h->len);
+	tally(write(fd, buf, wrote), errno);
+	inflight_garbage++;
+}
+
+static bool attach_ours(int fd)
+{
+	static struct mb_ioc_list l;
+	struct mb_ioc_attach at;
+	uint32_t i;
+	long r;
+
+	memset(&l, 0, sizeof(l));
+	r = ioctl(fd, MB_IOC_LIST, &l);
+	tally(r, errno);
+	for (i = 0; r >= 0 && i < l.count && i < MB_LIST_MAX; i++) {
+		if (strncmp(l.inst[i].driver, drv->name, MB_NAME_LEN) || l.inst[i].attached)
+			continue;
+		memset(&at, 0, sizeof(at));
+		at.handle = l.inst[i].handle;
+		at.version = MB_PROTO_VERSION;
+		strcpy(at.driver, drv->name);
+		at.layout = drv->layout;
+		r = ioctl(fd, MB_IOC_ATTACH, &at);
+		tally(r, errno);
+		if (r == 0) {
+			handles[0] = at.handle;
+			nhandles = 1;
+			attached_count++;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void garbage_udriver(int fd, unsigned long count)
+{
+	static uint8_t in[MB_MSG_MAX + 64] __attribute__((aligned(8)));
+	const struct mb_hdr *q = (const struct mb_hdr *)in;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	const struct timespec nap = { 0, 20 * 1000 * 1000 };
+	bool att = false;
+	ssize_t r;
+
+	while (sent < count) {
+		if (!att) {
+			att = attach_ours(fd);
+			if (att && attached_count > 1)
+				reattached++;
+			if (!att)
+				nanosleep(&nap, NULL);
+			continue;
+		}
+		if (poll(&pfd, 1, 1) <= 0) {
+			do_write(fd, 3);	/* a stray reply meanwhile */
+			continue;
+		}
+		r = read(fd, in, sizeof(in));
+		tally(r, errno);
+		if (r < (ssize_t)sizeof(*q))
+			continue;
+		if (q->kind == MB_KIND_NOTICE && q->op == MB_NOTICE_GONE)
+			att = false;	/* detached for what we sent: again */
+		else if (q->kind == MB_KIND_UPCALL)
+			garbage_reply(fd, q);
+	}
+	if (att)
+		tally(ioctl(fd, MB_IOC_DETACH, &handles[0]), errno);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: mb-fuzz [-d /dev/microbed] [-D e1000|rtl8139] [-s SEED] [-n COUNT] [-v]\n"
-			"  sends COUNT (default 100000) seeded malformed messages; prints\n"
-			"  fuzz seed=S sent=N accepted=A refused=R attached=K errors_by_errno=...\n");
+	fprintf(stderr, "usage: mb-fuzz [-d /dev/microbed] [-D e1000|rtl8139] [-s SEED] [-n COUNT] [-g] [-v]\n"
+			"  sends COUNT (default 100000) seeded malformed messages (-g: as the attached\n"
+			"  u-driver, answering every upcall with garbage); prints\n"
+			"  fuzz seed=S sent=N accepted=A refused=R attached=K errors_by_errno=... [inflight_garbage=K reattached=K]\n");
 	exit(2);
 }
 
@@ -487,10 +615,10 @@ int main(int argc, char **argv)
 	unsigned long long seed = 1;
 	unsigned long count = 100000;
 	char *end;
-	int opt, fd, e, first = 1;
+	int opt, fd, e, first = 1, garbage = 0;
 
 	drv = &drivers[0];
-	while ((opt = getopt(argc, argv, "d:D:s:n:v")) != -1) {
+	while ((opt = getopt(argc, argv, "d:D:s:n:gv")) != -1) {
 		if (opt == 'd') {
 			path = optarg;
 		} else if (opt == 'D') {
@@ -511,6 +639,8 @@ int main(int argc, char **argv)
 			count = strtoul(optarg, &end, 0);
 			if (!*optarg || *end)
 				usage();
+		} else if (opt == 'g') {
+			garbage = 1;
 		} else if (opt == 'v') {
 			verbose++;
 		} else {
@@ -524,6 +654,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	refresh(fd);
+	if (garbage)
+		garbage_udriver(fd, count);
 	while (sent < count) {
 		switch (below(20)) {
 		case 0: case 1: case 2: case 3: case 4: case 5: case 6:
@@ -565,6 +697,9 @@ int main(int argc, char **argv)
 			printf("%s%d:%lu", first ? "" : ",", e, by_errno[e]);
 		first = 0;
 	}
-	printf("%s\n", first ? "none" : "");
+	printf("%s", first ? "none" : "");
+	if (garbage)
+		printf(" inflight_garbage=%lu reattached=%lu", inflight_garbage, reattached);
+	printf("\n");
 	return 0;
 }
