@@ -16,6 +16,7 @@
  * sees the FILE an earlier u-driver's firing created.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "lib/mbu.h"
+#include "lib/chanfault.h"
 
 
 static volatile int stop;
@@ -55,7 +57,12 @@ static void usage(void)
 	for (d = mbu_drivers; *d; d++)
 		fprintf(stderr, " %s", (*d)->name);
 	fprintf(stderr, ")\n"
-			"  -o     once: do not arm if FILE exists; create it on firing\n");
+			"  -o     once: do not arm if FILE exists; create it on firing\n"
+			"  -A     arm on SIGUSR1 what FILE says, one line: \"fault SPEC\"\n"
+			"         (as -f), \"seed N\" (as -S) or \"chan SPEC\" (corrupt one\n"
+			"         downcall at the channel boundary: arg:SEED, ret:SEED\n"
+			"         or SEED); the fault campaign arms a running u-driver so\n");
+	fprintf(stderr, "         (\"mb-udriver: armed LINE\" or why not in its log)\n");
 	exit(2);
 }
 
@@ -66,6 +73,54 @@ static const struct mbu_driver *driver_named(const char *name)
 	for (d = mbu_drivers; *d; d++)
 		if (!name || !strcmp((*d)->name, name))
 			return *d;
+	return NULL;
+}
+
+/*
+ * -A FILE: a thread that waits for SIGUSR1 (blocked in every other
+ * thread) and then arms what FILE says.  The arming races only with an
+ * upcall served at that moment, and the campaign arms an idle u-driver.
+ */
+static const char *arm_file, *arm_driver;
+static sigset_t arm_sigs;
+
+static void arm_from_file(void)
+{
+	const struct mbu_driver *fd = driver_named(arm_driver);
+	char line[256], *arg;
+	FILE *f = fopen(arm_file, "r");
+	int err = -EINVAL;
+
+	if (!f) {
+		mbu_log("-A: cannot read %s: %s\n", arm_file, strerror(errno));
+		return;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	line[strcspn(line, "\n")] = 0;
+	arg = strchr(line, ' ');
+	if (arg)
+		*arg++ = 0;
+	if (!arg || !*arg)
+		mbu_log("-A: %s says \"%s\": want fault SPEC, seed N or chan SPEC\n", arm_file, line);
+	else if (!strcmp(line, "chan"))
+		err = mbu_chanfault_arm(arg);
+	else if ((!strcmp(line, "fault") || !strcmp(line, "seed")) && fd && fd->fault_arm)
+		err = fd->fault_arm(line[0] == 'f' ? arg : NULL, line[0] == 's' ? arg : NULL, NULL);
+	else
+		mbu_log("-A: %s says \"%s\": want fault SPEC, seed N or chan SPEC (with a driver that has fault points)\n",
+			arm_file, line);
+	mbu_log("%s %s %s\n", err ? "-A: not armed:" : "armed", line, arg ? arg : "");
+}
+
+static void *arm_thread(void *unused)
+{
+	int sig;
+
+	for (;;)
+		if (!sigwait(&arm_sigs, &sig) && sig == SIGUSR1)
+			arm_from_file();
 	return NULL;
 }
 
@@ -103,7 +158,7 @@ int main(int argc, char **argv)
 	struct mbu_chan *c;
 	int opt, err = 0;
 
-	while ((opt = getopt(argc, argv, "vd:z:f:S:D:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "vd:z:f:S:D:o:A:")) != -1) {
 		if (opt == 'v')
 			mbu_verbose++;
 		else if (opt == 'd')
@@ -119,6 +174,8 @@ int main(int argc, char **argv)
 			fault_driver = optarg;
 		else if (opt == 'o')
 			fault_once = optarg;
+		else if (opt == 'A')
+			arm_file = optarg;
 		else
 			usage();
 	}
@@ -138,6 +195,20 @@ int main(int argc, char **argv)
 			return 2;
 	}
 
+	if (arm_file) {
+		pthread_t t;
+
+		arm_driver = fault_driver;
+		sigemptyset(&arm_sigs);
+		sigaddset(&arm_sigs, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &arm_sigs, NULL);	/* inherited by every thread */
+		err = pthread_create(&t, NULL, arm_thread, NULL);
+		if (err) {
+			mbu_log("-A: cannot start the arming thread: %s\n", strerror(err));
+			return 1;
+		}
+		pthread_detach(t);
+	}
 	c = mbu_open(path, &err);
 	if (!c) {
 		mbu_log("cannot open %s: %s\n", path, strerror(-err));
