@@ -15,7 +15,9 @@
  * and it exits 0.  Faults are armed only after the go, so that -o FILE
  * sees the FILE an earlier u-driver's firing created.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,11 +60,10 @@ static void usage(void)
 		fprintf(stderr, " %s", (*d)->name);
 	fprintf(stderr, ")\n"
 			"  -o     once: do not arm if FILE exists; create it on firing\n"
-			"  -A     arm on SIGUSR1 what FILE says, one line: \"fault SPEC\"\n"
+			"  -A     on each SIGUSR1, arm what FILE says, one line: \"fault SPEC\"\n"
 			"         (as -f), \"seed N\" (as -S) or \"chan SPEC\" (corrupt one\n"
 			"         downcall at the channel boundary: arg:SEED, ret:SEED\n"
-			"         or SEED); the fault campaign arms a running u-driver so\n");
-	fprintf(stderr, "         (\"mb-udriver: armed LINE\" or why not in its log)\n");
+			"         or SEED); said in the kernel log as event=swifi-armed\n");
 	exit(2);
 }
 
@@ -83,6 +84,23 @@ static const struct mbu_driver *driver_named(const char *name)
  */
 static const char *arm_file, *arm_driver;
 static sigset_t arm_sigs;
+
+/* The campaign waits for this line before it runs its workload. */
+static void arm_said(const char *what, const char *arg, int err)
+{
+	char line[320];
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC), n;
+
+	n = snprintf(line, sizeof(line), "microbed: event=swifi-armed prog=mb-udriver pid=%d what=%s arg=%s result=%d\n",
+		     (int)getpid(), what, arg ? arg : "-", err);
+	if (fd >= 0 && n > 0 && n < (int)sizeof(line)) {
+		ssize_t w = write(fd, line, (size_t)n);
+
+		(void)w;	/* the daemon log has it anyway */
+	}
+	if (fd >= 0)
+		close(fd);
+}
 
 static void arm_from_file(void)
 {
@@ -112,6 +130,7 @@ static void arm_from_file(void)
 		mbu_log("-A: %s says \"%s\": want fault SPEC, seed N or chan SPEC (with a driver that has fault points)\n",
 			arm_file, line);
 	mbu_log("%s %s %s\n", err ? "-A: not armed:" : "armed", line, arg ? arg : "");
+	arm_said(line, arg, err);
 }
 
 static void *arm_thread(void *unused)
@@ -207,6 +226,7 @@ int main(int argc, char **argv)
 			mbu_log("-A: cannot start the arming thread: %s\n", strerror(err));
 			return 1;
 		}
+		pthread_setname_np(t, "mb-arm");	/* mb-swifi -x leaves its stack alone */
 		pthread_detach(t);
 	}
 	c = mbu_open(path, &err);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mb-swifi -p PID -s SEED [-r text|data|heap|stack] [-n BITS]: software-
+ * mb-swifi -p PID -s SEED [-r text|data|heap|stack] [-n BITS] [-x COMM]:
+ * software-
  * implemented fault injection into a running process, as SWIFI tools do
  * (Nooks' and MINIX 3's campaigns flip bits in a driver's memory).  From
  * the seed it picks a region of PID's memory (unless -r names one), an
@@ -13,7 +14,9 @@
  *   heap   [heap] (malloc's main arena)
  *   stack  the live frames of one of PID's threads, chosen from the seed:
  *          up to 1 KiB above the stack pointer the kernel reports for a
- *          blocked thread in /proc/PID/task/TID/syscall
+ *          blocked thread in /proc/PID/task/TID/syscall; -x leaves out the
+ *          threads named COMM (the test harness's own, e.g. mb-udriver's
+ *          arming thread "mb-arm")
  * Each flip is said on stdout and in the kernel log, exactly what changed:
  *   microbed: event=swifi-fired kind=bitflip region=R pid=P tid=T seed=S
  *   addr=0x... map=LO-HI perms=.... file=... bit=B old=0x.. new=0x..
@@ -50,10 +53,10 @@ static int nmaps;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mb-swifi -p PID -s SEED [-r text|data|heap|stack] [-n BITS]\n"
+	fprintf(stderr, "usage: mb-swifi -p PID -s SEED [-r text|data|heap|stack] [-n BITS] [-x COMM]\n"
 			"  flips BITS (default 1) bits, chosen from SEED, in PID's memory\n"
 			"  (the region too, unless -r names one); says each on stdout and\n"
-			"  in the kernel log\n");
+			"  in the kernel log; -x: no stack flips in threads named COMM\n");
 	exit(2);
 }
 
@@ -135,6 +138,26 @@ static int map_of(uint64_t addr)
 	return -1;
 }
 
+/* Is thread tid named comm (its /proc comm)? */
+static int thread_named(int pid, int tid, const char *comm)
+{
+	char path[96], buf[64];
+	int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return !strcmp(buf, comm);
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -188,13 +211,13 @@ static void say(const char *line)
 
 int main(int argc, char **argv)
 {
-	const char *region = NULL, *seed_arg = NULL;
+	const char *region = NULL, *seed_arg = NULL, *skip_comm = NULL;
 	int pid = 0, bits = 1, opt, i, mem;
 	char exe[256], path[64], line[768];
 	uint64_t seed, s;
 	ssize_t n;
 
-	while ((opt = getopt(argc, argv, "p:s:r:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:r:n:x:")) != -1) {
 		if (opt == 'p')
 			pid = atoi(optarg);
 		else if (opt == 's')
@@ -203,6 +226,8 @@ int main(int argc, char **argv)
 			region = optarg;
 		else if (opt == 'n')
 			bits = atoi(optarg);
+		else if (opt == 'x')
+			skip_comm = optarg;
 		else
 			usage();
 	}
@@ -249,7 +274,8 @@ int main(int argc, char **argv)
 			if (!d)
 				die("cannot list its threads: %s", strerror(errno));
 			while (nt < MAX_TASKS && (de = readdir(d)))
-				if (de->d_name[0] != '.')
+				if (de->d_name[0] != '.' &&
+				    !(skip_comm && thread_named(pid, atoi(de->d_name), skip_comm)))
 					tids[nt++] = atoi(de->d_name);
 			closedir(d);
 			if (!nt)
