@@ -8,6 +8,8 @@
 // outcomes (OUTCOMES), each tally with its 95 % Wilson interval. monolithic runs the planted
 // faults of the first MONOLITHIC_SAMPLE indices, the same seeds, so that a table shows what split
 // turns from kernel crashes into recoveries.
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { CaseBuilder, type Scenario } from '../orchestrator/testbed/scenario.ts'
 import { dutAddresses } from '../orchestrator/vm/qemu.ts'
 import { detectCrash } from '../orchestrator/vm/crash.ts'
@@ -90,27 +92,32 @@ export function pickFault(seed: number, i: number, driver: DriverSpec): Fault {
   return { kind: slot, spec: `${slot}${sub}:${op}:${n}` }
 }
 
-/** The commands that reach each operation. A round runs the light ones (no link change) and
- *  those of a planted fault's own operation; the link-changing ones cost seconds of carrier. */
-const OP_COMMANDS: Record<string, string> = {
-  UP: 'ip link set dut0 down; ip link set dut0 up', DOWN: 'ip link set dut0 down; ip link set dut0 up',
-  WATCHDOG: 'sleep 2.2',
-  SET_MTU: 'ip link set dut0 mtu 1400; ip link set dut0 mtu 1500',
-  SET_MAC: 'ip link set dut0 address 52:54:00:6d:62:43; ip link set dut0 address $MAC',
-  SET_RX_MODE: 'ip link set dut0 promisc on; ip link set dut0 promisc off',
-  GET_LINK_KSETTINGS: 'ethtool dut0', GET_LINK: 'ethtool dut0',
-  SET_LINK_KSETTINGS: 'ethtool -s dut0 autoneg off speed 100 duplex full; ethtool -s dut0 autoneg on',
-  RESTART_AUTONEG: 'ethtool -r dut0',
-  SET_MSGLEVEL: 'ethtool -s dut0 msglvl 0x2007; ethtool -s dut0 msglvl 0x7',
-  GET_REGS: 'ethtool -d dut0', REGS_COUNT: 'ethtool -d dut0', GET_RING_COUNTS: 'ethtool -g dut0',
-  GET_STATS: 'ethtool -S dut0', GET_STAT_NAMES: 'ethtool -S dut0', STATS_COUNT: 'ethtool -S dut0',
+/** What reaches each operation: ip commands (run as one `ip -batch`, one process for all) and
+ *  other commands. A round runs the light ones (no link change) and those of a planted fault's own
+ *  operation; the link-changing ones cost seconds of carrier. */
+const OP_COMMANDS: Record<string, { ip?: string[]; sh?: string }> = {
+  UP: { ip: ['link set dut0 down', 'link set dut0 up'] }, DOWN: { ip: ['link set dut0 down', 'link set dut0 up'] },
+  WATCHDOG: { sh: 'sleep 2.2' },
+  SET_MTU: { ip: ['link set dut0 mtu 1400', 'link set dut0 mtu 1500'] },
+  SET_MAC: { ip: ['link set dut0 address 52:54:00:6d:62:43', 'link set dut0 address $MAC'] },
+  SET_RX_MODE: { ip: ['link set dut0 promisc on', 'link set dut0 promisc off'] },
+  GET_LINK_KSETTINGS: { sh: 'ethtool dut0' }, GET_LINK: { sh: 'ethtool dut0' },
+  SET_LINK_KSETTINGS: { sh: 'ethtool -s dut0 autoneg off speed 100 duplex full; ethtool -s dut0 autoneg on' },
+  RESTART_AUTONEG: { sh: 'ethtool -r dut0' },
+  SET_MSGLEVEL: { sh: 'ethtool -s dut0 msglvl 0x2007; ethtool -s dut0 msglvl 0x7' },
+  GET_REGS: { sh: 'ethtool -d dut0' }, REGS_COUNT: { sh: 'ethtool -d dut0' }, GET_RING_COUNTS: { sh: 'ethtool -g dut0' },
+  GET_STATS: { sh: 'ethtool -S dut0' }, GET_STAT_NAMES: { sh: 'ethtool -S dut0' }, STATS_COUNT: { sh: 'ethtool -S dut0' },
 }
-const LIGHT_OPS = ['GET_STATS', 'GET_REGS', 'GET_RING_COUNTS', 'GET_LINK', 'SET_MTU', 'SET_RX_MODE', 'SET_MAC', 'SET_MSGLEVEL']
+const LIGHT_OPS = ['SET_MTU', 'SET_RX_MODE', 'SET_MAC', 'GET_STATS', 'GET_REGS', 'GET_RING_COUNTS', 'GET_LINK', 'SET_MSGLEVEL']
 
-export function workloadRound(fault: Fault): string {
+/** The first round runs every light operation and the fault's own; a later round (a planted
+ *  fault waiting for its 2nd or 3rd call) only the fault's own. */
+export function workloadRound(fault: Fault, first = true): string {
   const op = isPlanted(fault.kind) ? fault.spec.split(':')[1]! : ''
-  const cmds = [...LIGHT_OPS.map(o => OP_COMMANDS[o]!), ...(op && !LIGHT_OPS.includes(op) && OP_COMMANDS[op] ? [OP_COMMANDS[op]!] : [])]
-  return [...new Set(cmds)].join('\n  ')
+  const own = op && OP_COMMANDS[op] ? [op] : []
+  const ops = first || !own.length ? [...new Set([...LIGHT_OPS, ...own])] : own
+  const ip = [...new Set(ops.flatMap(o => OP_COMMANDS[o]!.ip ?? []))], sh = [...new Set(ops.map(o => OP_COMMANDS[o]!.sh).filter(Boolean))]
+  return `${ip.length ? `ip -force -batch - <<EOF\n${ip.join('\n')}\nEOF\n  ` : ''}${sh.join('\n  ')}`
 }
 
 /** The module reload that makes a new instance (its INIT), leaving dut0 configured as before. */
@@ -123,26 +130,39 @@ for i in $(seq 200); do d=$(grep -lx ${mac} /sys/class/net/*/address 2>/dev/null
 sysctl -qw net.ipv4.conf.dut0.route_localnet=1; ip addr add ${addr} dev dut0 2>/dev/null; ip link set dut0 up`
 }
 
-/** Shell functions: since (this fault's log), settle (wait out a recovery in progress), health. */
+/**
+ * Shell functions, builtins wherever they will do (under TCG on a busy host each program started
+ * costs 50-300 ms, and a fault used to start sixty): nap (a sleep on a FIFO), log (this fault's
+ * kernel log: it is cleared at the fault's start; busybox's dmesg has -c, not -C), has, lastev (the last attach/detach/replay/giveup
+ * event), udpid (the active u-driver's pid, from /proc), settle (wait out a recovery in
+ * progress), health (sets WHY when it fails).
+ */
 function guestFunctions(variant: Variant, peer: string, udriver: string): string {
-  return `since() { dmesg | sed -n "/microbed: event=mark id=$MARK\\$/,\\$p"; }
-settle() { for i in $(seq 100); do l=$(since | grep -E 'event=(detach|replay|attach|giveup) ' | tail -1); case "$l" in *event=detach*) sleep 0.1;; *) break;; esac; done; }
+  return `[ -p /run/mb-nap ] || mkfifo /run/mb-nap; exec 9<>/run/mb-nap
+nap() { read -t "$1" -u 9 _; }
+t() { local up _; read -r up _ < /proc/uptime; echo "@@t $1 $up"; }
+log() { LOG=$(dmesg); }
+has() { [[ $LOG == *"$1"* ]]; }
+lastev() { local l; EV=; while read -r l; do [[ $l =~ event=(attach|detach|replay|giveup)\\  ]] && EV=\${BASH_REMATCH[1]}; done <<< "$LOG"; }
+udpid() { local d c; UP=; for d in /proc/[0-9]*; do read -r c < $d/comm 2>/dev/null && [ "$c" = ${udriver} ] && { UP=\${d#/proc/}; return; }; done; }
+settle() { local i; for i in {1..100}; do log; lastev; [ "$EV" = detach ] || break; nap 0.1; done; }
 health() {
-  for i in $(seq 50); do [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] && break; sleep 0.1; done
-  [ "$(cat /sys/class/net/dut0/carrier 2>/dev/null)" = 1 ] || { echo "carrier: none after 5 s (operstate $(cat /sys/class/net/dut0/operstate 2>&1))"; return 1; }
-  ping -c 3 -i 0.1 -W 2 -I dut0 ${peer} 2>&1 | grep -qE ' [23] packets received' || { echo "traffic: pings through dut0 unanswered"; return 1; }
-  timeout 10 ethtool -S dut0 >/dev/null 2>/tmp/ethtool.err || { echo "ethtool: ethtool -S dut0 failed: $(tail -1 /tmp/ethtool.err)"; return 1; }${variant === 'split' ? `
-  pgrep -x ${udriver} >/dev/null || { echo "u-driver: none running"; return 1; }
-  dmesg | grep -E 'event=(attach|detach) ' | tail -1 | grep -q 'event=attach' || { echo "u-driver: not attached ($(dmesg | grep -E 'event=(attach|detach) ' | tail -1 | sed 's/.*event=//'))"; return 1; }` : ''}
+  local c= i out e
+  for i in {1..50}; do read -r c < /sys/class/net/dut0/carrier 2>/dev/null; [ "$c" = 1 ] && break; nap 0.1; done
+  [ "$c" = 1 ] || { read -r c < /sys/class/net/dut0/operstate; WHY="carrier: none after 5 s (operstate $c)"; return 1; }
+  out=$(ping -c 2 -i 0.1 -W 2 -I dut0 ${peer} 2>&1); [[ $out == *" 2 packets received"* ]] || { WHY="traffic: pings through dut0 unanswered"; return 1; }
+  ethtool -S dut0 >/dev/null 2>/tmp/ethtool.err || { read -r e < /tmp/ethtool.err; WHY="ethtool: ethtool -S dut0 failed: $e"; return 1; }${variant === 'split' ? `
+  udpid; [ -n "$UP" ] || { WHY="u-driver: none running"; return 1; }
+  log; lastev; [ "$EV" != detach ] || { WHY="u-driver: not attached (the last event is a detach)"; return 1; }` : ''}
   return 0
 }`
 }
 
 /**
- * The guest side of one fault, in one command: mark the log, inject, run the workload (planted:
- * up to three rounds, until the fault fired), wait out a recovery, check health (twice: the first
- * check may itself be what finds a hung u-driver), and on split replace a u-driver that survived
- * the fault with a clean one. Prints "@@key value" lines, then this fault's kernel log.
+ * The guest side of one fault, in one command: clear and mark the log, inject, run the workload
+ * (planted: up to three rounds, until the fault fired), wait out a recovery, check health (twice:
+ * the first check may itself be what finds a hung u-driver), and on split replace a u-driver that
+ * survived the fault with a clean one. Prints "@@key value" lines, then this fault's kernel log.
  */
 export function faultScript(nic: NicSpec, variant: Variant, fault: Fault, o: { mark: string; mac: string; addr: string; peer: string }): string {
   const udriver = nic.variants.split?.udriver ?? 'mb-udriver'
@@ -152,43 +172,45 @@ export function faultScript(nic: NicSpec, variant: Variant, fault: Fault, o: { m
   if (variant === 'monolithic') inject = reloadModule(nic, variant, o.mac, o.addr, `fault=${fault.spec}`)
   else if (fault.kind.startsWith('bitflip')) {
     const [kind, seed] = fault.spec.split(':')
-    inject = `mb-swifi -p $P -x mb-arm -r ${kind!.split('.')[1]} -s ${seed} 2>&1 | sed 's/^microbed: event=//; s/^/@@inject /'`
+    inject = `mb-swifi -p $P -x mb-arm -r ${kind!.split('.')[1]} -s ${seed} 2>&1 | while read -r l; do echo "@@inject \${l#microbed: event=}"; done`
   } else {
     const what = planted ? `fault ${fault.spec}` : `chan ${fault.spec.replace(/^chan\./, '')}`
     inject = `echo "${what}" > /run/mb-arm; kill -USR1 $P
-for i in $(seq 50); do since | grep -q 'event=swifi-armed' && break; sleep 0.1; done
-since | grep 'event=swifi-armed' | sed 's/.*event=/@@inject /'${op === 'INIT' ? `\n${reloadModule(nic, variant, o.mac, o.addr)}` : ''}`
+for i in {1..50}; do log; has event=swifi-armed && break; nap 0.1; done
+while read -r l; do [[ $l == *event=swifi-armed* ]] && echo "@@inject \${l#*event=}"; done <<< "$LOG"${op === 'INIT' ? `\n${reloadModule(nic, variant, o.mac, o.addr)}` : ''}`
   }
-  const fired = planted ? `since | grep -q 'event=fault-\\(fired\\|skipped\\)'` : fault.kind.startsWith('chan') ? `since | grep -q 'event=swifi-fired'` : 'true'
+  const fired = planted ? `log; has event=fault-fired || has event=fault-skipped` : fault.kind.startsWith('chan') ? `log; has event=swifi-fired` : 'true'
   return `MARK=${o.mark}; MAC=${o.mac}
-t() { echo "@@t $1 $(cut -d' ' -f1 /proc/uptime)"; }
 ${guestFunctions(variant, o.peer, udriver)}
-echo "microbed: event=mark id=$MARK" > /dev/kmsg
-${variant === 'split' ? `P=$(pgrep -x ${udriver}); [ -n "$P" ] || { echo "@@nofault no u-driver running before the fault"; exit 0; }` : ''}
+dmesg -c >/dev/null; echo "microbed: event=mark id=$MARK" > /dev/kmsg
+${variant === 'split' ? `udpid; P=$UP; [ -n "$P" ] || { echo "@@nofault no u-driver running before the fault"; exit 0; }` : ''}
 t start
 ${inject}
 t injected
-for r in 1 2 3; do
-  ${workloadRound(fault)}
-  ${fired} && break
-done >/dev/null 2>&1
+{ ${workloadRound(fault)}
+  for r in 2 3; do
+    ${fired} && break
+    ${workloadRound(fault, false)}
+  done
+} >/dev/null 2>&1
 t workload
 settle
 t settled
-if why=$(health); then echo "@@health ok"; else settle; sleep 1; settle
-  if why2=$(health); then echo "@@health ok-after-wait $why"; else echo "@@health FAIL $why2"; fi
+if health; then echo "@@health ok"; else W1=$WHY; settle; nap 1; settle
+  if health; then echo "@@health ok-after-wait $W1"; else echo "@@health FAIL $WHY"; fi
 fi
 t health
+log; FLOG=$LOG
 ${variant === 'split' ? `if kill -0 $P 2>/dev/null; then
   echo "@@survived $P"
-  echo "microbed: event=mark id=$MARK-fresh" > /dev/kmsg
-  kill -TERM $P; for i in $(seq 30); do kill -0 $P 2>/dev/null || break; sleep 0.1; done; kill -KILL $P 2>/dev/null
-  for i in $(seq 100); do Q=$(pgrep -x ${udriver}); [ -n "$Q" ] && [ "$Q" != "$P" ] && dmesg | sed -n "/event=mark id=$MARK-fresh\\$/,\\$p" | grep -q 'event=replay' && break; sleep 0.1; done
-  [ -n "$Q" ] && [ "$Q" != "$P" ] && echo "@@fresh $Q" || echo "@@fresh FAIL no clean u-driver attached within 10 s"
+  dmesg -c >/dev/null
+  kill -TERM $P; for i in {1..30}; do kill -0 $P 2>/dev/null || break; nap 0.1; done; kill -KILL $P 2>/dev/null
+  for i in {1..100}; do log; if has event=replay; then udpid; [ -n "$UP" ] && [ "$UP" != "$P" ] && break; fi; nap 0.1; done
+  [ -n "$UP" ] && [ "$UP" != "$P" ] && has event=replay && echo "@@fresh $UP" || echo "@@fresh FAIL no clean u-driver attached within 10 s"
   t fresh
 fi` : ''}
 echo "@@dmesg"
-since`
+echo "$FLOG"`
 }
 
 export interface FaultRun {
@@ -331,6 +353,9 @@ export async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, faul
   if (fresh?.startsWith('FAIL') && !['broken', 'kernel crash', 'hang undetected'].includes(run.outcome)) run.evidence += `; then: ${fresh}`
   run.reboot = !!fresh?.startsWith('FAIL')
   if (output) run.phases = phaseTimes(parseFaultOutput(output).keys.get('t') ?? [])
+  // The record of every fault: what was injected, what the guest said, the verdict.
+  appendFileSync(join(tb.runDir, `fault-campaign-${nic.name}-${variant}.log`),
+    `==== fault ${i} ${fault.spec}: ${run.outcome}${run.recoveryMs !== undefined ? ` in ${run.recoveryMs} ms` : ''} (${run.seconds.toFixed(1)} s)\n${run.evidence}\n${output ?? `(no output${crash ? `; console:\n${crash.excerpt}` : ''})`}\n`)
   return run
 }
 
