@@ -285,7 +285,8 @@ export function classify(r: { fault: Fault; variant: Variant; output: string | n
   }
   const health = keys.get('health')?.[0] ?? 'FAIL no health line'
   const timeout = ev.find(e => e.event === 'timeout')
-  const death = ev.find(e => e.event === 'detach' || e.event === 'udriver-exit')
+  // A detach for the module's own unload (an INIT fault's reload) is no death.
+  const death = ev.find(e => (e.event === 'detach' && !/reason=unregister\b/.test(e.line)) || e.event === 'udriver-exit')
   const tail = ev.filter(e => /^(timeout|detach|kill|replay|giveup|udriver-exit|refuse|violation)$/.test(e.event)).slice(0, 5).map(e => e.line.replace(/^.*event=/, '')).join(' | ')
   if (health.startsWith('FAIL')) return { outcome: 'broken', evidence: `health check failed: ${health.slice(5)}${tail ? `; ${tail}` : ''}`, injected }
   let recoveryMs: number | undefined
@@ -339,14 +340,16 @@ export async function runFault(tb: Testbed, nic: NicSpec, variant: Variant, faul
   const cmd = faultScript(nic, variant, fault, { mark, mac: a.mac, addr: `${a.guest}/${a.prefix}`, peer: a.host })
   // The command ends when it returns, times out, or the kernel crashes (then the guest is lost
   // anyway: a looping kernel thread would otherwise hold it until its timeout).
-  let output: string | null = null, settled = false
-  const step = g.ssh.exec(cmd, { check: false, timeoutMs: 120_000 }).then(r => { output = r.stdout }, e => { if (!(e instanceof GuestError)) throw e }).finally(() => { settled = true })
+  // A session lost mid-fault ("Not connected" after a crash) is the fault's outcome, not an error.
+  let output: string | null = null, settled = false, lost = ''
+  const step = g.ssh.exec(cmd, { check: false, timeoutMs: 120_000 }).then(r => { output = r.stdout }, e => { lost = e instanceof Error ? e.message : String(e) }).finally(() => { settled = true })
   while (!settled && !g.vm.crash()) await Promise.race([step, sleep(200)])
   if (settled) await step
   else step.catch(() => undefined)
   const crash = g.vm.crash()
   const answered = output !== null || crash !== null || await g.ssh.exec('true', { timeoutMs: 10_000 }).then(() => true, () => false)
   const c = classify({ fault, variant, output, crash: crash?.excerpt ?? null, answered })
+  if (lost && output === null) c.evidence += ` (the command: ${lost.slice(0, 120)})`
   const fresh = output ? parseFaultOutput(output).keys.get('fresh')?.[0] : undefined
   const run: FaultRun = { ...base, ...c, seconds: (Date.now() - t0) / 1000 }
   // A u-driver that could not be replaced by a clean one leaves the guest unfit for the next fault.

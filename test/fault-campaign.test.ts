@@ -33,6 +33,10 @@ describe('fault campaign: outcomes', () => {
     const fresh = '[ 11.00] microbed: event=mark id=split-1-fresh\n' + DEATH.replace(/10\./g, '11.')
     expect(run(out('ok', FIRED + fresh, '@@survived 300\n@@fresh 320\n')).outcome).to.equal('not manifested')
   })
+  it("the module reload of an INIT fault is no u-driver death", () => {
+    const log = '[ 10.0] microbed: event=fault-fired driver=e1000 dev=x kind=retval op=INIT(16) nth=1\n[ 10.1] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=2 pid=891 reason=unregister\n'
+    expect(run(out('ok', log), { fault: { kind: 'retval', spec: 'retval.eio:INIT:1' } }).outcome).to.equal('not manifested')
+  })
   it('unhealthy after the wait: broken, saying which health check failed', () => {
     const c = run(out('FAIL traffic: pings through dut0 unanswered', FIRED + DEATH))
     expect(c.outcome).to.equal('broken')
