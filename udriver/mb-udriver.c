@@ -16,7 +16,10 @@
  * and it exits 0.  Faults are armed only after the go, so that -o FILE
  * sees the FILE an earlier u-driver's firing created.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 #include "lib/mbu.h"
+#include "lib/chanfault.h"
 
 
 static volatile int stop;
@@ -56,7 +60,11 @@ static void usage(void)
 	for (d = mbu_drivers; *d; d++)
 		fprintf(stderr, " %s", (*d)->name);
 	fprintf(stderr, ")\n"
-			"  -o     once: do not arm if FILE exists; create it on firing\n");
+			"  -o     once: do not arm if FILE exists; create it on firing\n"
+			"  -A     on each SIGUSR1, arm what FILE says, one line: \"fault SPEC\"\n"
+			"         (as -f), \"seed N\" (as -S) or \"chan SPEC\" (corrupt one\n"
+			"         downcall at the channel boundary: arg:SEED, ret:SEED\n"
+			"         or SEED); said in the kernel log as event=swifi-armed\n");
 	exit(2);
 }
 
@@ -67,6 +75,72 @@ static const struct mbu_driver *driver_named(const char *name)
 	for (d = mbu_drivers; *d; d++)
 		if (!name || !strcmp((*d)->name, name))
 			return *d;
+	return NULL;
+}
+
+/*
+ * -A FILE: a thread that waits for SIGUSR1 (blocked in every other
+ * thread) and then arms what FILE says.  The arming races only with an
+ * upcall served at that moment, and the campaign arms an idle u-driver.
+ */
+static const char *arm_file, *arm_driver;
+static sigset_t arm_sigs;
+
+/* The campaign waits for this line before it runs its workload. */
+static void arm_said(const char *what, const char *arg, int err)
+{
+	char line[320];
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC), n;
+
+	n = snprintf(line, sizeof(line), "microbed: event=swifi-armed prog=mb-udriver pid=%d what=%s arg=%s result=%d\n",
+		     (int)getpid(), what, arg ? arg : "-", err);
+	if (fd >= 0 && n > 0 && n < (int)sizeof(line)) {
+		ssize_t w = write(fd, line, (size_t)n);
+
+		(void)w;	/* the daemon log has it anyway */
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void arm_from_file(void)
+{
+	const struct mbu_driver *fd = driver_named(arm_driver);
+	char line[256], *arg;
+	FILE *f = fopen(arm_file, "r");
+	int err = -EINVAL;
+
+	if (!f) {
+		mbu_log("-A: cannot read %s: %s\n", arm_file, strerror(errno));
+		return;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	line[strcspn(line, "\n")] = 0;
+	arg = strchr(line, ' ');
+	if (arg)
+		*arg++ = 0;
+	if (!arg || !*arg)
+		mbu_log("-A: %s says \"%s\": want fault SPEC, seed N or chan SPEC\n", arm_file, line);
+	else if (!strcmp(line, "chan"))
+		err = mbu_chanfault_arm(arg);
+	else if ((!strcmp(line, "fault") || !strcmp(line, "seed")) && fd && fd->fault_arm)
+		err = fd->fault_arm(line[0] == 'f' ? arg : NULL, line[0] == 's' ? arg : NULL, NULL);
+	else
+		mbu_log("-A: %s says \"%s\": want fault SPEC, seed N or chan SPEC (with a driver that has fault points)\n",
+			arm_file, line);
+	mbu_log("%s %s %s\n", err ? "-A: not armed:" : "armed", line, arg ? arg : "");
+	arm_said(line, arg, err);
+}
+
+static void *arm_thread(void *unused)
+{
+	int sig;
+
+	for (;;)
+		if (!sigwait(&arm_sigs, &sig) && sig == SIGUSR1)
+			arm_from_file();
 	return NULL;
 }
 
@@ -104,7 +178,7 @@ int main(int argc, char **argv)
 	struct mbu_chan *c;
 	int opt, err = 0;
 
-	while ((opt = getopt(argc, argv, "vd:z:f:S:D:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "vd:z:f:S:D:o:A:")) != -1) {
 		if (opt == 'v')
 			mbu_verbose++;
 		else if (opt == 'd')
@@ -120,6 +194,8 @@ int main(int argc, char **argv)
 			fault_driver = optarg;
 		else if (opt == 'o')
 			fault_once = optarg;
+		else if (opt == 'A')
+			arm_file = optarg;
 		else
 			usage();
 	}
@@ -139,6 +215,21 @@ int main(int argc, char **argv)
 			return 2;
 	}
 
+	if (arm_file) {
+		pthread_t t;
+
+		arm_driver = fault_driver;
+		sigemptyset(&arm_sigs);
+		sigaddset(&arm_sigs, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &arm_sigs, NULL);	/* inherited by every thread */
+		err = pthread_create(&t, NULL, arm_thread, NULL);
+		if (err) {
+			mbu_log("-A: cannot start the arming thread: %s\n", strerror(err));
+			return 1;
+		}
+		pthread_setname_np(t, "mb-arm");	/* mb-swifi -x leaves its stack alone */
+		pthread_detach(t);
+	}
 	c = mbu_open(path, &err);
 	if (!c) {
 		mbu_log("cannot open %s: %s\n", path, strerror(-err));

@@ -49,7 +49,7 @@ static void fault_say(struct mb_adapter *a, const char *event, const char *extra
 
 	mb_fault_describe(&fault, desc, sizeof(desc));
 	pr_warn("microbed: event=fault-%s driver=%s dev=%s handle=- pid=%d prog=%s %s%s\n",
-		MB_FD_DRIVER, event, pci_name(a->pdev), task_pid_nr(current), MB_DRV_NAME, desc, extra);
+		event, MB_FD_DRIVER, pci_name(a->pdev), task_pid_nr(current), MB_DRV_NAME, desc, extra);
 }
 
 static void fault_leak(struct mb_adapter *a)
