@@ -62,8 +62,10 @@ describe('scenario logic on fake guests (no QEMU)', function () {
         { match: /^ip link set dut0 mtu (\d+) && ip link set dut0 address (\S+) && ip link set dut0 promisc on && ip maddr add \S+ dev dut0/, reply: m => { st.mtu = m[1]!; st.mac = m[2]!; st.promisc = true; st.groups = 3; return '' } },
         { match: /^ip maddr show dev dut0$/, reply: () => `2:\tdut0\n\tlink  33:33:00:00:00:01\n\tlink  01:00:5e:00:00:01\n${st.groups > 2 ? '\tlink  01:00:5e:01:02:03\n' : ''}\tinet  224.0.0.1\n` },
         { match: /carrier\)" = 1 \] && break; sleep 0.1; done; ping -c 2/, reply: '' },
-        { match: /^ping -i 0\.01 -w \d+ -I dut0 \S+ 2>&1 \| tail -2$/, reply: '500 packets transmitted, 500 packets received, 0% packet loss' },
-        { match: /^\(ping -i 0\.01 .*crash-ping\.log/, reply: '' },
+        { match: /^basename \$\(readlink \/sys\/class\/net\/dut0\/device\)$/, reply: '0000:00:03.0' },
+        { match: /^ping -i 0\.01 -w \d+ -I dut0 \S+ > \/tmp\/baseline-ping-dut0\.log 2>&1 &\nwait$/, reply: '' },
+        { match: /^tail -2 \/tmp\/baseline-ping-dut0\.log$/, reply: '500 packets transmitted, 500 packets received, 0% packet loss' },
+        { match: /^\(ping -i 0\.01 .*crash-ping-dut0\.log/, reply: '' },
         { match: /^pid=\$\(pgrep -x mb-udriver\) && kill -SEGV \$pid/, reply: () => {
           g.log(`microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=1 pid=${pid} reason=closed`)
           if (!o.dead) {
@@ -74,7 +76,7 @@ describe('scenario logic on fake guests (no QEMU)', function () {
           return `killed ${pid}`
         } },
         { match: /pgrep -x ping >\/dev\/null \|\| break/, reply: '' },
-        { match: /^cat \/tmp\/crash-ping\.log$/, reply: '1000 packets transmitted, 1000 packets received, 0% packet loss' },
+        { match: /^cat \/tmp\/crash-ping-dut0\.log$/, reply: '1000 packets transmitted, 1000 packets received, 0% packet loss' },
         { match: /^cat \/sys\/class\/net\/dut0\/mtu$/, reply: () => st.mtu },
         { match: /^cat \/sys\/class\/net\/dut0\/address$/, reply: () => st.mac },
         { match: /^ip link show dut0$/, reply: () => `2: dut0: <BROADCAST,MULTICAST${st.promisc ? ',PROMISC' : ''},UP> mtu ${st.mtu}` },
