@@ -304,7 +304,10 @@ export const crashUdriver: Scenario = {
             const ratios = ok.map(t => (t * 1000) / ref.forkExecUs)
             c.measure({ name: `recovery / fork+exec+wait${d.label}`, unit: 'ratio', ...summarize(ratios), extra: { forkExecUs: ref.forkExecUs, standbyTakeovers: full.filter(s => s.standby).length } })
             const med = summarize(ratios).value
-            c.check(`recovery at most ${MAX_RECOVERY_FORK_EXECS} × fork+exec+wait measured in this guest${d.label}`, med <= MAX_RECOVERY_FORK_EXECS,
+            // One u-driver restart replays every device it serves, one after another: with N
+            // devices the bound is N times the one-device target.
+            const bound = MAX_RECOVERY_FORK_EXECS * duts.length
+            c.check(`recovery at most ${bound} × fork+exec+wait measured in this guest${several ? ` (${MAX_RECOVERY_FORK_EXECS} × per device the u-driver serves)` : ''}${d.label}`, med <= bound,
               `median recovery ${summarize(ok).value.toFixed(1)} ms = ${med.toFixed(2)} × fork+exec+wait (${(ref.forkExecUs / 1000).toFixed(2)} ms, mb-ref); per crash ${ratios.map(r => r.toFixed(1)).join(', ')}`)
           }
           c.measure({ name: `packets lost in the crash window${d.label}`, value: lossPct, unit: '%', extra: { sent, received, windowS: window } })

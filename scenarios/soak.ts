@@ -77,9 +77,10 @@ const COUNTS_WAIT = `C=${COUNTS}
 get() { read -r l < $C; [[ $l =~ attached=([0-9]+).*outage=([0-9]+).*attaches=([0-9]+).*crashes=([0-9]+) ]] && at=\${BASH_REMATCH[1]} out=\${BASH_REMATCH[2]} as=\${BASH_REMATCH[3]} cr=\${BASH_REMATCH[4]}; }
 served_after() { for i in $(seq 500); do get; [ "$at" = 1 ] && [ "$out" = 0 ] && [ "$as" -gt "$1" ] && return 0; sleep 0.02; done; return 1; }`
 
-/** The guest-side loop: deaths FROM..TO (1-based), one line per death: "k kind ok ms". */
-function deathLoop(udriver: string, from: number, to: number): string {
-  const cases = DEATH_KINDS.map((d, i) => `${i}) kind=${d.kind}; args='${d.args}'; act='${d.act}';;`).join('\n    ')
+/** The guest-side loop: deaths FROM..TO (1-based), one line per death: "k kind ok ms". A planted
+ *  fault is armed in the NIC's own driver (-D): mb-udriver serves every driver in its table. */
+function deathLoop(udriver: string, driver: string, from: number, to: number): string {
+  const cases = DEATH_KINDS.map((d, i) => `${i}) kind=${d.kind}; args='${d.args ? `-D ${driver} ${d.args}` : ''}'; act='${d.act}';;`).join('\n    ')
   return `${COUNTS_WAIT}
 for k in $(seq ${from} ${to}); do
   case $(( (k - 1) % ${DEATH_KINDS.length} )) in
@@ -123,7 +124,7 @@ async function soakCase(tb: Testbed, nic: NicSpec, g: Guest, c: CaseBuilder): Pr
   await g.ssh.exec(`(ping -q -i 0.02 -I dut0 ${peer} > /tmp/soak-ping.log 2>&1 & echo $! > /tmp/soak-ping.pid)`)
   const loop = async (from: number, to: number) => {
     if (from > to) return []
-    const r = await run(g, deathLoop(n.udriver, from, to), (to - from + 1) * 30_000 + 60_000)
+    const r = await run(g, deathLoop(n.udriver, n.driver, from, to), (to - from + 1) * 30_000 + 60_000)
     return r.stdout.trim().split('\n').filter(l => /^\d+ \S+ [01] \d+$/.test(l)).map(l => { const [k, kind, ok, ms] = l.split(' '); return { k: Number(k), kind: kind!, ok: ok === '1', ms: Number(ms) } })
   }
   const warm = Math.min(WARMUP_DEATHS, deaths)
