@@ -12,15 +12,16 @@ import { summarize, type CaseResult } from '../orchestrator/results/results.ts'
 import { detectCrash } from '../orchestrator/vm/crash.ts'
 import { memberOf, splitNames, type NicSpec } from '../orchestrator/testbed/nics.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed/testbed.ts'
-import { countEvents, microbedEvents, pingGaps, run, startUdriver, stopUdriver } from './guest-ops.ts'
+import { countEvents, microbedEvents, pingGaps, run, startUdriver, stopUdriver, waitEvent } from './guest-ops.ts'
 
-/** The faults planted in one device's handling, what each does, and whether the kernel must
- *  detach the faulty instance (and only it) to recover. */
+/** The faults planted in one device's handling, what each does, whether the kernel must
+ *  detach the faulty instance (and only it) to recover, and whether its upcall hangs (until the
+ *  upcall timeout detaches it). */
 export const ISOLATION_FAULTS = [
-  { kind: 'retval', what: 'the operation returns an error', detaches: false },
-  { kind: 'garbage.seq', what: 'a reply with a wrong sequence number (a protocol violation)', detaches: true },
-  { kind: 'late', what: 'the reply comes after the upcall timeout (a hang of one upcall)', detaches: true },
-  { kind: 'loop', what: 'the operation never returns (its worker thread spins)', detaches: true },
+  { kind: 'retval', what: 'the operation returns an error', detaches: false, hangs: false },
+  { kind: 'garbage.seq', what: 'a reply with a wrong sequence number (a protocol violation)', detaches: true, hangs: false },
+  { kind: 'late', what: 'the reply comes after the upcall timeout (a hang of one upcall)', detaches: true, hangs: true },
+  { kind: 'loop', what: 'the operation never returns (its worker thread spins)', detaches: true, hangs: true },
 ] as const
 
 /** The op the fault is planted in: `ethtool DEV` asks it first, in both drivers (same number). */
@@ -69,8 +70,7 @@ async function udriverPids(g: Guest, udriver: string): Promise<string[]> {
 async function restartWith(g: Guest, udriver: string, args: string | undefined, duts: Dut[]): Promise<{ pid: string | null; why: string }> {
   const replays = await countEvents(g, 'replay')
   await g.ssh.exec(`${stopUdriver(udriver)}\n${startUdriver(udriver, args)}`)
-  const want = replays + duts.length
-  const r = await run(g, `for i in $(seq 200); do [ $(dmesg | grep -c 'microbed: event=replay\\b') -ge ${want} ] && exit 0; sleep 0.1; done; exit 1`, 40_000)
+  const r = await waitEvent(g, 'replay', replays + duts.length - 1, 20)
   const pids = await udriverPids(g, udriver)
   if (r.code !== 0) return { pid: null, why: `both devices not replayed within 20 s of the restart (${pids.length} ${udriver} running)` }
   if (pids.length !== 1) return { pid: null, why: `${pids.length} ${udriver} processes, not one` }
@@ -79,7 +79,7 @@ async function restartWith(g: Guest, udriver: string, args: string | undefined, 
 
 async function isolationCase(tb: Testbed, g: Guest, c: CaseBuilder, duts: Dut[], udriver: string, timeoutMs: number, faulty: Dut, other: Dut, f: (typeof ISOLATION_FAULTS)[number], base: Baseline) {
   const tag = `${f.kind} in ${faulty.ifname} (${faulty.driver})`
-  const hangs = f.kind === 'late' || f.kind === 'loop'
+  const hangs = f.hangs
   const start = await restartWith(g, udriver, `-D ${faulty.driver} -f ${f.kind}:${OP}:1`, duts)
   if (!start.pid) { c.check(`${tag}: one u-driver with the fault armed serves both devices`, false, start.why); return }
   const before = (await g.ssh.exec('dmesg')).stdout.length
@@ -136,7 +136,7 @@ async function isolationCase(tb: Testbed, g: Guest, c: CaseBuilder, duts: Dut[],
   const detached = mine.some(e => e.event === 'detach')
   c.check(`${tag}: the kernel ${f.detaches ? `detached ${faulty.ifname}'s instance only` : 'detached nothing'}; the u-driver process lives on`,
     !otherDetached && !killed && detached === f.detaches && pidsAfter.length === 1 && pidsAfter[0] === start.pid &&
-      (f.kind !== 'late' && f.kind !== 'loop' || mine.some(e => e.event === 'isolate')),
+      (!hangs || mine.some(e => e.event === 'isolate')),
     `${faulty.ifname}: ${brief(mine.filter(e => ['timeout', 'isolate', 'violation', 'detach', 'kill', 'attach', 'replay'].includes(e.event))) || 'no detach'}; ${other.ifname}: ${brief(others.filter(e => ['timeout', 'detach', 'kill'].includes(e.event))) || 'untouched'}; ${udriver} pid ${start.pid} → ${pidsAfter.join(',') || 'none'}`)
   c.check(`${tag}: ${faulty.ifname} is served again by itself and carries traffic`, back.code === 0 && /[23] packets received/.test(faultyTraffic.stdout),
     `${back.code === 0 ? 'ethtool works again' : 'ethtool still failing after 20 s'}; ping: ${faultyTraffic.stdout.trim().split('\n').find(l => /packets/.test(l)) ?? faultyTraffic.stderr.trim()}`)
