@@ -30,10 +30,12 @@ export type Outcome = (typeof OUTCOMES)[number]
 const MANIFESTED: Outcome[] = ['recovered unaided', 'hang detected and recovered', 'broken', 'kernel crash', 'hang undetected']
 /** How many faults monolithic runs of a --faults campaign: a sample, each a kernel reload. */
 export const MONOLITHIC_SAMPLE = 100
-/** The campaign's mb_core settings on split, so that one guest takes a death every few seconds
+/** The campaign's mb_core settings on split, so that one guest takes a death every second or two
  *  without its crash-loop and churn limits (the crash-loop scenario tests those) and a hang is
- *  declared after 2 s, not 5 (the u-driver's late fault reads the same parameter). */
-export const CAMPAIGN_CORE_PARAMS = { max_restarts: 1_000_000, attach_burst: 32, attach_window_s: 1, upcall_timeout_ms: 2000 }
+ *  declared after 1 s, not 5 (the u-driver's late fault reads the same parameter). The supervisor
+ *  restarts at once, without its backoff (CAMPAIGN_SUPERVISOR_ENV), for the same reason. */
+export const CAMPAIGN_CORE_PARAMS = { max_restarts: 1_000_000, attach_burst: 32, attach_window_s: 1, upcall_timeout_ms: 1000 }
+export const CAMPAIGN_SUPERVISOR_ENV = 'MB_BACKOFF_MAX_MS=0'
 
 /** The fault kinds of the u-driver's -f and the monolithic module's fault= (udriver/lib/fault.h),
  *  with their sub-kinds; range's are the driver's own (its spec's rangeFaults). */
@@ -204,7 +206,7 @@ log; FLOG=$LOG
 ${variant === 'split' ? `if kill -0 $P 2>/dev/null; then
   echo "@@survived $P"
   dmesg -c >/dev/null
-  kill -TERM $P; for i in {1..30}; do kill -0 $P 2>/dev/null || break; nap 0.1; done; kill -KILL $P 2>/dev/null
+  kill -KILL $P
   for i in {1..100}; do log; if has event=replay; then udpid; [ -n "$UP" ] && [ "$UP" != "$P" ] && break; fi; nap 0.1; done
   [ -n "$UP" ] && [ "$UP" != "$P" ] && has event=replay && echo "@@fresh $UP" || echo "@@fresh FAIL no clean u-driver attached within 10 s"
   t fresh
@@ -287,7 +289,7 @@ export function classify(r: { fault: Fault; variant: Variant; output: string | n
   const timeout = ev.find(e => e.event === 'timeout')
   // A detach for the module's own unload (an INIT fault's reload) is no death.
   const death = ev.find(e => (e.event === 'detach' && !/reason=unregister\b/.test(e.line)) || e.event === 'udriver-exit')
-  const tail = ev.filter(e => /^(timeout|detach|kill|replay|giveup|udriver-exit|refuse|violation)$/.test(e.event)).slice(0, 5).map(e => e.line.replace(/^.*event=/, '')).join(' | ')
+  const tail = ev.filter(e => /^(timeout|detach|kill|replay|retry|failstop|giveup|udriver-exit|refuse|violation)$/.test(e.event)).slice(0, 5).map(e => e.line.replace(/^.*event=/, '')).join(' | ')
   if (health.startsWith('FAIL')) return { outcome: 'broken', evidence: `health check failed: ${health.slice(5)}${tail ? `; ${tail}` : ''}`, injected }
   let recoveryMs: number | undefined
   const first = timeout ?? death
@@ -323,7 +325,7 @@ async function prepareSplit(g: Guest, nic: NicSpec): Promise<void> {
   const params = Object.entries(CAMPAIGN_CORE_PARAMS).map(([k, v]) => `echo ${v} > /sys/module/mb_core/parameters/${k} || { echo "cannot set mb_core's ${k}"; exit 1; }`).join('\n')
   const r = await g.ssh.exec(`${params}
 ${stopUdriver(names.udriver)}
-${startUdriver(names.udriver).replace(`/usr/sbin/${names.udriver}`, `/usr/sbin/${names.udriver} -A /run/mb-arm -D ${names.driver}`)}
+${CAMPAIGN_SUPERVISOR_ENV} ${startUdriver(names.udriver).replace(`/usr/sbin/${names.udriver}`, `/usr/sbin/${names.udriver} -A /run/mb-arm -D ${names.driver}`)}
 for i in $(seq 100); do pgrep -x ${names.udriver} >/dev/null && dmesg | grep -E 'event=(attach|detach) ' | tail -1 | grep -q event=attach && ethtool -S dut0 >/dev/null 2>&1 && exit 0; sleep 0.1; done
 echo "the u-driver with -A did not attach within 10 s"; exit 1`, { check: false, timeoutMs: 60_000 })
   if (r.code !== 0) throw new GuestError(`preparing the guest for the campaign failed: ${r.stdout.trim().split('\n').pop()}`, { evidence: r.stdout + r.stderr })

@@ -348,6 +348,7 @@ void mb_detach_locked(struct mb_inst *inst, const char *reason, bool crash)
 	mb_purge_handle_locked(chan, inst->handle);
 	list_del_init(&inst->chan_node);
 	inst->chan = NULL;
+	WRITE_ONCE(inst->detaches, inst->detaches + 1);
 	mb_core_event(inst, "detach", "reason=%s", reason);
 	if (strcmp(reason, "closed"))
 		mb_queue_notice(chan, MB_NOTICE_GONE, inst->handle);

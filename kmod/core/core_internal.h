@@ -79,6 +79,7 @@ struct mb_inst {
 	u32 crashes;
 	unsigned long attach_at[MB_ATTACH_HISTORY];	/* churn limit */
 	u32 attaches;			/* ever taken: also the attach generation */
+	u32 detaches;			/* ever: a control operation's generation */
 	struct mb_evlimit ev;
 
 	/* shadow.c: recovery */

@@ -135,6 +135,19 @@ void mb_core_set_initialized(struct mb_inst *inst);
  */
 void mb_core_await_served(struct mb_inst *inst);
 
+/*
+ * Transparent retry of a control operation whose u-driver was lost while
+ * it ran.  mb_core_generation() is taken before the operation (under the
+ * k-driver's control lock); when the operation failed (err < 0) and a
+ * detach happened since gen, mb_core_retry() waits (as
+ * mb_core_await_served) for the next u-driver to be replayed and says
+ * whether to try once more (event=retry op=OP ... result=retried|failed).
+ * Never while retired or unloading, nor after a signal (the caller gave
+ * up).  mb_core's retry_lost=N turns it off.
+ */
+u32 mb_core_generation(struct mb_inst *inst);
+bool mb_core_retry(struct mb_inst *inst, int err, u32 gen, const char *op);
+
 /* Changes what the policy allows, atomically with respect to downcalls. */
 void mb_core_set_rings(struct mb_inst *inst, enum mb_rings rings);
 

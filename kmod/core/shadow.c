@@ -13,10 +13,15 @@
  * any more (a control operation fails at once with -ENOTCONN, and the
  * first one of each retirement is logged with the time left), and the
  * k-driver's retire callback runs.  The first u-driver admitted after the
- * cool-down is replayed to like any other.
+ * cool-down is replayed to like any other.  A control operation whose
+ * u-driver was lost while it ran (the upcall in flight failed because the
+ * u-driver died, timed out or broke the protocol) is tried once more on
+ * the next u-driver, after its replay, as shadow drivers retry the
+ * requests in flight: the caller sees the answer, not the crash.
  */
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 
 #include "core_internal.h"
 
@@ -24,6 +29,11 @@ unsigned int mb_attach_timeout_s = 60;
 module_param_named(attach_timeout_s, mb_attach_timeout_s, uint, 0644);
 MODULE_PARM_DESC(attach_timeout_s,
 		 "seconds device init waits for a u-driver to attach (default 60)");
+
+static bool retry_lost = true;
+module_param(retry_lost, bool, 0644);
+MODULE_PARM_DESC(retry_lost,
+		 "a control operation whose u-driver was lost while it ran is tried once more on the next one, after its replay (default Y; N: it fails with the loss's error)");
 
 static unsigned int outage_wait_ms = 3000;
 module_param(outage_wait_ms, uint, 0644);
@@ -134,3 +144,38 @@ void mb_core_await_served(struct mb_inst *inst)
 					 msecs_to_jiffies(outage_wait_ms));
 }
 EXPORT_SYMBOL_GPL(mb_core_await_served);
+
+u32 mb_core_generation(struct mb_inst *inst)
+{
+	return READ_ONCE(inst->detaches);
+}
+EXPORT_SYMBOL_GPL(mb_core_generation);
+
+bool mb_core_retry(struct mb_inst *inst, int err, u32 gen, const char *op)
+{
+	const char *why = NULL;
+	bool again;
+
+	if (!retry_lost || err >= 0 || READ_ONCE(inst->detaches) == gen)
+		return false;
+	if (signal_pending(current))
+		return false;	/* the caller gave up (e.g. Ctrl-C): its error stands */
+	if (READ_ONCE(inst->retired) || READ_ONCE(inst->quiesced) ||
+	    READ_ONCE(inst->closing))
+		why = "retired-or-unloading";
+	else
+		wait_event_interruptible_timeout(inst->served_wq,
+						 mb_outage_over(inst),
+						 msecs_to_jiffies(outage_wait_ms));
+	mutex_lock(&mb_lock);
+	again = !why && inst->chan && !inst->outage && !inst->retired &&
+		!inst->closing && !inst->quiesced;
+	if (!why && !again)
+		why = inst->chan ? "not-replayed" : "no-u-driver";
+	mutex_unlock(&mb_lock);
+	mb_core_event(inst, "retry", "op=%s err=%d result=%s%s%s", op, err,
+		      again ? "retried" : "failed", why ? " reason=" : "",
+		      why ?: "");
+	return again;
+}
+EXPORT_SYMBOL_GPL(mb_core_retry);

@@ -30,6 +30,10 @@ const LIFECYCLE: LifecycleSpec[] = [
     doc: 'rings off, being programmed or live: what the register policy allows' },
   { name: 'await_served', decl: 'void (*await_served)(struct ADAPTER *a)', variants: ['upcall'],
     doc: 'a control operation during an outage waits (bounded) for the replay' },
+  { name: 'generation', decl: 'u32 (*generation)(struct ADAPTER *a)', variants: ['upcall'],
+    doc: 'changes whenever the u-driver is lost (taken under ctl_lock before an operation)' },
+  { name: 'retry', decl: 'bool (*retry)(struct ADAPTER *a, int err, u32 gen, const char *op)', variants: ['upcall'],
+    doc: 'an operation that failed because its u-driver was lost runs once more, after the replay' },
 ]
 
 /** Where a spec's generated files go, relative to the repository root. */
@@ -547,12 +551,18 @@ function ctlHeader(m: Model): string {
   o.push('};', '',
     '/*', ' * Call one control operation, serialized with all others.  Under split, an operation that',
     ' * arrives while the u-driver is being restarted first waits (bounded, interruptible) until the',
-    ' * new one is served and replayed, so a crash stays invisible to ip and ethtool.  The adapter',
-    ' * has `ctl` (the ops table in use) and `ctl_lock`.', ' */',
-    '#define mb_ctl(a, op, ...) ({\t\t\t\t\t\t\\', '\tint __r;\t\t\t\t\t\t\t\\',
-    '\tif ((a)->ctl->await_served)\t\t\t\t\t\\', '\t\t(a)->ctl->await_served(a);\t\t\t\t\\',
-    '\tmutex_lock(&(a)->ctl_lock);\t\t\t\t\t\\', '\t__r = (a)->ctl->op((a), ##__VA_ARGS__);\t\t\t\t\\',
-    '\tmutex_unlock(&(a)->ctl_lock);\t\t\t\t\t\\', '\t__r;\t\t\t\t\t\t\t\t\\', '})', '',
+    ' * new one is served and replayed, and one whose u-driver was lost while it ran (died, timed out,',
+    ' * broke the protocol) runs once more on the next one, after its replay: a crash stays invisible',
+    ' * to ip and ethtool.  The adapter has `ctl` (the ops table in use) and `ctl_lock`.', ' */',
+    '#define mb_ctl(a, op, ...) ({\t\t\t\t\t\t\\', '\tint __r, __tries = 0;\t\t\t\t\t\t\\', '\tu32 __gen = 0;\t\t\t\t\t\t\t\\',
+    '\tdo {\t\t\t\t\t\t\t\t\\',
+    '\t\tif ((a)->ctl->await_served)\t\t\t\t\t\\', '\t\t\t(a)->ctl->await_served(a);\t\t\t\t\\',
+    '\t\tmutex_lock(&(a)->ctl_lock);\t\t\t\t\t\\',
+    '\t\tif ((a)->ctl->generation)\t\t\t\t\t\\', '\t\t\t__gen = (a)->ctl->generation(a);\t\t\t\\',
+    '\t\t__r = (a)->ctl->op((a), ##__VA_ARGS__);\t\t\t\\',
+    '\t\tmutex_unlock(&(a)->ctl_lock);\t\t\t\t\t\\',
+    '\t} while (__r < 0 && !__tries++ && (a)->ctl->retry &&\t\t\t\\', '\t\t (a)->ctl->retry((a), __r, __gen, #op));\t\t\t\\',
+    '\t__r;\t\t\t\t\t\t\t\t\\', '})', '',
     '/* Whether a control path is there to bring the interface back up after a down (split: a',
     ' * u-driver is attached); operations that go down and up again refuse beforehand rather than',
     ' * leave it down. */', `#define mb_ctl_present(a)\t(!(a)->ctl->ready || (a)->ctl->ready(a))`, '',
@@ -643,7 +653,9 @@ function upcallLifecycle(m: Model): string[] {
     '\tmb_core_unregister(s->inst);', '\tkfree(s);', '\ta->ctl_priv = NULL;', '}', '',
     `int mb_upcall_wait_ready(${A})`, '{', '\treturn mb_core_wait_attached(split_of(a)->inst);', '}', '',
     `void mb_upcall_set_rings(${A}, enum mb_rings rings)`, '{', '\tmb_core_set_rings(split_of(a)->inst, rings);', '}', '',
-    `void mb_upcall_await_served(${A})`, '{', '\tmb_core_await_served(split_of(a)->inst);', '}', '']
+    `void mb_upcall_await_served(${A})`, '{', '\tmb_core_await_served(split_of(a)->inst);', '}', '',
+    `u32 mb_upcall_generation(${A})`, '{', '\treturn mb_core_generation(split_of(a)->inst);', '}', '',
+    `bool mb_upcall_retry(${A}, int err, u32 gen, const char *op)`, '{', '\treturn mb_core_retry(split_of(a)->inst, err, gen, op);', '}', '']
 }
 
 function opsTable(m: Model, variant: 'direct' | 'upcall', pre: string): string[] {

@@ -16,7 +16,9 @@
  *
  * Restarts: at once after a run that lasted 2 s, then with a backoff
  * (0.1 s doubling to 2 s while it keeps dying within 2 s of its start; the
- * kernel's crash-loop limit stops a real loop).  Each start and exit is
+ * kernel's crash-loop limit stops a real loop).  MB_BACKOFF_MAX_MS caps
+ * the backoff (0: always at once), for a fault campaign that kills a
+ * u-driver every second on purpose with the kernel's limit lifted.  Each start and exit is
  * said in the kernel log in the fixed form "microbed: event=udriver-...".
  * MB_FIRST_ARGS, when set, are added to the first run only (an injected
  * fault must not follow the u-driver into its restarts); a standby never
@@ -54,6 +56,7 @@ static const char *prog, *name, *logfile;
 static char standby_path[PATH_MAX];
 static char **prog_args;	/* argv for PROGRAM: name, ARGS... */
 static sigset_t handled;
+static int backoff_max_ms = BACKOFF_MAX_MS;
 
 static double now_ms(void)
 {
@@ -266,6 +269,17 @@ int main(int argc, char **argv)
 		perror("mb-supervise: signalfd");
 		return 1;
 	}
+	if (getenv("MB_BACKOFF_MAX_MS")) {
+		char *end;
+		long v = strtol(getenv("MB_BACKOFF_MAX_MS"), &end, 10);
+
+		if (*end || v < 0 || v > BACKOFF_MAX_MS) {
+			fprintf(stderr, "mb-supervise: MB_BACKOFF_MAX_MS must be 0..%d ms, not '%s'\n",
+				BACKOFF_MAX_MS, getenv("MB_BACKOFF_MAX_MS"));
+			return 2;
+		}
+		backoff_max_ms = (int)v;
+	}
 	/* MB_NO_STANDBY=1: restarts by fork and exec only (the old way, for comparison) */
 	use_standby = !getenv("MB_NO_STANDBY") && !make_standby_link();
 
@@ -346,8 +360,8 @@ int main(int argc, char **argv)
 			delay_ms = delay_ms * 2;
 			if (delay_ms < BACKOFF_MIN_MS)
 				delay_ms = BACKOFF_MIN_MS;
-			if (delay_ms > BACKOFF_MAX_MS)
-				delay_ms = BACKOFF_MAX_MS;
+			if (delay_ms > backoff_max_ms)
+				delay_ms = backoff_max_ms;
 		}
 	}
 	if (child > 0)

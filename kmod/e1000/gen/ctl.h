@@ -22,6 +22,8 @@ struct mb_ctl_ops {
 	bool (*ready)(struct mb_adapter *a);	/* a u-driver is attached */
 	void (*set_rings)(struct mb_adapter *a, enum mb_rings rings);	/* rings off, being programmed or live: what the register policy allows */
 	void (*await_served)(struct mb_adapter *a);	/* a control operation during an outage waits (bounded) for the replay */
+	u32 (*generation)(struct mb_adapter *a);	/* changes whenever the u-driver is lost (taken under ctl_lock before an operation) */
+	bool (*retry)(struct mb_adapter *a, int err, u32 gen, const char *op);	/* an operation that failed because its u-driver was lost runs once more, after the replay */
 	/* control operations (spec) */
 	/* probe: reset, EEPROM, MAC, link (the device is new: no state to adopt) */
 	int (*init)(struct mb_adapter *a);
@@ -94,16 +96,23 @@ struct mb_ctl_ops {
 /*
  * Call one control operation, serialized with all others.  Under split, an operation that
  * arrives while the u-driver is being restarted first waits (bounded, interruptible) until the
- * new one is served and replayed, so a crash stays invisible to ip and ethtool.  The adapter
- * has `ctl` (the ops table in use) and `ctl_lock`.
+ * new one is served and replayed, and one whose u-driver was lost while it ran (died, timed out,
+ * broke the protocol) runs once more on the next one, after its replay: a crash stays invisible
+ * to ip and ethtool.  The adapter has `ctl` (the ops table in use) and `ctl_lock`.
  */
 #define mb_ctl(a, op, ...) ({						\
-	int __r;							\
-	if ((a)->ctl->await_served)					\
-		(a)->ctl->await_served(a);				\
-	mutex_lock(&(a)->ctl_lock);					\
-	__r = (a)->ctl->op((a), ##__VA_ARGS__);				\
-	mutex_unlock(&(a)->ctl_lock);					\
+	int __r, __tries = 0;						\
+	u32 __gen = 0;							\
+	do {								\
+		if ((a)->ctl->await_served)					\
+			(a)->ctl->await_served(a);				\
+		mutex_lock(&(a)->ctl_lock);					\
+		if ((a)->ctl->generation)					\
+			__gen = (a)->ctl->generation(a);			\
+		__r = (a)->ctl->op((a), ##__VA_ARGS__);			\
+		mutex_unlock(&(a)->ctl_lock);					\
+	} while (__r < 0 && !__tries++ && (a)->ctl->retry &&			\
+		 (a)->ctl->retry((a), __r, __gen, #op));			\
 	__r;								\
 })
 
@@ -123,6 +132,8 @@ void mb_upcall_quiesce(struct mb_adapter *a);
 bool mb_upcall_ready(struct mb_adapter *a);
 void mb_upcall_set_rings(struct mb_adapter *a, enum mb_rings rings);
 void mb_upcall_await_served(struct mb_adapter *a);
+u32 mb_upcall_generation(struct mb_adapter *a);
+bool mb_upcall_retry(struct mb_adapter *a, int err, u32 gen, const char *op);
 /* ethtool hooks that only marshal (gen/ethtool.c). */
 #include <linux/ethtool.h>
 struct net_device;

@@ -476,6 +476,16 @@ void mb_upcall_await_served(struct mb_adapter *a)
 	mb_core_await_served(split_of(a)->inst);
 }
 
+u32 mb_upcall_generation(struct mb_adapter *a)
+{
+	return mb_core_generation(split_of(a)->inst);
+}
+
+bool mb_upcall_retry(struct mb_adapter *a, int err, u32 gen, const char *op)
+{
+	return mb_core_retry(split_of(a)->inst, err, gen, op);
+}
+
 const struct mb_ctl_ops mb_ctl_ops = {
 	.name			= "upcall",
 	.attach			= mb_upcall_attach,
@@ -485,6 +495,8 @@ const struct mb_ctl_ops mb_ctl_ops = {
 	.ready			= mb_upcall_ready,
 	.set_rings		= mb_upcall_set_rings,
 	.await_served		= mb_upcall_await_served,
+	.generation		= mb_upcall_generation,
+	.retry			= mb_upcall_retry,
 	.init			= u_init,
 	.up			= u_up,
 	.down			= u_down,
