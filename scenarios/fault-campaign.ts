@@ -149,7 +149,14 @@ lastev() { local l; EV=; while read -r l; do [[ $l =~ event=(attach|detach|repla
 udpid() { local d c; UP=; for d in /proc/[0-9]*; do read -r c < $d/comm 2>/dev/null && [ "$c" = ${udriver} ] && { UP=\${d#/proc/}; return; }; done; }
 settle() { local i; for i in {1..100}; do log; lastev; [ "$EV" = detach ] || break; nap 0.1; done; }
 health() {
-  local c= i out e
+  local c= i out e f
+  # A workload UP the driver refused (its answer, not a failure) leaves dut0 down: whether the
+  # driver works is asked with a new request, as the workload's next command would.
+  read -r f < /sys/class/net/dut0/flags
+  if (( !(f & 1) )); then
+    ip link set dut0 up 2>/tmp/up.err || { read -r e < /tmp/up.err; WHY="admin: dut0 was down and ip link set dut0 up failed: $e"; return 1; }
+    echo "@@reup dut0 was administratively down after the workload; ip link set dut0 up succeeded"
+  fi
   for i in {1..50}; do read -r c < /sys/class/net/dut0/carrier 2>/dev/null; [ "$c" = 1 ] && break; nap 0.1; done
   [ "$c" = 1 ] || { read -r c < /sys/class/net/dut0/operstate; WHY="carrier: none after 5 s (operstate $c)"; return 1; }
   out=$(ping -c 2 -i 0.1 -W 2 -I dut0 ${peer} 2>&1); [[ $out == *" 2 packets received"* ]] || { WHY="traffic: pings through dut0 unanswered"; return 1; }
@@ -297,9 +304,10 @@ export function classify(r: { fault: Fault; variant: Variant; output: string | n
     const replay = ev.find(e => e.event === 'replay' && e.ms >= first.ms)
     if (replay) recoveryMs = Math.round(replay.ms - first.ms)
   }
-  if (timeout) return { outcome: 'hang detected and recovered', evidence: tail, injected, recoveryMs }
-  if (death) return { outcome: 'recovered unaided', evidence: tail, injected, recoveryMs }
-  return { outcome: 'not manifested', evidence: health === 'ok' ? 'no u-driver death, no timeout, healthy' : `healthy on the second check (${health})`, injected }
+  const reup = keys.has('reup') ? '; dut0 was left down by an operation the driver refused, and came up on the next request' : ''
+  if (timeout) return { outcome: 'hang detected and recovered', evidence: tail + reup, injected, recoveryMs }
+  if (death) return { outcome: 'recovered unaided', evidence: tail + reup, injected, recoveryMs }
+  return { outcome: 'not manifested', evidence: `${health === 'ok' ? 'no u-driver death, no timeout, healthy' : `healthy on the second check (${health})`}${reup}`, injected }
 }
 
 /** Seconds between the guest's "@@t PHASE UPTIME" lines, each phase named by its end. */

@@ -37,6 +37,19 @@ describe('fault campaign: outcomes', () => {
     const log = '[ 10.0] microbed: event=fault-fired driver=e1000 dev=x kind=retval op=INIT(16) nth=1\n[ 10.1] microbed: event=detach driver=e1000 dev=0000:00:03.0 handle=2 pid=891 reason=unregister\n'
     expect(run(out('ok', log), { fault: { kind: 'retval', spec: 'retval.eio:INIT:1' } }).outcome).to.equal('not manifested')
   })
+  it('an UP the driver refused (its error, the u-driver alive) is not manifested once the next request brings dut0 up; the evidence says so', () => {
+    const log = '[ 10.2] microbed: event=fault-fired driver=e1000 dev=x kind=retval sub=eio op=UP(17) nth=3 call=3\n'
+    const c = run(out('ok', log, '@@reup dut0 was administratively down after the workload; ip link set dut0 up succeeded\n'), { fault: { kind: 'retval', spec: 'retval.eio:UP:3' } })
+    expect(c.outcome).to.equal('not manifested')
+    expect(c.evidence).to.match(/left down by an operation the driver refused, and came up on the next request/)
+    const failed = run(out('FAIL admin: dut0 was down and ip link set dut0 up failed: RTNETLINK answers: Input/output error', log), { fault: { kind: 'retval', spec: 'retval.eio:UP:3' } })
+    expect(failed.outcome).to.equal('broken')
+  })
+  it('a death the kernel retried the operation in flight through is recovered unaided, the retry in the evidence', () => {
+    const c = run(out('ok', FIRED + DEATH + '[ 10.60] microbed: event=retry driver=e1000 dev=0000:00:03.0 handle=1 pid=310 op=up err=-107 result=retried\n'))
+    expect(c.outcome).to.equal('recovered unaided')
+    expect(c.evidence).to.match(/retry .*op=up err=-107 result=retried/)
+  })
   it('unhealthy after the wait: broken, saying which health check failed', () => {
     const c = run(out('FAIL traffic: pings through dut0 unanswered', FIRED + DEATH))
     expect(c.outcome).to.equal('broken')

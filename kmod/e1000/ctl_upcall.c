@@ -20,6 +20,36 @@ module_param(test_rearm_delay_ms, uint, 0644);
 MODULE_PARM_DESC(test_rearm_delay_ms,
 		 "test hook (default 0): a replay sleeps this long between seeing the interface up and re-arming its watchdog, so a test can unbind the device inside that window");
 
+/* The kernel's tracked state to the u-driver (its restore programs the
+ * device from it), then the RX mode from the last snapshot.  ctl_lock held. */
+static int mb_give_state(struct mb_adapter *a)
+{
+	int err = mb_upcall_restore(a);
+
+	return err ? err : mb_apply_rx_mode(a);
+}
+
+/*
+ * A reply the tracker refused (gen/ctl_upcall.c's call()): the operation
+ * failed, but what the u-driver had done to the device by then is unknown
+ * -- an address programmed and a nonsense answer leave the chip filtering
+ * on one address while the kernel sends from another.  So the device is
+ * given the tracked state again, as a new u-driver is after a crash; a
+ * refusal inside this does not start another.  ctl_lock held.
+ */
+void mb_split_resync(struct mb_split *s, u16 op)
+{
+	int err;
+
+	if (s->resyncing)
+		return;
+	s->resyncing = true;
+	err = mb_give_state(s->a);
+	s->resyncing = false;
+	mb_core_event(s->inst, "resync", "after=refused-reply op=%u result=%d",
+		      op, err);
+}
+
 /* ---- what the shadow layer calls ------------------------------------ */
 
 /*
@@ -35,9 +65,7 @@ static int cb_replay(void *priv, char *desc, size_t cap)
 	int err;
 
 	mutex_lock(&a->ctl_lock);
-	err = mb_upcall_restore(a);
-	if (!err)
-		err = mb_apply_rx_mode(a);
+	err = mb_give_state(a);
 	mutex_unlock(&a->ctl_lock);
 	snprintf(desc, cap, "mtu=%u mac=%pM rx_flags=%u mc=%u uc=%u autoneg=%u",
 		 s->st.mtu, s->st.mac, m->flags, m->mc_count, m->uc_count,

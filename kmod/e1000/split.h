@@ -17,11 +17,15 @@ extern const u32 mb_e1000_n_rules;
 struct mb_split {
 	struct mb_adapter *a;
 	struct mb_inst *inst;
+	bool resyncing;			/* mb_split_resync in progress */
 	struct e1000_state st;		/* the kernel's copy */
 	struct e1000_state scratch;	/* candidate copy being checked */
 	struct mb_e1000_req req;	/* used under ctl_lock only */
 	struct mb_e1000_rep rep;
 };
+
+/* After a refused reply: the tracked state to the u-driver again (ctl_upcall.c). ctl_lock held. */
+void mb_split_resync(struct mb_split *s, u16 op);
 
 static inline struct mb_split *split_of(struct mb_adapter *a)
 {

@@ -26,12 +26,16 @@ struct mb_ee_guard {
 struct mb_split {
 	struct mb_adapter *a;
 	struct mb_inst *inst;
+	bool resyncing;			/* mb_split_resync in progress */
 	struct mb_ee_guard ee;		/* under the core's lock */
 	struct rtl8139_state st;	/* the kernel's copy */
 	struct rtl8139_state scratch;	/* candidate copy being checked */
 	struct mb_rtl8139_req req;	/* used under ctl_lock only */
 	struct mb_rtl8139_rep rep;
 };
+
+/* After a refused reply: the tracked state to the u-driver again (ctl_upcall.c). ctl_lock held. */
+void mb_split_resync(struct mb_split *s, u16 op);
 
 static inline struct mb_split *split_of(struct mb_adapter *a)
 {

@@ -588,7 +588,9 @@ function upcallStubs(m: Model): string {
     ` * ${m.prefix}_check_reply() accepted the whole reply.`, ' */', '#include <linux/lockdep.h>',
     '#include <linux/minmax.h>', '#include <linux/string.h>', '', `#include "../${s.kernel.splitHeader}"`, '',
     '/* Send s->req (op, arg_len bytes of arguments); commit the tracked state from a reply that',
-    ' * passed every check; return its status. */',
+    ' * passed every check; return its status.  A refused reply leaves unknown what the u-driver did',
+    ' * to the device (say, programmed the new address and answered nonsense): but for the init and',
+    ' * the runtime\'s own upcalls, the device is given the tracked state again (mb_split_resync). */',
     'static int call(struct mb_split *s, u16 op, u32 arg_len, u32 want)', '{',
     `\tstruct ${m.prefix}_refusal why;`, '\tint n, err;', '', '\tlockdep_assert_held(&s->a->ctl_lock);',
     '\ts->req.hdr.op = op;', '\ts->req.st = s->st;\t/* IN: every field */',
@@ -597,7 +599,9 @@ function upcallStubs(m: Model): string {
     `\terr = ${m.prefix}_check_reply(op, s->req.hdr.handle, want, &s->rep, n, &s->st,`,
     '\t\t\t\t &s->scratch, &why);', '\tif (err) {',
     '\t\tmb_core_event(s->inst, "refuse", "reason=%s field=%s op=%u len=%d status=%d",',
-    '\t\t\t      why.reason, why.field, op, n, s->rep.hdr.status);', '\t\treturn err;', '\t}',
+    '\t\t\t      why.reason, why.field, op, n, s->rep.hdr.status);',
+    `\t\tif (${[s.upcalls.find(u => u.init)!, ...s.upcalls.filter(u => u.internal)].map(u => `op != ${m.opConst(u)}`).join(' && ')})`,
+    '\t\t\tmb_split_resync(s, op);', '\t\treturn err;', '\t}',
     '\ts->st = s->scratch;', '\treturn s->rep.hdr.status;', '}', '']
   for (const u of s.upcalls) {
     const fn = u.internal ? `mb_upcall_${u.name}` : `u_${u.name}`

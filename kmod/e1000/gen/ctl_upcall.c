@@ -11,7 +11,9 @@
 #include "../split.h"
 
 /* Send s->req (op, arg_len bytes of arguments); commit the tracked state from a reply that
- * passed every check; return its status. */
+ * passed every check; return its status.  A refused reply leaves unknown what the u-driver did
+ * to the device (say, programmed the new address and answered nonsense): but for the init and
+ * the runtime's own upcalls, the device is given the tracked state again (mb_split_resync). */
 static int call(struct mb_split *s, u16 op, u32 arg_len, u32 want)
 {
 	struct mb_e1000_refusal why;
@@ -29,6 +31,8 @@ static int call(struct mb_split *s, u16 op, u32 arg_len, u32 want)
 	if (err) {
 		mb_core_event(s->inst, "refuse", "reason=%s field=%s op=%u len=%d status=%d",
 			      why.reason, why.field, op, n, s->rep.hdr.status);
+		if (op != MB_E1000_INIT && op != MB_E1000_RESTORE)
+			mb_split_resync(s, op);
 		return err;
 	}
 	s->st = s->scratch;
