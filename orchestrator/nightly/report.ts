@@ -11,6 +11,13 @@ import { fmtNum, OUTCOMES, type Item } from './baseline.ts'
 import { fmtS } from './matrix.ts'
 import type { NightlyCase, NightlyDoc } from './runner.ts'
 import { wilson } from './update.ts'
+import { OUTCOMES as FAULT_OUTCOMES, type Outcome as FaultOutcome } from '../../scenarios/fault-campaign.ts'
+
+/** The fault campaign's outcomes in the tallies chart: good green, lost grey, bad warm. */
+const FAULT_COLORS: Record<FaultOutcome, string> = {
+  'not manifested': '#a5d6a7', 'recovered unaided': '#4caf50', 'hang detected and recovered': '#2e7d32', broken: '#ff9800',
+  'kernel crash': '#e53935', 'hang undetected': '#9c27b0', 'not fired': '#bdbdbd', 'not applicable': '#e0e0e0',
+}
 
 const LIBS = [join(paths.root, 'node_modules/d3/dist/d3.min.js'), join(paths.root, 'node_modules/@observablehq/plot/dist/plot.umd.min.js')]
 let libCache: string | null = null
@@ -57,8 +64,9 @@ function chartData(doc: NightlyDoc): ChartData {
       }
       if (m.unit === 'ratio' && /throughput ratio/.test(m.name)) d.ratios.push({ label: `${nic} ${m.name.replace(' throughput ratio', '')}`, value: m.value, low: m.interval?.low ?? null, high: m.interval?.high ?? null })
       if (m.unit === 'ms' && /recovery/.test(m.name)) for (const v of m.samples ?? [m.value]) d.recovery.push({ label: `${c.key}: ${m.name}`, value: v })
-      const t = /^(\w[\w.-]*): (recovered|detached cleanly|kernel crashed|hung|broken|not fired|not applicable)$/.exec(m.name)
-      if (t && m.unit === 'faults') d.tallies.push({ label: `${nic}/${variant} ${t[1]}`, outcome: t[2]!, count: m.value })
+      // fault-campaign's tallies per slot ("crash: recovered unaided"); its "all: …" sums are not drawn again
+      const t = /^(\w[\w.-]*): (.+)$/.exec(m.name)
+      if (t && t[1] !== 'all' && m.unit === 'faults' && (FAULT_OUTCOMES as readonly string[]).includes(t[2]!)) d.tallies.push({ label: `${nic}/${variant} ${t[1]}`, outcome: t[2]!, count: m.value })
       if (/recovered without help/.test(m.name) && m.unit === '%') {
         const fired = Number(m.extra?.fired ?? 0)
         const w = wilson(Math.round((m.value / 100) * fired), fired)
@@ -185,7 +193,7 @@ const CLIENT = `
     ] }); });
   chart('tallies', D.tallies, function () { return Plot.plot({
     width: W, height: 60 + 24 * new Set(D.tallies.map(function (d) { return d.label; })).size, marginLeft: 220, x: { label: 'faults', grid: true }, y: { label: null },
-    color: { legend: true, domain: ['recovered', 'detached cleanly', 'not fired', 'not applicable', 'broken', 'hung', 'kernel crashed'], range: ['#4caf50', '#8bc34a', '#bdbdbd', '#e0e0e0', '#ff9800', '#9c27b0', '#e53935'] },
+    color: { legend: true, domain: ${JSON.stringify(FAULT_OUTCOMES)}, range: ${JSON.stringify(FAULT_OUTCOMES.map(o => FAULT_COLORS[o]))} },
     marks: [Plot.barX(D.tallies, Plot.stackX({ y: 'label', x: 'count', fill: 'outcome', title: function (d) { return d.label + ' ' + d.outcome + ': ' + d.count; } }))] }); });
   chart('recovered', D.recovered, function () { return Plot.plot({
     width: W, height: 60 + 30 * D.recovered.length, marginLeft: 160, x: { label: '% of the faults that fired, recovered without help (95% Wilson interval)', domain: [0, 100], grid: true }, y: { label: null },
