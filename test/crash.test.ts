@@ -29,6 +29,12 @@ describe('crash detector', () => {
     })
   }
 
+  it('a user process\'s general protection fault, as the kernel reports it, is no kernel crash', () => {
+    const user = '[ 1329.027957] traps: mb-udriver[16178] general protection fault ip:42bf8c sp:7f49dbf59128 error:0 in mb-udriver[401000+ad000]'
+    expect(detectCrash(`[   1.0] booting\n${user}\n[   1.1] more`)).to.equal(null)
+    expect(detectCrash(`${user}\n${fixture('crash-gpf.txt')}`)?.kind).to.equal('general protection fault')
+  })
+
   it('ends the excerpt at the end-of-trace marker', () => {
     const c = detectCrash(fixture('crash-warn.txt'))!
     expect(c.excerpt.trimEnd().split('\n').pop()).to.match(/---\[ end trace [0-9a-f]+ \]---/)

@@ -8,7 +8,9 @@ export const CRASH_PATTERNS: CrashPattern[] = [
   { kind: 'oops', re: /\bOops: \d{4}|\bOops\b.*\[#\d+\]/ },
   { kind: 'NULL pointer dereference', re: /BUG: kernel NULL pointer dereference/ },
   { kind: 'bad pointer dereference', re: /BUG: unable to handle (?:kernel |page fault)|Unable to handle kernel/ },
-  { kind: 'general protection fault', re: /general protection fault/ },
+  // not "traps: PROG[PID] general protection fault ip:… in PROG[…]": the kernel saying that a user
+  // process took one (the u-driver under a SWIFI bit flip, say), which is that process's signal
+  { kind: 'general protection fault', re: /^(?!.*\btraps: \S+\[\d+\] general protection fault ip:).*general protection fault/ },
   { kind: 'invalid opcode', re: /invalid opcode: \d{4}/ },
   { kind: 'soft lockup', re: /BUG: soft lockup/ },
   { kind: 'hard lockup', re: /Watchdog detected hard LOCKUP|NMI watchdog: .*hard LOCKUP/i },
