@@ -155,8 +155,16 @@ bool mb_core_retry(struct mb_inst *inst, int err, u32 gen, const char *op)
 {
 	const char *why = NULL;
 	bool again;
+	/* lost: a detach during the call; or the call began just before the
+	 * outage it then ran into (it passed await_served while the last
+	 * u-driver was still there, e.g. behind the watchdog's upcall that
+	 * timed out) and found nobody: it waits for the next one too */
+	bool lost = READ_ONCE(inst->detaches) != gen;
+	bool early = err == -ENOTCONN && READ_ONCE(inst->outage) &&
+		     !READ_ONCE(inst->retired) && !READ_ONCE(inst->quiesced) &&
+		     !READ_ONCE(inst->closing);
 
-	if (!retry_lost || err >= 0 || READ_ONCE(inst->detaches) == gen)
+	if (!retry_lost || err >= 0 || !(lost || early))
 		return false;
 	if (signal_pending(current))
 		return false;	/* the caller gave up (e.g. Ctrl-C): its error stands */
