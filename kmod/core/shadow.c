@@ -160,8 +160,7 @@ bool mb_core_retry(struct mb_inst *inst, int err, u32 gen, const char *op)
 	 * u-driver was still there, e.g. behind the watchdog's upcall that
 	 * timed out) and found nobody: it waits for the next one too */
 	bool lost = READ_ONCE(inst->detaches) != gen;
-	bool early = err == -ENOTCONN && READ_ONCE(inst->outage) &&
-		     !READ_ONCE(inst->retired) && !READ_ONCE(inst->quiesced) &&
+	bool early = err == -ENOTCONN && !mb_outage_over(inst) &&
 		     !READ_ONCE(inst->closing);
 
 	if (!retry_lost || err >= 0 || !(lost || early))
