@@ -7,11 +7,11 @@ import type { HostRun } from '../orchestrator/vm/vm.ts'
 import { UsageError } from '../orchestrator/base/errors.ts'
 import { guestCase, type Scenario } from '../orchestrator/testbed/scenario.ts'
 import { dutAddresses } from '../orchestrator/vm/qemu.ts'
-import { summarize, type CaseResult } from '../orchestrator/results/results.ts'
+import { medianInterval, summarize, type CaseResult } from '../orchestrator/results/results.ts'
 import { detectCrash } from '../orchestrator/vm/crash.ts'
 import type { Options } from '../orchestrator/base/options.ts'
 import { countEvents, microbedEvents, pingCounts, run, startUdriver, stopUdriver, waitEvent } from './guest-ops.ts'
-import { splitNames, type NicSpec, type SplitNames } from '../orchestrator/testbed/nics.ts'
+import { MAX_RECOVERY_FORK_EXECS, splitNames, type NicSpec, type SplitNames } from '../orchestrator/testbed/nics.ts'
 import type { Guest, Testbed } from '../orchestrator/testbed/testbed.ts'
 import type { CaseBuilder } from '../orchestrator/testbed/scenario.ts'
 import { measureReference, referenceMeasurements } from './reference.ts'
@@ -94,8 +94,6 @@ export function recoveryTimes(dmesg: string): (number | null)[] {
 /** One recovery in its steps (ms), from the kernel's and the supervisor's kernel-log lines. */
 export interface RecoverySteps { detect: number; restart: number; attach: number; replay: number; total: number; standby: boolean }
 
-/** Recovery's target: at most this many fork+exec+wait of a trivial program, measured in the same guest. */
-export const MAX_RECOVERY_FORK_EXECS = 5
 
 /**
  * Each recovery broken down: detect (the kernel's detach to the supervisor's udriver-exit: the
@@ -181,8 +179,7 @@ export const crashUdriver: Scenario = {
     `the configuration set before (MTU ${CONFIG.mtu}, MAC ${CONFIG.mac}, promiscuous, multicast group ${CONFIG.group}, and the driver's ethtool settings: ${Object.entries(ETHTOOL_CONFIG).map(([d, e]) => `${d}: ${e.what}`).join('; ')}) is still in force, in the netdev, in the kernel's replay and in the last u-driver's answers`,
     'ip and ethtool operations work afterwards (ethtool -i/-S/-r, an MTU change and back, traffic)',
     'reports the recovery time per crash (median, spread) and the packets lost in the crash window',
-    'reports each recovery\'s steps (detect, restart, attach, replay) per crash and as medians, and the recovery as a ratio to fork+exec+wait measured in the same guest (mb-ref)',
-    `recovery (median) is at most ${MAX_RECOVERY_FORK_EXECS} × fork+exec+wait of a trivial program measured in the same guest`,
+    `reports each recovery's steps (detect, restart, attach, replay) per crash and as medians, and the recovery as a ratio to fork+exec+wait measured in the same guest (mb-ref), beside its target of at most ${MAX_RECOVERY_FORK_EXECS} × (a timing: bench-split holds each microdriver to it, not this scenario)`,
     '--during probe instead reloads the k-driver and kills the u-driver inside its INIT upcall each time: no kernel crash, the next u-driver completes probe (netdev back), and carrier, ethtool and traffic work afterwards; reports the probe recovery time',
   ],
   defaultVariants: ['split'],
@@ -302,13 +299,14 @@ export const crashUdriver: Scenario = {
           }
           if (ok.length) {
             const ratios = ok.map(t => (t * 1000) / ref.forkExecUs)
-            c.measure({ name: `recovery / fork+exec+wait${d.label}`, unit: 'ratio', ...summarize(ratios), extra: { forkExecUs: ref.forkExecUs, standbyTakeovers: full.filter(s => s.standby).length } })
+            const iv = medianInterval(ratios)
+            c.measure({ name: `recovery / fork+exec+wait${d.label}`, unit: 'ratio', ...summarize(ratios), ...(iv ? { interval: iv } : {}), extra: { forkExecUs: ref.forkExecUs, standbyTakeovers: full.filter(s => s.standby).length } })
             const med = summarize(ratios).value
             // One u-driver restart replays every device it serves, one after another: with N
-            // devices the bound is N times the one-device target.
+            // devices the target is N times the one-device one. A timing, so reported here beside
+            // its target; bench-split's targets case judges it.
             const bound = MAX_RECOVERY_FORK_EXECS * duts.length
-            c.check(`recovery at most ${bound} × fork+exec+wait measured in this guest${several ? ` (${MAX_RECOVERY_FORK_EXECS} × per device the u-driver serves)` : ''}${d.label}`, med <= bound,
-              `median recovery ${summarize(ok).value.toFixed(1)} ms = ${med.toFixed(2)} × fork+exec+wait (${(ref.forkExecUs / 1000).toFixed(2)} ms, mb-ref); per crash ${ratios.map(r => r.toFixed(1)).join(', ')}`)
+            tb.log.info(`${nic.name}/${variant}${d.label}: median recovery ${summarize(ok).value.toFixed(1)} ms = ${med.toFixed(2)} × fork+exec+wait (${(ref.forkExecUs / 1000).toFixed(2)} ms, mb-ref); per crash ${ratios.map(r => r.toFixed(1)).join(', ')}; target ≤ ${bound} ×${several ? ` (${MAX_RECOVERY_FORK_EXECS} × per device the u-driver serves)` : ''}: ${med <= bound ? 'within it' : 'above it'} in this run (judged by npm run bench-split)`)
           }
           c.measure({ name: `packets lost in the crash window${d.label}`, value: lossPct, unit: '%', extra: { sent, received, windowS: window } })
           if (bSent) c.measure({ name: `packets lost under the same traffic without crashes (baseline)${d.label}`, value: baseLossPct, unit: '%', extra: { sent: bSent, received: bReceived, windowS: baselineS } })

@@ -21,11 +21,12 @@ import { splitNames, type NicSpec, type Variant } from '../orchestrator/testbed/
 import type { DriverSpec } from '../orchestrator/slicer/spec.ts'
 import { specOf } from '../orchestrator/slicer/specs/index.ts'
 import { wilson } from '../orchestrator/nightly/update.ts'
+import { FAULT_OUTCOMES, type FaultOutcome } from '../orchestrator/results/faults.ts'
 import { microbedEvents, startUdriver, stopUdriver } from './guest-ops.ts'
 
 /** The anchors' outcomes (Nooks, MINIX 3), and two that say a fault did not take part. */
-export const OUTCOMES = ['not manifested', 'recovered unaided', 'hang detected and recovered', 'broken', 'kernel crash', 'hang undetected', 'not fired', 'not applicable'] as const
-export type Outcome = (typeof OUTCOMES)[number]
+export const OUTCOMES = FAULT_OUTCOMES
+export type Outcome = FaultOutcome
 /** Outcomes of a fault that took effect (the denominator of "recovered unaided"). */
 const MANIFESTED: Outcome[] = ['recovered unaided', 'hang detected and recovered', 'broken', 'kernel crash', 'hang undetected']
 /** How many faults monolithic runs of a --faults campaign: a sample, each a kernel reload. */

@@ -99,15 +99,16 @@ describe('scenario logic on fake guests (no QEMU)', function () {
     expect(c!.checks.find(k => k.name.startsWith('the configuration set before'))!.evidence).to.include('mtu 1400, address 52:54:00:6d:62:42, PROMISC')
   })
 
-  it('crash-udriver: a recovery above 5 × fork+exec+wait measured in the same guest fails the case, with the ratio as evidence', async () => {
+  it('crash-udriver: a recovery above 5 × fork+exec+wait is reported beside its target, not judged (a timing: bench-split judges it)', async () => {
     const tb = fakeTestbed(nic => crashGuest('split', { forkExecUs: 7500 })(nic), crashOpts)
+    const lines: string[] = []
+    const info = tb.log.info.bind(tb.log)
+    tb.log.info = (m: string) => { lines.push(m); info(m) }
     const [c] = await crashUdriver.run(tb, e1000, ['split'])
-    expect(c!.status, why(c!)).to.equal('fail')
-    const k = c!.checks.find(x => x.name.startsWith('recovery at most 5 × fork+exec+wait'))!
-    expect(k.ok).to.equal(false)
-    expect(k.evidence).to.match(/median recovery 100\.0 ms = 13\.33 × fork\+exec\+wait \(7\.50 ms, mb-ref\)/)
-    expect(c!.checks.filter(x => !x.ok)).to.have.length(1) // every other check still passes
+    expect(c!.status, why(c!)).to.equal('pass')
+    expect(c!.checks.filter(x => /fork\+exec/.test(x.name))).to.have.length(0)
     expect(c!.measurements.find(m => m.name === 'recovery / fork+exec+wait')!.value).to.be.closeTo(13.33, 0.01)
+    expect(lines.join('\n')).to.match(/median recovery 100\.0 ms = 13\.33 × fork\+exec\+wait \(7\.50 ms, mb-ref\).*target ≤ 5 ×: above it/)
   })
 
   it('crash-udriver: a u-driver that never comes back fails the case, with the kernel log as evidence', async () => {

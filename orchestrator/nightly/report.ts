@@ -11,7 +11,7 @@ import { fmtNum, OUTCOMES, type Item } from './baseline.ts'
 import { fmtS } from './matrix.ts'
 import type { NightlyCase, NightlyDoc } from './runner.ts'
 import { wilson } from './update.ts'
-import { OUTCOMES as FAULT_OUTCOMES, type Outcome as FaultOutcome } from '../../scenarios/fault-campaign.ts'
+import { FAULT_OUTCOMES, type FaultOutcome } from '../results/faults.ts'
 
 /** The fault campaign's outcomes in the tallies chart: good green, lost grey, bad warm. */
 const FAULT_COLORS: Record<FaultOutcome, string> = {
