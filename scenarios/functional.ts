@@ -287,7 +287,7 @@ const OPS: Op[] = [
     name: 'macvlan on dut0: no promiscuous mode, its address receives',
     async run(g, { peer }) {
       const mv = peer.replace(/\.\d+$/, '.16')
-      const add = await sh(g, `sysctl -qw net.ipv4.conf.dut0.arp_ignore=1 && sysctl -qw net.ipv6.conf.default.disable_ipv6=1 && ip link add link dut0 name mv0 address 52:54:00:aa:bb:01 type macvlan mode bridge && sysctl -qw net.ipv4.conf.mv0.route_localnet=1 && ip addr add ${mv}/24 dev mv0 && ip link set mv0 up`)
+      const add = await sh(g, `mb-load-module macvlan && sysctl -qw net.ipv4.conf.dut0.arp_ignore=1 && sysctl -qw net.ipv6.conf.default.disable_ipv6=1 && ip link add link dut0 name mv0 address 52:54:00:aa:bb:01 type macvlan mode bridge && sysctl -qw net.ipv4.conf.mv0.route_localnet=1 && ip addr add ${mv}/24 dev mv0 && ip link set mv0 up`)
       const d = (await sh(g, 'ip -d link show dut0')).out
       const ping = await sh(g, `ping -c 3 -i 0.2 -W 2 -I mv0 ${peer}`)
       const del = await sh(g, 'ip link del mv0; sysctl -qw net.ipv4.conf.dut0.arp_ignore=0 net.ipv6.conf.default.disable_ipv6=0')

@@ -3,7 +3,7 @@
 // initramfs assembled by our own cpio writer. Content-addressed: the image directory is named by
 // a hash of every input, so an unchanged input is never rebuilt; a manifest records every version.
 import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { execa } from 'execa'
@@ -32,6 +32,7 @@ export interface Image {
   kernel: string // path of the PVH-bootable vmlinux
   initramfs: string
   sshKey: string // private key that logs in as root
+  hostKey: string // the guests' SSH host key, an OpenSSH public key line: the client checks it
   manifest: Manifest
   built: boolean // false when an existing image was reused
 }
@@ -85,14 +86,45 @@ function sourceFiles(recipe: ImageRecipe): string[] {
   ]
 }
 
-/** The SSH key that logs into every guest; made once per checkout. */
-export async function ensureSshKey(): Promise<{ priv: string; pub: string }> {
+/** The SSH key that logs into every guest, and the guests' host key; made once per checkout. */
+export async function ensureSshKey(): Promise<{ priv: string; pub: string; host: GuestHostKey }> {
   const priv = join(paths.cache, 'ssh', 'id_ed25519')
   if (!existsSync(priv)) {
     mkdirSync(dirname(priv), { recursive: true })
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'microbed', '-f', priv])
   }
-  return { priv, pub: readFileSync(`${priv}.pub`, 'utf8') }
+  return { priv, pub: readFileSync(`${priv}.pub`, 'utf8'), host: ensureHostKey(join(paths.cache, 'ssh', 'guest_host_ed25519')) }
+}
+
+/** The guests' SSH host key: dropbear's file, and the public key as an OpenSSH line. */
+export interface GuestHostKey { dropbear: Buffer; pub: string }
+
+/** SSH's wire form of a string (RFC 4251): a 32-bit big-endian length, then the bytes. */
+function sshString(b: Buffer): Buffer {
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(b.length)
+  return Buffer.concat([len, b])
+}
+
+/**
+ * The host key every guest's dropbear serves, made here once rather than by dropbearkey at every
+ * boot (ed25519's key generation under TCG competed with the modules' probes for the one vCPU),
+ * and known to the client, which checks it (hostVerifier) instead of taking any key. Dropbear's
+ * ed25519 file: string "ssh-ed25519", then string of the 32-byte seed and the 32-byte public key.
+ */
+export function ensureHostKey(base: string): GuestHostKey {
+  const file = `${base}.dropbear`, pubFile = `${base}.pub`
+  if (!existsSync(file) || !existsSync(pubFile)) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const jwk = privateKey.export({ format: 'jwk' })
+    const seed = Buffer.from(jwk.d!, 'base64url'), pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')
+    const type = Buffer.from('ssh-ed25519')
+    mkdirSync(dirname(base), { recursive: true })
+    writeFileSync(`${file}.tmp`, Buffer.concat([sshString(type), sshString(Buffer.concat([seed, pub]))]), { mode: 0o600 })
+    writeFileSync(pubFile, `ssh-ed25519 ${Buffer.concat([sshString(type), sshString(pub)]).toString('base64')} microbed-guest\n`)
+    renameSync(`${file}.tmp`, file)
+  }
+  return { dropbear: readFileSync(file), pub: readFileSync(pubFile, 'utf8').trim() }
 }
 
 interface Resolved {
@@ -128,10 +160,10 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
   const key = await ensureSshKey()
   const sources: Record<string, string> = {}
   for (const f of sourceFiles(recipe)) sources[f] = sha256(readFileSync(join(ROOT, f)))
-  const hash = sha256(JSON.stringify({ recipe, pkgs: [res.kernelPkg, ...res.headerPkgs, ...res.guestPkgs].map(p => `${p.name}=${p.version}`), sources, key: key.pub })).slice(0, 16)
+  const hash = sha256(JSON.stringify({ recipe, pkgs: [res.kernelPkg, ...res.headerPkgs, ...res.guestPkgs].map(p => `${p.name}=${p.version}`), sources, key: key.pub, hostKey: key.host.pub })).slice(0, 16)
   const dir = join(paths.images, hash)
   const kernel = kernelPath(res.abi, res.kernelPkg.version)
-  const image = (manifest: Manifest, built: boolean): Image => ({ dir, hash, kernel, initramfs: join(dir, 'initramfs.cpio'), sshKey: key.priv, manifest, built })
+  const image = (manifest: Manifest, built: boolean): Image => ({ dir, hash, kernel, initramfs: join(dir, 'initramfs.cpio'), sshKey: key.priv, hostKey: key.host.pub, manifest, built })
   if (!opts.force && existsSync(join(dir, 'manifest.json'))) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
     if (existsSync(kernel)) {
@@ -155,7 +187,7 @@ export async function buildImage(log: Log, opts: { force?: boolean } = {}): Prom
   let assembled: ReturnType<typeof assemble>
   try {
     built = await buildOurs(recipe, headers, res.abi, work, log)
-    assembled = assemble(recipe, res, unpacked, built.kmods, built.programs, key.pub)
+    assembled = assemble(recipe, res, unpacked, built.kmods, built.programs, key.pub, key.host)
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
@@ -318,7 +350,7 @@ export function mergedUsr(p: string): string {
 
 const LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu', 'lib64', 'usr/lib']
 
-function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, string>, kmods: BuiltKmod[], ours: BuiltProgram[], pubKey: string) {
+function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, string>, kmods: BuiltKmod[], ours: BuiltProgram[], pubKey: string, hostKey: GuestHostKey) {
   const entries = new Map<string, CpioEntry>()
   const put = (e: CpioEntry) => { entries.set(e.path, e) }
   const roots = res.guestPkgs.map(p => unpacked.get(p.name)!)
@@ -395,14 +427,19 @@ function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, stri
   }
 
   for (const p of ours) put({ type: 'file', path: `usr/sbin/${p.name}`, data: p.data, mode: 0o755 })
+  // The guest's /init is ours (udriver/tools/mb-init.c): it loads the modules, names the NICs and
+  // starts the SSH server in its own process, where a script forked forty times.
+  if (!ours.some(p => p.name === 'mb-init')) throw new HostError('images/guest.json "userspace" lacks mb-init, the guest\'s /init')
+  put({ type: 'symlink', path: 'init', target: 'usr/sbin/mb-init' })
 
-  // Our guest files (init, scripts), the login, and the version of everything for the guest to report.
+  // Our guest files (guest/: /etc), the login, and the version of everything for the guest to report.
   for (const f of listFiles(join(ROOT, 'guest'))) {
     const rel = relative(join(ROOT, 'guest'), join(ROOT, f))
     const st = statSync(join(ROOT, f))
-    put({ type: 'file', path: rel === 'init' ? 'init' : mergedUsr(rel), data: readFileSync(join(ROOT, f)), mode: st.mode & 0o111 ? 0o755 : 0o644 })
+    put({ type: 'file', path: mergedUsr(rel), data: readFileSync(join(ROOT, f)), mode: st.mode & 0o111 ? 0o755 : 0o644 })
   }
   put({ type: 'file', path: 'root/.ssh/authorized_keys', data: Buffer.from(pubKey), mode: 0o600 })
+  put({ type: 'file', path: 'etc/dropbear/dropbear_ed25519_host_key', data: hostKey.dropbear, mode: 0o600 })
   put({ type: 'dir', path: 'root/.ssh', mode: 0o700 })
   put({ type: 'file', path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/bash\n') })
   put({ type: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\n') })

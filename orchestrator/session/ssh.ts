@@ -30,6 +30,10 @@ export interface GuestSession {
 
 /** How often the readiness wait opens another connection while none has heard the server. */
 export const PROBE_EVERY_MS = 200
+/** How often the readiness wait reads the console for the guest's `event=guest-ready` line: the
+ *  guest says it once its SSH server listens, and the wait then opens a connection at once rather
+ *  than at its next probe. */
+export const READY_POLL_MS = 10
 /** At most this many open at once (the oldest is closed first): dropbear closes a peer's
  *  connections beyond 5 unauthenticated ones, and every probe QEMU's forward held reaches the
  *  guest's server together once it listens. */
@@ -42,13 +46,14 @@ export const PROBES_OPEN = 3
  * retransmitted late), so one connection at a time would wait out a whole try per early attempt:
  * a new one is opened every PROBE_EVERY_MS and the first to hear the server wins.
  */
-function firstBanner(port: number, windowMs: number): Promise<Socket> {
+function firstBanner(port: number, windowMs: number, saidReady?: () => boolean): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const open = new Set<Socket>()
     let done = false
     const finish = (winner?: Socket) => {
       done = true
       clearInterval(every)
+      clearInterval(watch)
       clearTimeout(timer)
       for (const s of open) if (s !== winner) s.destroy()
       open.clear()
@@ -60,6 +65,10 @@ function firstBanner(port: number, windowMs: number): Promise<Socket> {
         oldest.destroy()
       }
       const s = connect({ host: '127.0.0.1', port })
+      // SSH's small request/reply exchanges otherwise wait out Nagle against delayed ACKs on
+      // every round trip (about 45 ms each through QEMU's user-mode stack: a login took 290 ms
+      // of which 200 were that, and each command another 90).
+      s.setNoDelay(true)
       open.add(s)
       s.on('readable', () => {
         if (done) return
@@ -75,19 +84,29 @@ function firstBanner(port: number, windowMs: number): Promise<Socket> {
       s.once('close', () => { open.delete(s) })
     }
     const every = setInterval(probe, PROBE_EVERY_MS)
+    let told = false
+    const watch = setInterval(() => {
+      if (told || done || !saidReady?.()) return
+      told = true
+      probe()
+    }, READY_POLL_MS)
     const timer = setTimeout(() => { finish(); reject(new Error(`no SSH handshake within ${windowMs} ms (the server spoke on none of the connections opened every ${PROBE_EVERY_MS} ms)`)) }, windowMs)
     probe()
   })
 }
 
-async function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number): Promise<Client> {
-  const sock = await firstBanner(port, tryTimeoutMs)
+async function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number, saidReady?: () => boolean, hostKey?: Buffer): Promise<Client> {
+  const sock = await firstBanner(port, tryTimeoutMs, saidReady)
   return new Promise((resolve, reject) => {
     const c = new Client()
     const timer = setTimeout(() => { c.end(); sock.destroy(); reject(new Error(`no SSH handshake within ${tryTimeoutMs} ms after the server's banner`)) }, tryTimeoutMs)
     c.once('ready', () => { clearTimeout(timer); resolve(c) })
     c.on('error', e => { clearTimeout(timer); c.end(); sock.destroy(); reject(e) })
-    c.connect({ sock, username: 'root', privateKey, readyTimeout: tryTimeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6 })
+    c.connect({
+      sock, username: 'root', privateKey, readyTimeout: tryTimeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6,
+      // the image's host key (orchestrator/image): a server with another one is not our guest
+      ...(hostKey ? { hostVerifier: (key: Buffer) => key.equals(hostKey) } : {}),
+    })
   })
 }
 
@@ -101,11 +120,13 @@ export class SshSession implements GuestSession {
    * Waits until the guest's SSH server answers: each try has its own timeout (QEMU's forward
    * accepts a connection before the guest listens), and the whole wait has a deadline.
    */
-  static async connect(vm: Instance, keyFile: string, o: { deadlineMs: number; tryTimeoutMs?: number; commandTimeoutMs?: number; log?: Log }): Promise<SshSession> {
+  static async connect(vm: Instance, keyFile: string, o: { deadlineMs: number; tryTimeoutMs?: number; commandTimeoutMs?: number; log?: Log; hostKey?: string }): Promise<SshSession> {
     const key = readFileSync(keyFile)
+    const hostKey = o.hostKey ? Buffer.from(o.hostKey.split(/\s+/)[1] ?? '', 'base64') : undefined
     const t0 = Date.now()
     try {
-      const client = await retry(() => connectOnce(vm.sshPort, key, o.tryTimeoutMs ?? 5000), {
+      const saidReady = () => vm.console().includes('microbed: event=guest-ready')
+      const client = await retry(() => connectOnce(vm.sshPort, key, o.tryTimeoutMs ?? 5000, saidReady, hostKey), {
         what: `SSH to the guest on 127.0.0.1:${vm.sshPort}`, deadlineMs: o.deadlineMs, initialDelayMs: 250, maxDelayMs: 1000,
         check: () => {
           const crash = vm.crash()

@@ -67,7 +67,7 @@ export const BOOT_STEP_NAMES: Record<keyof BootSteps, string> = {
   modules: 'module loading (u-driver start inside)',
   udriverStart: 'u-driver start to attach',
   nicsUp: 'NICs named and up',
-  sshReady: 'SSH server ready (host key, dropbear)',
+  sshReady: 'SSH server ready (dropbear)',
   firstSsh: 'first SSH session',
 }
 

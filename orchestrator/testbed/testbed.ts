@@ -67,7 +67,7 @@ export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, ext
   })
   let ssh: SshSession
   try {
-    ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, commandTimeoutMs: tb.opts.commandTimeoutMs, log: tb.log })
+    ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, commandTimeoutMs: tb.opts.commandTimeoutMs, log: tb.log, hostKey: tb.image.hostKey })
   } catch (e) {
     await vm.close()
     throw e
