@@ -5,7 +5,11 @@ import { expect } from 'chai'
 import { createServer, type Server, type Socket } from 'node:net'
 import ssh2 from 'ssh2'
 import { BootError, KernelCrashError } from '../orchestrator/base/errors.ts'
-import { ensureSshKey } from '../orchestrator/image/image.ts'
+import { ensureHostKey, ensureSshKey } from '../orchestrator/image/image.ts'
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { SshSession } from '../orchestrator/session/ssh.ts'
 import type { Instance } from '../orchestrator/vm/vm.ts'
 import type { Crash } from '../orchestrator/vm/crash.ts'
@@ -132,6 +136,50 @@ describe('guest session readiness wait (fake instance)', () => {
     } finally {
       held.forEach(s => s.destroy())
       silent.close()
+    }
+  })
+
+  it("logs in only to a server with the image's host key; another key is refused until the deadline", async function () {
+    this.timeout(20_000)
+    const ours = ssh2.utils.generateKeyPairSync('ed25519'), other = ssh2.utils.generateKeyPairSync('ed25519')
+    const sshd = new ssh2.Server({ hostKeys: [ours.private] }, client => {
+      client.on('authentication', ctx => ctx.accept()).on('ready', () => undefined).on('error', () => undefined)
+    })
+    await new Promise<void>(r => sshd.listen(0, '127.0.0.1', r))
+    const p = (sshd.address() as { port: number }).port
+    try {
+      const session = await SshSession.connect(fakeInstance(p, {}), key(), { deadlineMs: 10_000, tryTimeoutMs: 2000, hostKey: ours.public })
+      session.close()
+      const err = await SshSession.connect(fakeInstance(p, {}), key(), { deadlineMs: 2500, tryTimeoutMs: 1000, hostKey: other.public }).then(s => { s.close(); return null }, (e: unknown) => e)
+      expect(err).to.be.instanceOf(BootError)
+      expect((err as Error).message).to.match(/did not answer/)
+    } finally {
+      sshd.close()
+    }
+  })
+})
+
+describe("the guests' host key (made by the image builder)", () => {
+  it("is dropbear's ed25519 file (seed, then public key) matching the OpenSSH public key the client checks", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mb-hostkey-'))
+    try {
+      const k = ensureHostKey(join(dir, 'h'))
+      const str = (b: Buffer, at: number) => { const n = b.readUInt32BE(at); return { v: b.subarray(at + 4, at + 4 + n), next: at + 4 + n } }
+      const t = str(k.dropbear, 0), body = str(k.dropbear, t.next)
+      expect(t.v.toString()).to.equal('ssh-ed25519')
+      expect(body.v.length).to.equal(64)
+      expect(body.next).to.equal(k.dropbear.length)
+      const blob = Buffer.from(k.pub.split(' ')[1]!, 'base64')
+      const bt = str(blob, 0), bpub = str(blob, bt.next)
+      expect(bt.v.toString()).to.equal('ssh-ed25519')
+      expect(bpub.v.equals(body.v.subarray(32))).to.equal(true)
+      // the seed signs what the public key verifies
+      const priv = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: body.v.subarray(0, 32).toString('base64url'), x: bpub.v.toString('base64url') }, format: 'jwk' })
+      const pub = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bpub.v.toString('base64url') }, format: 'jwk' })
+      expect(verify(null, Buffer.from('microbed'), pub, sign(null, Buffer.from('microbed'), priv))).to.equal(true)
+      expect(ensureHostKey(join(dir, 'h')).pub, 'made once, then kept').to.equal(k.pub)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

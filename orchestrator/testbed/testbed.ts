@@ -12,6 +12,7 @@ import type { Options } from '../base/options.ts'
 import { SshSession, type GuestSession } from '../session/ssh.ts'
 import { QemuVm, type Instance } from '../vm/vm.ts'
 import { KernelCrashError } from '../base/errors.ts'
+import { sleep } from '../base/retry.ts'
 
 export interface Testbed {
   opts: Options
@@ -65,10 +66,21 @@ export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, ext
     dut1: nic.members?.[1] ? { model: nic.members[1].qemuDevice } : undefined,
     append: [drv.udriver ? `microbed.udriver=${drv.udriver}` : '', tb.opts.append, extra.append].filter(Boolean).join(' '), workDir: dir, log: tb.log,
   })
-  let ssh: SshSession
+  let ssh: SshSession | undefined
   try {
     ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, commandTimeoutMs: tb.opts.commandTimeoutMs, log: tb.log, hostKey: tb.image.hostKey })
+    // The guest is ready once its init says so (every NIC named and up): SSH may answer before.
+    while (!vm.console().includes('microbed: event=guest-ready')) {
+      const crash = vm.crash()
+      if (crash) throw new KernelCrashError(crash.kind, crash.excerpt)
+      if (vm.exited() || Date.now() - t0 > tb.opts.bootTimeoutMs) throw vm.bootError(`the guest answered SSH but its init never said event=guest-ready within ${(tb.opts.bootTimeoutMs / 1000).toFixed(0)} s${vm.exited() ? ` (QEMU ${vm.exited()})` : ''}: look for its event=nic-missing, module-failed or init-error lines`)
+      await sleep(10)
+    }
+    // The init's own failures (a mount, a sysctl, a file it writes, dropbear) fail the boot.
+    const initError = /microbed: event=init-error .*/.exec(vm.console())
+    if (initError) throw vm.bootError(`the guest's init failed a step: ${initError[0]}`)
   } catch (e) {
+    ssh?.close()
     await vm.close()
     throw e
   }

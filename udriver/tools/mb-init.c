@@ -115,9 +115,10 @@ static void mnt(const char *src, const char *dir, const char *type, const char *
 		say("event=init-error what=mount-%s error=%s", dir, strerror(errno));
 }
 
+/* Writes value to path (a sysctl, or a file made or emptied here). */
 static void put(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	if (fd < 0 || write(fd, value, strlen(value)) < 0)
 		say("event=init-error what=write-%s error=%s", path, strerror(errno));
