@@ -95,7 +95,7 @@ function firstBanner(port: number, windowMs: number, saidReady?: () => boolean):
   })
 }
 
-async function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number, saidReady?: () => boolean, hostKey?: Buffer): Promise<Client> {
+async function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: number, saidReady?: () => boolean, hostKey?: Buffer, onWrongKey?: (offered: Buffer) => void): Promise<Client> {
   const sock = await firstBanner(port, tryTimeoutMs, saidReady)
   return new Promise((resolve, reject) => {
     const c = new Client()
@@ -105,7 +105,7 @@ async function connectOnce(port: number, privateKey: Buffer, tryTimeoutMs: numbe
     c.connect({
       sock, username: 'root', privateKey, readyTimeout: tryTimeoutMs, keepaliveInterval: 5000, keepaliveCountMax: 6,
       // the image's host key (orchestrator/image): a server with another one is not our guest
-      ...(hostKey ? { hostVerifier: (key: Buffer) => key.equals(hostKey) } : {}),
+      ...(hostKey ? { hostVerifier: (key: Buffer) => { if (key.equals(hostKey)) return true; onWrongKey?.(key); return false } } : {}),
     })
   })
 }
@@ -126,9 +126,12 @@ export class SshSession implements GuestSession {
     const t0 = Date.now()
     try {
       const saidReady = () => vm.console().includes('microbed: event=guest-ready')
-      const client = await retry(() => connectOnce(vm.sshPort, key, o.tryTimeoutMs ?? 5000, saidReady, hostKey), {
+      let offered: Buffer | undefined
+      const client = await retry(() => connectOnce(vm.sshPort, key, o.tryTimeoutMs ?? 5000, saidReady, hostKey, k => { offered = k }), {
         what: `SSH to the guest on 127.0.0.1:${vm.sshPort}`, deadlineMs: o.deadlineMs, initialDelayMs: 250, maxDelayMs: 1000,
         check: () => {
+          // another host key will not change on a retry: whatever answers is not this guest
+          if (offered) throw new BootError(`the SSH server on 127.0.0.1:${vm.sshPort} offered a host key that is not the image's: it is not this guest (offered ${offered.toString('base64').slice(0, 40)}…, expected ${o.hostKey})`, { hint: 'the image carries the key in .cache/ssh/guest_host_ed25519.*; `npm run build-image` rebuilds it when that key changes' })
           const crash = vm.crash()
           if (crash) throw new KernelCrashError(crash.kind, crash.excerpt)
           const exit = vm.exited()
