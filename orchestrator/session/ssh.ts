@@ -30,8 +30,8 @@ export interface GuestSession {
 
 /** How often the readiness wait opens another connection while none has heard the server. */
 export const PROBE_EVERY_MS = 200
-/** How often the readiness wait reads the console for the guest's `event=guest-ready` line: the
- *  guest says it once its SSH server listens, and the wait then opens a connection at once rather
+/** How often the readiness wait asks whether the guest has said it is ready (its console's
+ *  `event=guest-ready`, once its SSH server listens); it then opens a connection at once rather
  *  than at its next probe. */
 export const READY_POLL_MS = 10
 /** At most this many open at once (the oldest is closed first): dropbear closes a peer's
@@ -120,14 +120,13 @@ export class SshSession implements GuestSession {
    * Waits until the guest's SSH server answers: each try has its own timeout (QEMU's forward
    * accepts a connection before the guest listens), and the whole wait has a deadline.
    */
-  static async connect(vm: Instance, keyFile: string, o: { deadlineMs: number; tryTimeoutMs?: number; commandTimeoutMs?: number; log?: Log; hostKey?: string }): Promise<SshSession> {
+  static async connect(vm: Instance, keyFile: string, o: { deadlineMs: number; tryTimeoutMs?: number; commandTimeoutMs?: number; log?: Log; hostKey?: string; saidReady?: () => boolean }): Promise<SshSession> {
     const key = readFileSync(keyFile)
     const hostKey = o.hostKey ? Buffer.from(o.hostKey.split(/\s+/)[1] ?? '', 'base64') : undefined
     const t0 = Date.now()
     try {
-      const saidReady = () => vm.console().includes('microbed: event=guest-ready')
       let offered: Buffer | undefined
-      const client = await retry(() => connectOnce(vm.sshPort, key, o.tryTimeoutMs ?? 5000, saidReady, hostKey, k => { offered = k }), {
+      const client = await retry(() => connectOnce(vm.sshPort, key, o.tryTimeoutMs ?? 5000, o.saidReady, hostKey, k => { offered = k }), {
         what: `SSH to the guest on 127.0.0.1:${vm.sshPort}`, deadlineMs: o.deadlineMs, initialDelayMs: 250, maxDelayMs: 1000,
         check: () => {
           // another host key will not change on a retry: whatever answers is not this guest

@@ -66,11 +66,13 @@ export async function bootGuest(tb: Testbed, nic: NicSpec, variant: Variant, ext
     dut1: nic.members?.[1] ? { model: nic.members[1].qemuDevice } : undefined,
     append: [drv.udriver ? `microbed.udriver=${drv.udriver}` : '', tb.opts.append, extra.append].filter(Boolean).join(' '), workDir: dir, log: tb.log,
   })
+  // The guest is ready once its init says so (every NIC named and up, SSH listening).
+  const saidReady = () => vm.console().includes('microbed: event=guest-ready')
   let ssh: SshSession | undefined
   try {
-    ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, commandTimeoutMs: tb.opts.commandTimeoutMs, log: tb.log, hostKey: tb.image.hostKey })
-    // The guest is ready once its init says so (every NIC named and up): SSH may answer before.
-    while (!vm.console().includes('microbed: event=guest-ready')) {
+    ssh = await SshSession.connect(vm, tb.image.sshKey, { deadlineMs: tb.opts.bootTimeoutMs, commandTimeoutMs: tb.opts.commandTimeoutMs, log: tb.log, hostKey: tb.image.hostKey, saidReady })
+    // SSH may answer before the init has said it.
+    while (!saidReady()) {
       const crash = vm.crash()
       if (crash) throw new KernelCrashError(crash.kind, crash.excerpt)
       if (vm.exited() || Date.now() - t0 > tb.opts.bootTimeoutMs) throw vm.bootError(`the guest answered SSH but its init never said event=guest-ready within ${(tb.opts.bootTimeoutMs / 1000).toFixed(0)} s${vm.exited() ? ` (QEMU ${vm.exited()})` : ''}: look for its event=nic-missing, module-failed or init-error lines`)
