@@ -59,8 +59,8 @@ describe('real guests under QEMU', function () {
     after(async () => { await g?.close() })
 
     it('runs the unpacked tools with their libraries (iperf3, ethtool, full iproute2)', async () => {
-      const r = await g.ssh.exec('iperf3 --version && ethtool --version && ip -V && ip -d link show dut0 && ss -ltn')
-      expect(r.stdout).to.match(/^iperf 3\./m).and.match(/ethtool version/).and.match(/ip utility, iproute2-/).and.match(/:22\b/)
+      const r = await g.ssh.exec('iperf3 --version && ethtool --version && ip -V && ip -d link show dut0 && netstat -ltn && pgrep -x dropbear && readlink /init && readlink /usr/sbin/mb-supervise')
+      expect(r.stdout).to.match(/^iperf 3\./m).and.match(/ethtool version/).and.match(/ip utility, iproute2-/).and.match(/:22\b/).and.match(/^\d+$/m).and.match(/^usr\/sbin\/mb-init\nmb-tools$/m)
       expect(r.stdout).to.match(/dut0: <[^>]*\bUP\b[^>]*> mtu 1500/) // administratively up (carrier may still be coming)
     })
 

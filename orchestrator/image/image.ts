@@ -11,7 +11,7 @@ import { pidAlive } from '../base/cleanup.ts'
 import { buildCpio, type CpioEntry } from './cpio.ts'
 import { aptFingerprint, download, libraryPackages, resolveKernelAbi, resolvePackages, unpack, type PackageInfo } from './debian.ts'
 import { isElf, modinfo, moduleDepends, neededLibraries } from './elf.ts'
-import { HostError, describeExit } from '../base/errors.ts'
+import { HostError, describeExit, errorMessage } from '../base/errors.ts'
 import type { Log } from '../base/log.ts'
 import { indexModules, loadOrder, modName } from './modules.ts'
 import { allGuestModules } from '../testbed/nics.ts'
@@ -259,7 +259,8 @@ async function prepareHeaders(res: Resolved, log: Log): Promise<string> {
 }
 
 interface BuiltKmod { name: string; file: string; vermagic: string }
-interface BuiltProgram { name: string; data: Buffer }
+/** A program of ours; a multi-call one (mb-tools) also answers to each of links. */
+interface BuiltProgram { name: string; data: Buffer; links: string[] }
 
 /** Build products never copied into a build tree nor hashed as inputs. */
 const isBuildProduct = (name: string) => /\.(o|ko|mod|mod\.c|cmd|order|symvers)$/.test(name) || name === 'build'
@@ -326,10 +327,27 @@ async function buildOurs(recipe: ImageRecipe, kdir: string, abi: string, work: s
       await stripDebug(file)
       const data = readFileSync(file)
       if (neededLibraries(data).length) throw new HostError(`udriver/build/${name} is dynamically linked; the guest needs it static (-static)`)
-      programs.push({ name, data })
+      programs.push({ name, data, links: name === MULTI_CALL ? multiCallNames(file) : [] })
     }
   }
   return { kmods, programs }
+}
+
+/** Our multi-call binary (udriver/tools/mb-tools.c): the guest's tools, one static glibc for eight. */
+const MULTI_CALL = 'mb-tools'
+
+/** The names a multi-call binary of ours answers to (`--list`; it is static, so it runs here). */
+function multiCallNames(file: string): string[] {
+  let out: string
+  try {
+    out = execFileSync(file, ['--list'], { encoding: 'utf8', timeout: 10_000 })
+  } catch (e) {
+    throw new HostError(`${relative(ROOT, file)} --list failed: ${errorMessage(e)}`, { hint: 'rebuild it: make -C udriver clean all' })
+  }
+  const names = out.split('\n').map(s => s.trim()).filter(Boolean)
+  const bad = names.find(n => !/^mb-[a-z0-9-]+$/.test(n))
+  if (!names.length || bad) throw new HostError(`${relative(ROOT, file)} --list printed ${bad ? `"${bad}", not a tool name` : 'nothing'}`)
+  return names
 }
 
 /**
@@ -426,10 +444,13 @@ function assemble(recipe: ImageRecipe, res: Resolved, unpacked: Map<string, stri
     put({ type: 'file', path: mergedUsr(guestPath(n)), data: readFileSync(src) })
   }
 
-  for (const p of ours) put({ type: 'file', path: `usr/sbin/${p.name}`, data: p.data, mode: 0o755 })
-  // The guest's /init is ours (udriver/tools/mb-init.c): it loads the modules, names the NICs and
-  // starts the SSH server in its own process, where a script forked forty times.
-  if (!ours.some(p => p.name === 'mb-init')) throw new HostError('images/guest.json "userspace" lacks mb-init, the guest\'s /init')
+  for (const p of ours) {
+    put({ type: 'file', path: `usr/sbin/${p.name}`, data: p.data, mode: 0o755 })
+    for (const l of p.links) put({ type: 'symlink', path: `usr/sbin/${l}`, target: p.name })
+  }
+  // The guest's /init is ours (udriver/tools/mb-init.c, one of mb-tools): it loads the modules,
+  // names the NICs and starts the SSH server in its own process, where a script forked forty times.
+  if (!ours.some(p => p.name === 'mb-init' || p.links.includes('mb-init'))) throw new HostError(`images/guest.json "userspace" lacks mb-init, the guest's /init (one of ${MULTI_CALL}'s tools)`)
   put({ type: 'symlink', path: 'init', target: 'usr/sbin/mb-init' })
 
   // Our guest files (guest/: /etc), the login, and the version of everything for the guest to report.

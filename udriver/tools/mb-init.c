@@ -323,7 +323,7 @@ static int setup_nic(const char *ifname, const char *spec)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char modules[1024], udriver[128], spec[128], failed[256], prog[160];
 	/* argv[0] not a path: given one, dropbear re-executes itself for every connection (fexecve
