@@ -12,7 +12,7 @@ import { retry } from '../orchestrator/base/retry.ts'
 import { CaseBuilder, type Scenario } from '../orchestrator/testbed/scenario.ts'
 import { assertNoCrash, type Guest, type Testbed } from '../orchestrator/testbed/testbed.ts'
 import { GUEST_IPERF_PORT, dutAddresses } from '../orchestrator/vm/qemu.ts'
-import { DIRECTIONS, parseProcStat, runInterleaved, throughputRun, utilization, type Direction, type Interleaved } from './throughput.ts'
+import { CPU_SAMPLE_CMD, DIRECTIONS, parseCpuSample, runInterleaved, throughputRun, utilization, type Direction, type Interleaved } from './throughput.ts'
 
 /** 64-byte frames: 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 18 + 4 (FCS). */
 export const UDP_PAYLOAD = 18
@@ -76,13 +76,14 @@ async function udpOnce(tb: Testbed, g: Guest, dir: Direction, pps: number): Prom
   }
   const args = ['-c', t.host, '-p', String(t.port), '-u', '-l', String(UDP_PAYLOAD), '-b', String(pps * UDP_PAYLOAD * 8), '-t', String(secs), '-J', '--connect-timeout', '5000']
   return retry(async () => {
-    const sampler = g.ssh.exec(`sleep 1; cat /proc/stat; sleep ${window}; cat /proc/stat`, { timeoutMs: (secs + 30) * 1000 })
+    const sampler = g.ssh.exec(`sleep 1; ${CPU_SAMPLE_CMD}; echo @@; sleep ${window}; ${CPU_SAMPLE_CMD}`, { timeoutMs: (secs + 30) * 1000 })
     const res = await g.vm.hostRun(['iperf3', ...args], { timeoutMs: (secs + 30) * 1000 })
     const stat = await sampler
     if (res.exitCode !== 0) throw new Error(res.stdout.includes('"error"') ? JSON.parse(res.stdout).error : (res.stderr || res.stdout).trim().slice(0, 300) || `iperf3 ${res.exitCode}`)
     const u = parseUdpJson(res.stdout)
-    const [a, b] = stat.stdout.split(/(?=^cpu )/m).filter(x => x.startsWith('cpu ')).map(parseProcStat)
-    if (!a || !b) throw new Error(`the guest's /proc/stat samples were not read: ${stat.stdout.slice(0, 200)}`)
+    const halves = stat.stdout.split(/^@@$/m)
+    if (halves.length !== 2) throw new Error(`the guest's CPU samples were not read: ${stat.stdout.slice(0, 200)}`)
+    const [a, b] = halves.map(parseCpuSample)
     return perPacket({ ...u, cpuPct: utilization(a, b) })
   }, { what: `iperf3 UDP rx through ${g.nic.name}/${g.variant}`, deadlineMs: 30_000, initialDelayMs: 500, log: tb.log, check: () => assertNoCrash(g) })
 }

@@ -1,5 +1,5 @@
 // throughput: iperf3 TCP into and out of the guest through dut0, repeated, with the guest's CPU
-// utilization from /proc/stat. Variants are a dimension from the start: every requested variant
+// utilization (time not idle, from /proc/uptime). Variants are a dimension from the start: every requested variant
 // gets its own guest, and the runs are interleaved (A B C, B C A, C A B, ...) so drift hits all
 // alike and no variant always runs in the same position.
 import { GuestError, HostError } from '../orchestrator/base/errors.ts'
@@ -13,14 +13,25 @@ import type { NicSpec, Variant } from '../orchestrator/testbed/nics.ts'
 export type Direction = 'rx' | 'tx'
 export const DIRECTIONS: Record<Direction, string> = { rx: 'into the guest (host → dut0)', tx: 'out of the guest (dut0 → host)' }
 
-/** CPU time counters from /proc/stat's "cpu" line. */
+/** The guest's CPU time in seconds over all online CPUs: busy is what was not idle. */
 export interface CpuSample { busy: number; total: number }
-export function parseProcStat(text: string): CpuSample {
-  const f = /^cpu\s+(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number)
-  if (!f || f.length < 4 || f.some(n => !Number.isFinite(n))) throw new Error(`not a /proc/stat cpu line: ${text.split('\n')[0]}`)
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0) // user nice system idle iowait irq softirq steal
-  const idle = f[3]! + (f[4] ?? 0)
-  return { busy: total - idle, total }
+
+/**
+ * What a CPU sample reads in the guest: /proc/uptime (seconds since boot, idle seconds summed
+ * over the CPUs) and /proc/stat (one cpuN line per online CPU). Busy is not /proc/stat's user
+ * and system columns: those are sampled at the scheduler tick, and work that wakes and sleeps
+ * between ticks (a fixed packet rate) reads as none; the tickless kernel measures idle by the
+ * clock at each idle entry and exit.
+ */
+export const CPU_SAMPLE_CMD = 'cat /proc/uptime /proc/stat'
+
+/** A sample from CPU_SAMPLE_CMD's output (the first uptime line and the cpuN lines after it). */
+export function parseCpuSample(text: string): CpuSample {
+  const m = /^(\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/m.exec(text)
+  const cpus = (text.match(/^cpu\d+ /gm) ?? []).length
+  if (!m || !cpus) throw new Error(`not a CPU sample (/proc/uptime, then /proc/stat's cpuN lines): ${text.trim().split('\n').slice(0, 2).join(' | ').slice(0, 160)}`)
+  const total = Number(m[1]) * cpus
+  return { busy: Math.max(0, total - Number(m[2])), total }
 }
 export const utilization = (a: CpuSample, b: CpuSample) => (b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : 0)
 
@@ -39,13 +50,13 @@ export async function throughputRun(tb: Testbed, g: Guest, dir: Direction): Prom
   const t = g.vm.traffic
   if (!t) throw new HostError('the guest has no traffic path to the NIC under test')
   const args = ['-c', t.host, '-p', String(t.port), '-t', String(tb.opts.iperfSeconds), '-J', '--connect-timeout', '5000', ...(dir === 'tx' ? ['-R'] : []), ...(tb.opts.rateMbit ? ['-b', `${tb.opts.rateMbit}M`] : [])]
-  const before = parseProcStat((await g.ssh.exec('cat /proc/stat')).stdout)
+  const before = parseCpuSample((await g.ssh.exec(CPU_SAMPLE_CMD)).stdout)
   const r = await retry(async () => {
     const res = await g.vm.hostRun(['iperf3', ...args], { timeoutMs: (tb.opts.iperfSeconds + 30) * 1000 })
     if (res.exitCode !== 0) throw new Error(res.stdout.includes('"error"') ? JSON.parse(res.stdout).error : (res.stderr || res.stdout).trim().slice(0, 300) || `iperf3 ${res.exitCode}`)
     return res.stdout
   }, { what: `iperf3 ${dir} through ${g.nic.name}/${g.variant}`, deadlineMs: 30_000, initialDelayMs: 500, log: tb.log, check: () => assertNoCrash(g) })
-  const after = parseProcStat((await g.ssh.exec('cat /proc/stat')).stdout)
+  const after = parseCpuSample((await g.ssh.exec(CPU_SAMPLE_CMD)).stdout)
   return { mbps: parseIperfJson(r), cpuPct: utilization(before, after) }
 }
 

@@ -5,7 +5,7 @@ import { CaseBuilder } from '../orchestrator/testbed/scenario.ts'
 import { KernelCrashError, HostError } from '../orchestrator/base/errors.ts'
 import { targetEvidence } from '../orchestrator/cli/commands/bench-split.ts'
 import { exitCode, median, medianInterval, overallStatus, renderSummary, summarize, validateResult, type RunResult } from '../orchestrator/results/results.ts'
-import { parseIperfJson, parseProcStat, utilization } from '../scenarios/throughput.ts'
+import { parseIperfJson, parseCpuSample, utilization } from '../scenarios/throughput.ts'
 
 const doc = (cases: RunResult['cases']): RunResult => ({
   schema: 'microbed.result/v1',
@@ -112,13 +112,17 @@ describe('results document', () => {
 })
 
 describe('throughput parsing', () => {
-  it('computes CPU utilization from two /proc/stat samples', () => {
-    const a = parseProcStat('cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 ...')
-    const b = parseProcStat('cpu  175 0 125 800 0 0 0 0 0 0\n')
-    expect(utilization(a, b)).to.equal(100)
-    const c = parseProcStat('cpu  150 0 100 850 0 0 0 0 0 0\n')
-    expect(utilization(a, c)).to.equal(50)
-    expect(() => parseProcStat('garbage')).to.throw(/not a \/proc\/stat cpu line/)
+  it('computes CPU utilization from two samples: time not idle (/proc/uptime) over the online CPUs (/proc/stat)', () => {
+    const stat = (cpus: number) => `cpu  100 0 100 800 0 0 0 0 0 0\n${Array.from({ length: cpus }, (_, i) => `cpu${i} 1 0 1 8 0 0 0 0 0 0\n`).join('')}intr 5\n`
+    const a = parseCpuSample(`10.00 8.00\n${stat(1)}`)
+    expect(utilization(a, parseCpuSample(`12.00 8.00\n${stat(1)}`))).to.equal(100)
+    expect(utilization(a, parseCpuSample(`14.00 10.00\n${stat(1)}`))).to.equal(50)
+    // idle is summed over the CPUs: two CPUs, 1 s, 1.5 s idle → 25 % busy
+    expect(utilization(parseCpuSample(`10.00 16.00\n${stat(2)}`), parseCpuSample(`11.00 17.50\n${stat(2)}`))).to.equal(25)
+    // tick-sampled user/system columns do not count: they did not move here
+    expect(utilization(a, parseCpuSample(`11.00 8.50\n${stat(1)}`))).to.equal(50)
+    expect(() => parseCpuSample('garbage')).to.throw(/not a CPU sample/)
+    expect(() => parseCpuSample('10.00 8.00\ncpu  1 2 3 4\n')).to.throw(/not a CPU sample/)
   })
   it("reads the receiver's throughput from iperf3 JSON and surfaces iperf3's errors", () => {
     expect(parseIperfJson(JSON.stringify({ end: { sum_received: { bits_per_second: 5.5e8 } } }))).to.equal(550)

@@ -127,12 +127,12 @@ describe('scenario logic on fake guests (no QEMU)', function () {
     expect(c!.reason).to.match(/no u-driver/)
   })
 
-  /** A guest for throughput: /proc/stat ticks, iperf3 on the host answers with `mbit`. */
+  /** A guest for throughput: 75 % busy between CPU samples, iperf3 on the host answers with `mbit`. */
   function tputGuest(nic: typeof e1000, v: Variant, mbit: number): FakeGuest {
     let t = 0
     return new FakeGuest(nic, v, [
       { match: /^iperf3 -s -D /, reply: '' },
-      { match: /^cat \/proc\/stat$/, reply: () => { t += 1000; return `cpu  ${t / 2} 0 ${t / 4} ${t / 4} 0 0 0 0 0 0\n` } },
+      { match: /^cat \/proc\/uptime \/proc\/stat$/, reply: () => { t += 10; return `${t.toFixed(2)} ${(t / 4).toFixed(2)}\ncpu  1 0 1 1 0 0 0 0 0 0\ncpu0 1 0 1 1 0 0 0 0 0 0\n` } },
     ], [
       { match: /^iperf3 -c /, reply: JSON.stringify({ end: { sum_received: { bits_per_second: mbit * 1e6 } } }) },
     ])
@@ -160,14 +160,14 @@ describe('scenario logic on fake guests (no QEMU)', function () {
 
 describe('small-packets and bench-packets on fake guests (no QEMU)', function () {
   this.timeout(60_000)
-  /** A guest whose /proc/stat advances `busyPerStat` busy ticks of 1000 each read; the host's
+  /** A guest 75 % busy between CPU samples around TCP, 10 % in the UDP rx window; the host's
    *  iperf3 answers TCP with `mbit` and UDP with `pps(rate)` delivered of 3 s. */
   function packetGuest(nic: typeof e1000, v: Variant, o: { mbit: number; pps: (offered: number) => number }): FakeGuest {
     let t = 0, hostRx = 1000
     return new FakeGuest(nic, v, [
       { match: /^iperf3 -s -D /, reply: '' },
-      { match: /^cat \/proc\/stat$/, reply: () => { t += 1000; return `cpu  ${t / 2} 0 ${t / 4} ${t / 4} 0 0 0 0 0 0\n` } },
-      { match: /^sleep 1; cat \/proc\/stat; sleep \d+; cat \/proc\/stat$/, reply: () => `cpu  100 0 100 800 0 0 0 0 0 0\nintr 1\ncpu  150 0 150 1700 0 0 0 0 0 0\n` },
+      { match: /^cat \/proc\/uptime \/proc\/stat$/, reply: () => { t += 10; return `${t.toFixed(2)} ${(t / 4).toFixed(2)}\ncpu  1 0 1 1 0 0 0 0 0 0\ncpu0 1 0 1 1 0 0 0 0 0 0\n` } },
+      { match: /^sleep 1; cat \/proc\/uptime \/proc\/stat; echo @@; sleep \d+; cat \/proc\/uptime \/proc\/stat$/, reply: () => `10.00 8.00\ncpu  1 0 1 1 0 0 0 0 0 0\ncpu0 1 0 1 1 0 0 0 0 0 0\nintr 1\n@@\n20.00 17.00\ncpu  1 0 1 1 0 0 0 0 0 0\ncpu0 1 0 1 1 0 0 0 0 0 0\n` },
       // tx: mb-pkt sends from the guest (10 % busy over its window), the host's tap counts what arrived
       { match: /^mb-pkt send 127\.79\.0\.1 9 (\d+) 3$/, reply: m => { const got = o.pps(Number(m[1])) * 3; hostRx += got; return `sent=${got + 6} seconds=3.000 cpu_busy=100 cpu_total=1000\n` } },
     ], [
