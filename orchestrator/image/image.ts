@@ -259,7 +259,7 @@ async function prepareHeaders(res: Resolved, log: Log): Promise<string> {
 }
 
 interface BuiltKmod { name: string; file: string; vermagic: string }
-/** A program of ours; a multi-call one (mb-tools) also answers to each of links. */
+/** A program of ours; a multi-call one (mb-tools) also answers to each of its links. */
 interface BuiltProgram { name: string; data: Buffer; links: string[] }
 
 /** Build products never copied into a build tree nor hashed as inputs. */
